@@ -1,0 +1,72 @@
+"""Configuration defaults; overridden by WALLET_* environment variables, then by create_app's mapping."""
+
+from __future__ import annotations
+
+DEFAULT_SECRET_KEY = "dev-only-insecure-secret-key"
+
+# htmx is loaded from a CDN, pinned to one release and checked by its SRI hash (notes/stack.md §6).
+HTMX_VERSION = "2.0.11"
+HTMX_SRI = "sha384-2OatzQy1H+Zd/IIrjr1TcuDGqLXeHhbooAyJY1KdQMKnr4LZ22k31GBLdYKHmVjg"
+HTMX_CDN_ORIGIN = "https://cdn.jsdelivr.net"
+HTMX_CDN_URL = f"{HTMX_CDN_ORIGIN}/npm/htmx.org@{HTMX_VERSION}/dist/htmx.min.js"
+
+
+class Config:
+    """Safe defaults for every setting the application reads."""
+
+    ENV = "development"
+    SECRET_KEY = DEFAULT_SECRET_KEY
+    DATABASE_URL: str | None = None  # default: SQLite file in the instance folder
+    BASE_URL = "http://127.0.0.1:5000"
+
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_NAME = "wallet_session"
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    PERMANENT_SESSION_LIFETIME = 60 * 60 * 24 * 14
+
+    # The token lives in <main hx-headers>; boosted navigation re-renders it, and a
+    # long-lived tab gets a fresh one on each full page (notes/security.md §2).
+    WTF_CSRF_TIME_LIMIT = 60 * 60 * 8
+    WTF_CSRF_SSL_STRICT = True
+
+    MAX_CONTENT_LENGTH = 12 * 1024 * 1024
+
+    LANGUAGES = ("ja", "en")
+    BABEL_DEFAULT_LOCALE = "en"
+    BABEL_DEFAULT_TIMEZONE = "Asia/Tokyo"
+
+    # argon2id cost (argon2-cffi RFC 9106 low-memory profile); tests lower these.
+    PASSWORD_TIME_COST = 3
+    PASSWORD_MEMORY_COST = 65536
+    PASSWORD_PARALLELISM = 4
+
+    EMAIL_TOKEN_MAX_AGE = 24 * 60 * 60
+    RESET_TOKEN_MAX_AGE = 60 * 60
+
+    MAIL_BACKEND = "outbox"  # "outbox" writes .eml files to instance/outbox; "smtp" sends
+    MAIL_FROM = "Badge Wallet <no-reply@wallet.invalid>"
+    MAIL_OUTBOX_DIR: str | None = None
+    SMTP_HOST = "localhost"
+    SMTP_PORT = 25
+    SMTP_SECURITY = "none"  # "none", "starttls" or "tls"
+    SMTP_USER: str | None = None
+    SMTP_PASSWORD: str | None = None
+    SMTP_TIMEOUT = 10.0
+
+    RATELIMIT_STORAGE_URL = "memory://"
+    RATELIMIT_ENABLED = True
+    RATELIMIT_HEADERS_ENABLED = True
+    RATELIMIT_LOGIN_IP = "20 per 5 minutes"
+    RATELIMIT_LOGIN_ACCOUNT = "10 per 15 minutes"
+    RATELIMIT_REGISTER_IP = "10 per hour"
+    RATELIMIT_RESET_IP = "10 per hour"
+
+    FETCH_ALLOWED_NETWORKS: str | list[str] = ""
+
+    HTMX_SRC = HTMX_CDN_URL
+    HTMX_SRI = HTMX_SRI
+    HTMX_LOCAL = False  # serve a hash-checked copy from static/vendor instead of the CDN

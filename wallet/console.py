@@ -1,0 +1,28 @@
+"""The `wallet` console script: the Flask CLI of this app, with a fast path for `verify`."""
+
+from __future__ import annotations
+
+import sys
+
+
+def main() -> None:
+    """Run `wallet`; `wallet verify` runs without loading the web application."""
+    if len(sys.argv) > 1 and sys.argv[1] == "verify":
+        from wallet.verify_command import verify
+
+        verify.main(args=sys.argv[2:], prog_name="wallet verify")
+        return
+    from flask.cli import FlaskGroup
+
+    from wallet import create_app
+
+    cli = FlaskGroup(
+        name="wallet",
+        create_app=lambda: create_app(),
+        help="The badge wallet: serve, migrate and manage it.",
+    )
+    cli.main(args=sys.argv[1:], prog_name="wallet")
+
+
+if __name__ == "__main__":
+    main()

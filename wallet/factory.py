@@ -1,0 +1,86 @@
+"""The application factory: configuration, extensions, blueprints, handlers and CLI, wired."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+from wallet import config as defaults
+
+
+class InsecureConfiguration(RuntimeError):
+    """Production was asked for with settings that are unsafe."""
+
+
+def build_app(config: Mapping[str, Any] | None = None) -> Flask:
+    """Create and wire the Flask application (see wallet.create_app)."""
+    app = Flask("wallet", instance_relative_config=True)
+    app.config.from_object(defaults.Config)
+    app.config.from_prefixed_env("WALLET")
+    if config:
+        app.config.update(config)
+    _finish_config(app)
+
+    from wallet import cli
+    from wallet import errors
+    from wallet import web
+    from wallet.extensions import babel
+    from wallet.extensions import csrf
+    from wallet.extensions import db
+    from wallet.extensions import limiter
+    from wallet.extensions import login_manager
+    from wallet.extensions import migrate
+    from wallet.i18n import select_locale
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(Path(__file__).parent.parent / "migrations"), render_as_batch=True)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    web.init_app(app)
+    errors.register_error_handlers(app)
+    cli.register(app)
+    app.shell_context_processor(_shell_context)
+    return app
+
+
+def _finish_config(app: Flask) -> None:
+    """Derive settings from the WALLET_* ones and refuse unsafe production settings."""
+    config = app.config
+    if config["ENV"] == "production":
+        if config["SECRET_KEY"] in (None, "", defaults.DEFAULT_SECRET_KEY):
+            raise InsecureConfiguration(
+                "WALLET_SECRET_KEY must be set to a long random value in production."
+            )
+        config.setdefault("SESSION_COOKIE_SECURE", True)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    url = config.get("DATABASE_URL") or "sqlite:///" + os.path.join(app.instance_path, "wallet.db")
+    config["SQLALCHEMY_DATABASE_URI"] = url
+    if url.startswith("sqlite"):
+        config["SQLALCHEMY_ENGINE_OPTIONS"] = {}
+    if not config.get("MAIL_OUTBOX_DIR"):
+        config["MAIL_OUTBOX_DIR"] = os.path.join(app.instance_path, "outbox")
+    config["RATELIMIT_STORAGE_URI"] = config["RATELIMIT_STORAGE_URL"]
+    config["BASE_URL"] = str(config["BASE_URL"]).rstrip("/")
+    if config["BASE_URL"].startswith("https://"):
+        config.setdefault("SESSION_COOKIE_SECURE", True)
+        config.setdefault("REMEMBER_COOKIE_SECURE", True)
+    if config.get("HTMX_LOCAL"):
+        config["HTMX_SRC"] = "/static/vendor/htmx.min.js"
+    networks = config.get("FETCH_ALLOWED_NETWORKS") or ""
+    if isinstance(networks, str):
+        networks = [n.strip() for n in networks.split(",") if n.strip()]
+    config["FETCH_ALLOWED_NETWORKS"] = list(networks)
+
+
+def _shell_context() -> dict[str, Any]:
+    """Names available in `wallet shell`."""
+    from wallet import models
+    from wallet.extensions import db
+
+    return {"db": db, "User": models.User}

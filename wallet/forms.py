@@ -1,0 +1,183 @@
+"""All web forms: shape validation only (uniqueness and credentials live in services)."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField
+from wtforms import EmailField
+from wtforms import HiddenField
+from wtforms import PasswordField
+from wtforms import RadioField
+from wtforms import SelectField
+from wtforms import StringField
+from wtforms.validators import Email
+from wtforms.validators import EqualTo
+from wtforms.validators import InputRequired
+from wtforms.validators import Length
+from wtforms.validators import Optional
+from wtforms.validators import ValidationError
+
+from wallet.security import password_problems
+
+PASSWORD_MESSAGES = {
+    "length": _l("Use 8 to 20 characters."),
+    "characters": _l("Use only letters, digits and these symbols: ! @ # % & + ="),
+    "variety": _l(
+        "Use at least two kinds of characters: upper-case letters, lower-case letters, "
+        "digits, symbols."
+    ),
+}
+
+
+def strip(value: str | None) -> str | None:
+    """Trim surrounding white space (including full-width spaces) from a text field."""
+    return value.strip().strip("\u3000").strip() if isinstance(value, str) else value
+
+
+def valid_password(form: FlaskForm, field: PasswordField) -> None:
+    """Check the seeds' password rule and say which part failed."""
+    problems = password_problems(field.data or "")
+    if problems:
+        raise ValidationError(" ".join(str(PASSWORD_MESSAGES[p]) for p in problems))
+
+
+def name_order_choices() -> list[tuple[str, str]]:
+    """Return the name order choices in the current language."""
+    return [
+        ("family-first", str(_l("Family name first (e.g. コンクリート 太郎)"))),
+        ("given-first", str(_l("Given name first (e.g. Taro Concrete)"))),
+    ]
+
+
+def language_choices() -> list[tuple[str, str]]:
+    """Return the UI languages, each named in itself."""
+    return [("ja", "日本語"), ("en", "English")]
+
+
+class EmailMixin:
+    """An email field with the usual checks."""
+
+    email = EmailField(
+        _l("Email address"),
+        validators=[
+            InputRequired(message=_l("Enter your email address.")),
+            Length(max=254, message=_l("The email address is too long.")),
+            Email(message=_l("Enter a valid email address."), check_deliverability=False),
+        ],
+        filters=[strip],
+    )
+
+
+class NameFields:
+    """Separately stored family and given names, furigana and romanized name."""
+
+    family_name = StringField(
+        _l("Family name"),
+        validators=[InputRequired(message=_l("Enter your family name.")), Length(max=100)],
+        filters=[strip],
+    )
+    given_name = StringField(
+        _l("Given name"),
+        validators=[InputRequired(message=_l("Enter your given name.")), Length(max=100)],
+        filters=[strip],
+    )
+    family_name_kana = StringField(
+        _l("Family name (furigana)"), validators=[Optional(), Length(max=100)], filters=[strip]
+    )
+    given_name_kana = StringField(
+        _l("Given name (furigana)"), validators=[Optional(), Length(max=100)], filters=[strip]
+    )
+    romanized_name = StringField(
+        _l("Name in Latin letters"), validators=[Optional(), Length(max=200)], filters=[strip]
+    )
+    name_order = RadioField(_l("Name order"), default="family-first")
+    language = SelectField(_l("Language"), default="ja")
+
+
+class RegisterForm(EmailMixin, NameFields, FlaskForm):
+    """Create a wallet account."""
+
+    password = PasswordField(
+        _l("Password"),
+        validators=[InputRequired(message=_l("Enter a password.")), valid_password],
+    )
+    password_confirm = PasswordField(
+        _l("Password again"),
+        validators=[
+            InputRequired(message=_l("Enter the password again.")),
+            EqualTo("password", message=_l("The two passwords differ.")),
+        ],
+    )
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.name_order.choices = name_order_choices()
+        self.language.choices = language_choices()
+
+
+class LoginForm(EmailMixin, FlaskForm):
+    """Sign in."""
+
+    password = PasswordField(
+        _l("Password"),
+        validators=[InputRequired(message=_l("Enter your password.")), Length(max=200)],
+    )
+    remember = BooleanField(_l("Keep me signed in on this device"))
+    next = HiddenField()
+
+
+class ForgotPasswordForm(EmailMixin, FlaskForm):
+    """Ask for a password reset mail."""
+
+
+class ResetPasswordForm(FlaskForm):
+    """Choose a new password from a reset link."""
+
+    password = PasswordField(
+        _l("New password"),
+        validators=[InputRequired(message=_l("Enter a password.")), valid_password],
+    )
+    password_confirm = PasswordField(
+        _l("New password again"),
+        validators=[
+            InputRequired(message=_l("Enter the password again.")),
+            EqualTo("password", message=_l("The two passwords differ.")),
+        ],
+    )
+
+
+class ChangePasswordForm(ResetPasswordForm):
+    """Change the password while signed in."""
+
+    current_password = PasswordField(
+        _l("Current password"),
+        validators=[InputRequired(message=_l("Enter your current password.")), Length(max=200)],
+    )
+
+
+class ProfileForm(NameFields, FlaskForm):
+    """Edit the account's names and preferences (the email address is fixed)."""
+
+    default_visibility = RadioField(
+        _l("New badges are"),
+        choices=[("public", _l("Public")), ("private", _l("Private"))],
+        default="public",
+    )
+    profile_public = BooleanField(_l("Show a public profile page with my public badges"))
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.name_order.choices = name_order_choices()
+        self.language.choices = language_choices()
+
+
+class LanguageForm(FlaskForm):
+    """Switch the UI language."""
+
+    lang = SelectField(_l("Language"), choices=language_choices())
+    next = HiddenField()
+
+
+class ConfirmForm(FlaskForm):
+    """A bare form: CSRF token only, for buttons that post."""

@@ -1,0 +1,126 @@
+"""Password rules and hashing, signed single-use tokens, and safe redirect targets."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+from urllib.parse import urlsplit
+
+from flask import current_app
+from itsdangerous import BadSignature
+from itsdangerous import SignatureExpired
+from itsdangerous import URLSafeTimedSerializer
+from passlib.context import CryptContext
+
+PASSWORD_MIN = 8
+PASSWORD_MAX = 20
+PASSWORD_SYMBOLS = "!@#%&+="
+_ALLOWED = re.compile(r"[A-Za-z0-9" + re.escape(PASSWORD_SYMBOLS) + r"]*")
+
+
+def password_problems(password: str) -> list[str]:
+    """Return the rule parts the password breaks: 'length', 'characters', 'variety'."""
+    problems = []
+    if not PASSWORD_MIN <= len(password) <= PASSWORD_MAX:
+        problems.append("length")
+    if not _ALLOWED.fullmatch(password):
+        problems.append("characters")
+    kinds = [
+        any(c.isascii() and c.isupper() for c in password),
+        any(c.isascii() and c.islower() for c in password),
+        any(c.isascii() and c.isdigit() for c in password),
+        any(c in PASSWORD_SYMBOLS for c in password),
+    ]
+    if sum(kinds) < 2:
+        problems.append("variety")
+    return problems
+
+
+def _context() -> CryptContext:
+    """Return the CryptContext configured with this app's argon2id cost."""
+    config = current_app.config
+    key = (
+        config["PASSWORD_TIME_COST"],
+        config["PASSWORD_MEMORY_COST"],
+        config["PASSWORD_PARALLELISM"],
+    )
+    cache = current_app.extensions.setdefault("wallet_crypt", {})
+    if key not in cache:
+        cache[key] = CryptContext(
+            schemes=["argon2"],
+            deprecated="auto",
+            argon2__type="ID",
+            argon2__rounds=key[0],
+            argon2__memory_cost=key[1],
+            argon2__parallelism=key[2],
+        )
+    return cache[key]
+
+
+def hash_password(password: str) -> str:
+    """Return an argon2id hash of the password."""
+    return _context().hash(password)
+
+
+def verify_password(password: str, password_hash: str) -> tuple[bool, str | None]:
+    """Check a password; return (ok, new_hash) where new_hash is set when the cost changed."""
+    try:
+        return _context().verify_and_update(password, password_hash)
+    except (ValueError, TypeError):
+        return False, None
+
+
+def dummy_verify() -> None:
+    """Spend the time of one verification so unknown accounts answer as slowly as known ones."""
+    context = _context()
+    cache = current_app.extensions.setdefault("wallet_dummy_hash", {})
+    if id(context) not in cache:
+        cache[id(context)] = context.hash("dummy-password-1A")
+    context.verify("not-the-password", cache[id(context)])
+
+
+def _serializer(purpose: str) -> URLSafeTimedSerializer:
+    """Return a serializer whose signatures are valid for one purpose only."""
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=f"wallet.{purpose}")
+
+
+def fingerprint(*parts: object) -> str:
+    """Return a short digest of state that, once changed, kills outstanding tokens."""
+    data = "\x1f".join("" if p is None else str(p) for p in parts)
+    return hashlib.sha256(data.encode()).hexdigest()[:16]
+
+
+def make_token(purpose: str, subject: int | str, state: str) -> str:
+    """Return a signed token for subject; it dies when the state fingerprint changes."""
+    return _serializer(purpose).dumps({"s": subject, "f": state})
+
+
+def read_token(purpose: str, token: str, max_age: int) -> tuple[int | str, str] | None:
+    """Return (subject, state) of a valid token, or None when forged, expired or malformed."""
+    if not token or len(token) > 1000:
+        return None
+    try:
+        data = _serializer(purpose).loads(token, max_age=max_age)
+    except (SignatureExpired, BadSignature, ValueError, TypeError):
+        return None
+    if not isinstance(data, dict) or "s" not in data or not isinstance(data.get("f"), str):
+        return None
+    return data["s"], data["f"]
+
+
+def same_state(a: str, b: str) -> bool:
+    """Compare two fingerprints in constant time."""
+    return hmac.compare_digest(a, b)
+
+
+def safe_next_url(target: str | None) -> str | None:
+    """Return target when it is a local path on this site, else None (no open redirects)."""
+    if not target or len(target) > 2000:
+        return None
+    if "\\" in target or any(ord(c) < 32 for c in target):
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return None
+    return target

@@ -1,0 +1,247 @@
+"""Account use cases: register, confirm email, sign in, reset and change passwords, settings."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import url_for
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from wallet import security
+from wallet.extensions import db
+from wallet.models import User
+from wallet.models import new_session_token
+from wallet.models import utcnow
+from wallet.services import mail
+
+VERIFY = "verify-email"
+RESET = "reset-password"
+
+
+@dataclass(frozen=True)
+class Registration:
+    """What the registration form collected, already shape-validated."""
+
+    email: str
+    family_name: str
+    given_name: str
+    password: str
+    name_order: str = "family-first"
+    language: str = "ja"
+    family_name_kana: str | None = None
+    given_name_kana: str | None = None
+    romanized_name: str | None = None
+
+
+def email_key(email: str) -> str:
+    """Return the case-insensitive key of an email address."""
+    return email.strip().lower()
+
+
+def find_by_email(email: str) -> User | None:
+    """Return the account registered with this address, if any."""
+    return db.session.scalar(select(User).where(User.email_key == email_key(email)))
+
+
+def create_user(data: Registration, *, verified: bool = False, role: str = "holder") -> User:
+    """Create an account and commit; raise ValueError('exists') when the address is taken."""
+    user = User(
+        email=data.email.strip(),
+        email_key=email_key(data.email),
+        family_name=data.family_name,
+        given_name=data.given_name,
+        family_name_kana=data.family_name_kana or None,
+        given_name_kana=data.given_name_kana or None,
+        romanized_name=data.romanized_name or None,
+        name_order=data.name_order,
+        language=data.language,
+        password_hash=security.hash_password(data.password),
+        role=role,
+        email_verified_at=utcnow() if verified else None,
+    )
+    db.session.add(user)
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        raise ValueError("exists") from None
+    return user
+
+
+def register(data: Registration) -> User | None:
+    """Register a holder and mail a verification link.
+
+    When the address already has an account nothing is created and its owner gets a
+    mail instead, so the page shown is the same either way (no enumeration).
+    """
+    existing = find_by_email(data.email)
+    if existing is None:
+        try:
+            user = create_user(data)
+        except ValueError:
+            existing = find_by_email(data.email)
+        else:
+            send_verification(user)
+            return user
+    if existing is not None:
+        mail.send(
+            existing.email,
+            "already_registered",
+            existing.language,
+            user=existing,
+            login_url=_external("auth.login"),
+            reset_url=_external("auth.forgot_password"),
+        )
+    return None
+
+
+def _external(endpoint: str, **values: str) -> str:
+    """Return an absolute URL on WALLET_BASE_URL (never the request's Host header)."""
+    from flask import current_app
+
+    return current_app.config["BASE_URL"] + url_for(endpoint, **values)
+
+
+def _verify_state(user: User) -> str:
+    """Fingerprint that changes once the address is confirmed (single-use tokens)."""
+    return security.fingerprint(user.email_key, user.email_verified_at)
+
+
+def _reset_state(user: User) -> str:
+    """Fingerprint that changes with the password (reset tokens die with a change)."""
+    return security.fingerprint(user.password_hash, user.password_changed_at)
+
+
+def send_verification(user: User) -> bool:
+    """Mail a link that confirms the user's address."""
+    token = security.make_token(VERIFY, user.id, _verify_state(user))
+    return mail.send(
+        user.email,
+        "verify_email",
+        user.language,
+        user=user,
+        verify_url=_external("auth.verify_email", token=token),
+    )
+
+
+def confirm_email(token: str) -> User | None:
+    """Mark the address confirmed when the token is genuine, fresh and unused."""
+    from flask import current_app
+
+    data = security.read_token(VERIFY, token, current_app.config["EMAIL_TOKEN_MAX_AGE"])
+    if data is None:
+        return None
+    user = db.session.get(User, data[0]) if isinstance(data[0], int) else None
+    if user is None or not security.same_state(data[1], _verify_state(user)):
+        return None
+    user.email_verified_at = utcnow()
+    db.session.commit()
+    return user
+
+
+def authenticate(email: str, password: str) -> User | None:
+    """Return the account when the password is right; rehash when the cost changed."""
+    user = find_by_email(email)
+    if user is None:
+        security.dummy_verify()
+        return None
+    ok, new_hash = security.verify_password(password, user.password_hash)
+    if not ok:
+        return None
+    if new_hash:
+        user.password_hash = new_hash
+        db.session.commit()
+    return user
+
+
+def request_password_reset(email: str) -> None:
+    """Mail a reset link when the address has an account; say nothing either way."""
+    user = find_by_email(email)
+    if user is None:
+        return
+    token = security.make_token(RESET, user.id, _reset_state(user))
+    mail.send(
+        user.email,
+        "reset_password",
+        user.language,
+        user=user,
+        reset_url=_external("auth.reset_password", token=token),
+    )
+
+
+def user_for_reset(token: str) -> User | None:
+    """Return the account a reset token is for, when genuine, fresh and unused."""
+    from flask import current_app
+
+    data = security.read_token(RESET, token, current_app.config["RESET_TOKEN_MAX_AGE"])
+    if data is None:
+        return None
+    user = db.session.get(User, data[0]) if isinstance(data[0], int) else None
+    if user is None or not security.same_state(data[1], _reset_state(user)):
+        return None
+    return user
+
+
+def set_password(user: User, password: str) -> None:
+    """Store a new password; outstanding reset tokens and other sessions die with it."""
+    user.password_hash = security.hash_password(password)
+    user.password_changed_at = utcnow()
+    user.session_token = new_session_token()
+    db.session.commit()
+
+
+def reset_password(token: str, password: str) -> User | None:
+    """Set a new password from a reset link; a reset also proves the address."""
+    user = user_for_reset(token)
+    if user is None:
+        return None
+    if user.email_verified_at is None:
+        user.email_verified_at = utcnow()
+    set_password(user, password)
+    return user
+
+
+def change_password(user: User, current: str, new: str) -> bool:
+    """Change the password when the current one is right."""
+    ok, _ = security.verify_password(current, user.password_hash)
+    if not ok:
+        return False
+    set_password(user, new)
+    return True
+
+
+def update_profile(user: User, **fields: object) -> None:
+    """Save names and preferences; the email address is not editable."""
+    allowed = {
+        "family_name",
+        "given_name",
+        "family_name_kana",
+        "given_name_kana",
+        "romanized_name",
+        "name_order",
+        "language",
+        "default_visibility",
+        "profile_public",
+    }
+    for name, value in fields.items():
+        if name in allowed:
+            setattr(user, name, value if value != "" else None)
+    db.session.commit()
+
+
+def set_language(user: User, lang: str) -> None:
+    """Remember the UI language on the account."""
+    user.language = lang
+    db.session.commit()
+
+
+def load_session_user(session_id: str) -> User | None:
+    """Return the user for a session id 'id:token' when the token is still current."""
+    user_id, _, token = session_id.partition(":")
+    if not user_id.isdigit() or not token:
+        return None
+    user = db.session.get(User, int(user_id))
+    if user is None or not security.same_state(user.session_token, token):
+        return None
+    return user

@@ -1,0 +1,117 @@
+"""The one outgoing-mail service: compose in the recipient's language, deliver by backend."""
+
+from __future__ import annotations
+
+import logging
+import smtplib
+import ssl
+import time
+import uuid
+from email.message import EmailMessage
+from email.utils import formatdate
+from email.utils import make_msgid
+from pathlib import Path
+from typing import Any
+
+from flask import current_app
+from flask import g
+from flask_babel import force_locale
+
+from wallet.rendering import render_block
+
+log = logging.getLogger(__name__)
+
+
+class MailError(RuntimeError):
+    """The message could not be handed to the mail system."""
+
+
+def compose(to: str, template: str, lang: str, **context: Any) -> EmailMessage:
+    """Render mail/<template>.html (blocks subject, text, html) in lang into a message."""
+    name = f"mail/{template}.html"
+    previous = g.get("force_lang")
+    g.force_lang = lang
+    try:
+        with force_locale(lang):
+            context = {"base_url": current_app.config["BASE_URL"], "lang": lang, **context}
+            subject = " ".join(render_block(name, "subject", **context).split())
+            text = render_block(name, "text", **context).strip() + "\n"
+            html = render_block(name, "html", **context)
+    finally:
+        g.force_lang = previous
+    message = EmailMessage()
+    message["Subject"] = subject
+    message["From"] = current_app.config["MAIL_FROM"]
+    message["To"] = to
+    message["Date"] = formatdate(localtime=False)
+    message["Message-ID"] = make_msgid(domain=_sender_domain())
+    message["Content-Language"] = lang
+    message.set_content(text)
+    message.add_alternative(html, subtype="html")
+    return message
+
+
+def _sender_domain() -> str:
+    """Return the domain of the From address, for Message-IDs."""
+    sender = current_app.config["MAIL_FROM"]
+    return sender.rsplit("@", 1)[-1].strip(" >") or "wallet.invalid"
+
+
+def send(to: str, template: str, lang: str, **context: Any) -> bool:
+    """Compose and deliver one mail; log and return False when delivery fails."""
+    message = compose(to, template, lang, **context)
+    try:
+        deliver(message)
+    except MailError:
+        log.exception("mail to a recipient could not be delivered (template %s)", template)
+        return False
+    return True
+
+
+def deliver(message: EmailMessage) -> None:
+    """Hand a message to the configured backend, or raise MailError."""
+    backend = current_app.config["MAIL_BACKEND"]
+    if backend == "smtp":
+        _deliver_smtp(message)
+    elif backend == "outbox":
+        _deliver_outbox(message)
+    else:
+        raise MailError(f"unknown mail backend {backend!r}")
+
+
+def _deliver_outbox(message: EmailMessage) -> None:
+    """Write the message as an .eml file in the outbox folder (development default)."""
+    outbox = Path(current_app.config["MAIL_OUTBOX_DIR"])
+    try:
+        outbox.mkdir(parents=True, exist_ok=True)
+        name = f"{time.strftime('%Y%m%d-%H%M%S')}-{uuid.uuid4().hex[:8]}.eml"
+        path = outbox / name
+        tmp = path.with_suffix(".tmp")
+        tmp.write_bytes(bytes(message))
+        tmp.replace(path)
+    except OSError as exc:
+        raise MailError(str(exc)) from exc
+    log.info("mail written to %s: %s", path, message["Subject"])
+
+
+def _deliver_smtp(message: EmailMessage) -> None:
+    """Send the message through the configured SMTP server."""
+    config = current_app.config
+    host, port = config["SMTP_HOST"], int(config["SMTP_PORT"])
+    security = config["SMTP_SECURITY"]
+    timeout = float(config["SMTP_TIMEOUT"])
+    try:
+        if security == "tls":
+            client: smtplib.SMTP = smtplib.SMTP_SSL(
+                host, port, timeout=timeout, context=ssl.create_default_context()
+            )
+        else:
+            client = smtplib.SMTP(host, port, timeout=timeout)
+        with client:
+            if security == "starttls":
+                client.starttls(context=ssl.create_default_context())
+            if config.get("SMTP_USER"):
+                client.login(config["SMTP_USER"], config.get("SMTP_PASSWORD") or "")
+            client.send_message(message)
+    except (OSError, smtplib.SMTPException) as exc:
+        raise MailError(f"SMTP delivery failed: {exc.__class__.__name__}") from exc

@@ -1,0 +1,96 @@
+"""The holder's settings: names, language, disclosure default, password."""
+
+from __future__ import annotations
+
+from flask import Blueprint
+from flask import flash
+from flask import make_response
+
+from flask import request
+from flask import url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from flask_login import login_required
+from flask_login import login_user
+
+from wallet.forms import ChangePasswordForm
+from wallet.forms import LanguageForm
+from wallet.forms import ProfileForm
+from wallet.i18n import LANG_COOKIE
+from wallet.rendering import redirect_to
+from wallet.rendering import render_page
+from wallet.security import safe_next_url
+from wallet.services import accounts
+
+bp = Blueprint("account", __name__)
+
+PROFILE_TARGET = "profile-form"
+PASSWORD_TARGET = "password-form"
+
+
+@bp.route("/account", methods=["GET", "POST"])
+@login_required
+def settings():
+    """Show and save the account settings."""
+    form = ProfileForm(obj=current_user)
+    if form.validate_on_submit():
+        accounts.update_profile(
+            current_user,
+            family_name=form.family_name.data,
+            given_name=form.given_name.data,
+            family_name_kana=form.family_name_kana.data,
+            given_name_kana=form.given_name_kana.data,
+            romanized_name=form.romanized_name.data,
+            name_order=form.name_order.data,
+            language=form.language.data,
+            default_visibility=form.default_visibility.data,
+            profile_public=bool(form.profile_public.data),
+        )
+        flash(_("Your settings are saved."), "success")
+        return redirect_to(url_for("account.settings"))
+    status = 422 if form.errors else 200
+    return render_page(
+        "account/settings.html",
+        block="profile_form",
+        target=PROFILE_TARGET,
+        status=status,
+        form=form,
+        password_form=ChangePasswordForm(formdata=None),
+    )
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@login_required
+def change_password():
+    """Change the password (the current one is asked again)."""
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        if accounts.change_password(
+            current_user, form.current_password.data, form.password.data
+        ):
+            login_user(current_user)  # the session id changed with the password
+            flash(_("Your password has been changed."), "success")
+            return redirect_to(url_for("account.settings"))
+        form.current_password.errors.append(_("The current password is not correct."))
+    status = 422 if form.errors else 200
+    return render_page(
+        "account/password.html", block="password_form", target=PASSWORD_TARGET,
+        status=status, password_form=form,
+    )
+
+
+@bp.post("/language")
+def set_language():
+    """Switch the UI language: on the account when signed in, in a cookie always."""
+    form = LanguageForm()
+    target = safe_next_url(request.form.get("next")) or url_for("main.index")
+    response = make_response(redirect_to(target))
+    if form.validate_on_submit():
+        lang = form.lang.data
+        if current_user.is_authenticated:
+            accounts.set_language(current_user, lang)
+        response.set_cookie(
+            LANG_COOKIE, lang, max_age=60 * 60 * 24 * 365, samesite="Lax", httponly=True,
+            secure=request.is_secure,
+        )
+    return response

@@ -1,0 +1,183 @@
+"""Registration, email confirmation, sign-in, sign-out and password reset."""
+
+from __future__ import annotations
+
+from flask import Blueprint
+from flask import current_app
+from flask import flash
+
+from flask import request
+from flask import session
+from flask import url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from flask_login import login_required
+from flask_login import login_user
+from flask_login import logout_user
+
+from wallet.extensions import limiter
+from wallet.forms import ConfirmForm
+from wallet.forms import ForgotPasswordForm
+from wallet.forms import LoginForm
+from wallet.forms import RegisterForm
+from wallet.forms import ResetPasswordForm
+from wallet.rendering import redirect_to
+from wallet.rendering import render_page
+from wallet.security import safe_next_url
+from wallet.services import accounts
+
+bp = Blueprint("auth", __name__, url_prefix="/auth")
+
+FORM_TARGET = "auth-form"
+
+
+def _login_ip_limit() -> str:
+    return current_app.config["RATELIMIT_LOGIN_IP"]
+
+
+def _login_account_limit() -> str:
+    return current_app.config["RATELIMIT_LOGIN_ACCOUNT"]
+
+
+def _account_key() -> str:
+    """Rate-limit key for sign-in attempts against one account, whatever the IP."""
+    return "account:" + (request.form.get("email") or "").strip().lower()[:254]
+
+
+@bp.route("/register", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["RATELIMIT_REGISTER_IP"], methods=["POST"])
+def register():
+    """Create an account; the same answer whether or not the address was taken."""
+    if current_user.is_authenticated:
+        return redirect_to(url_for("main.index"))
+    form = RegisterForm()
+    if request.method == "GET":
+        form.language.data = form.language.data if request.args.get("lang") else _ui_lang()
+        form.name_order.data = "family-first" if form.language.data == "ja" else "given-first"
+    if form.validate_on_submit():
+        accounts.register(
+            accounts.Registration(
+                email=form.email.data,
+                family_name=form.family_name.data,
+                given_name=form.given_name.data,
+                family_name_kana=form.family_name_kana.data,
+                given_name_kana=form.given_name_kana.data,
+                romanized_name=form.romanized_name.data,
+                name_order=form.name_order.data,
+                language=form.language.data,
+                password=form.password.data,
+            )
+        )
+        session["registered_email"] = form.email.data
+        return redirect_to(url_for("auth.check_email"))
+    status = 422 if form.errors else 200
+    return render_page(
+        "auth/register.html", block="form", target=FORM_TARGET, status=status, form=form
+    )
+
+
+def _ui_lang() -> str:
+    """Return the language the page is being shown in."""
+    from flask_babel import get_locale
+
+    return str(get_locale() or "ja")
+
+
+@bp.get("/check-email")
+def check_email():
+    """Tell the new holder to look for the confirmation mail."""
+    return render_page("auth/check_email.html", email=session.get("registered_email"))
+
+
+@bp.get("/verify/<token>")
+def verify_email(token: str):
+    """Confirm an email address from the mailed link."""
+    user = accounts.confirm_email(token)
+    if user is None:
+        return render_page("auth/verify_failed.html", status=400)
+    flash(_("Your email address is confirmed."), "success")
+    if current_user.is_authenticated:
+        return redirect_to(url_for("main.index"))
+    return redirect_to(url_for("auth.login"))
+
+
+@bp.post("/resend-verification")
+@login_required
+@limiter.limit("5 per hour")
+def resend_verification():
+    """Mail the confirmation link again."""
+    if ConfirmForm().validate_on_submit() and not current_user.is_verified:
+        accounts.send_verification(current_user)
+        flash(_("We sent the confirmation mail again."), "info")
+    return redirect_to(url_for("main.index"))
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(_login_ip_limit, methods=["POST"])
+@limiter.limit(_login_account_limit, methods=["POST"], key_func=_account_key)
+def login():
+    """Sign in with email and password; one generic message for every failure."""
+    form = LoginForm()
+    if request.method == "GET":
+        form.next.data = request.args.get("next", "")
+    if form.validate_on_submit():
+        user = accounts.authenticate(form.email.data, form.password.data)
+        if user is not None:
+            session.clear()  # a new session on sign-in: nothing set before survives
+            login_user(user, remember=form.remember.data)
+            target = safe_next_url(form.next.data) or url_for("main.index")
+            return redirect_to(target)
+        form.password.errors.append(_("The email address or password is not correct."))
+    status = 422 if form.errors else 200
+    return render_page(
+        "auth/login.html", block="form", target=FORM_TARGET, status=status, form=form
+    )
+
+
+@bp.post("/logout")
+def logout():
+    """Sign out (POST only, so a link cannot sign anyone out)."""
+    if ConfirmForm().validate_on_submit():
+        logout_user()
+        session.clear()
+        flash(_("You are signed out."), "info")
+    return redirect_to(url_for("main.index"))
+
+
+@bp.route("/forgot", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["RATELIMIT_RESET_IP"], methods=["POST"])
+def forgot_password():
+    """Ask for a reset link; the answer is the same whether or not the address exists."""
+    form = ForgotPasswordForm()
+    if form.validate_on_submit():
+        accounts.request_password_reset(form.email.data)
+        session["reset_email"] = form.email.data
+        return redirect_to(url_for("auth.reset_sent"))
+    status = 422 if form.errors else 200
+    return render_page(
+        "auth/forgot.html", block="form", target=FORM_TARGET, status=status, form=form
+    )
+
+
+@bp.get("/forgot/sent")
+def reset_sent():
+    """Say that a reset mail is on its way (whether or not the address exists)."""
+    return render_page("auth/reset_sent.html", email=session.get("reset_email"))
+
+
+@bp.route("/reset/<token>", methods=["GET", "POST"])
+def reset_password(token: str):
+    """Choose a new password from a mailed link (single use, one hour)."""
+    if accounts.user_for_reset(token) is None:
+        return render_page("auth/reset_failed.html", status=400)
+    form = ResetPasswordForm()
+    if form.validate_on_submit():
+        if accounts.reset_password(token, form.password.data) is None:
+            return redirect_to(url_for("auth.reset_password", token=token))
+        logout_user()
+        flash(_("Your password has been changed. Please sign in."), "success")
+        return redirect_to(url_for("auth.login"))
+    status = 422 if form.errors else 200
+    return render_page(
+        "auth/reset.html", block="form", target=FORM_TARGET, status=status, form=form, token=token
+    )

@@ -1,0 +1,18 @@
+"""The front page: the wallet for a signed-in holder, a welcome for visitors."""
+
+from __future__ import annotations
+
+from flask import Blueprint
+from flask_login import current_user
+
+from wallet.rendering import render_page
+
+bp = Blueprint("main", __name__)
+
+
+@bp.get("/")
+def index():
+    """Show the holder's wallet, or the welcome page."""
+    if current_user.is_authenticated:
+        return render_page("main/wallet.html")
+    return render_page("main/welcome.html")

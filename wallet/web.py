@@ -1,0 +1,102 @@
+"""Web wiring: blueprints, sign-in loader, security headers and template helpers."""
+
+from __future__ import annotations
+
+from flask import Flask
+from flask import Response
+from flask import redirect
+from flask import request
+from flask import url_for
+from flask_babel import get_locale
+from flask_babel import lazy_gettext as _l
+
+from wallet import htmx
+from wallet import names
+from wallet.config import HTMX_CDN_ORIGIN
+from wallet.extensions import login_manager
+from wallet.i18n import format_day
+
+
+def init_app(app: Flask) -> None:
+    """Register blueprints, sign-in handling, headers and template globals on app."""
+    from wallet.views import account
+    from wallet.views import auth
+    from wallet.views import main
+
+    app.register_blueprint(main.bp)
+    app.register_blueprint(auth.bp)
+    app.register_blueprint(account.bp)
+
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = _l("Please sign in to continue.")
+    login_manager.login_message_category = "info"
+    login_manager.session_protection = "basic"
+    login_manager.user_loader(_load_user)
+    login_manager.unauthorized_handler(_unauthorized)
+
+    app.after_request(_security_headers)
+    app.context_processor(_template_globals)
+    app.jinja_env.globals["full_name"] = names.full_name
+    app.jinja_env.globals["full_name_kana"] = names.full_name_kana
+
+
+def _load_user(session_id: str):
+    """Load the signed-in user from the session id (see User.get_id)."""
+    from wallet.services.accounts import load_session_user
+
+    return load_session_user(session_id)
+
+
+def _unauthorized() -> Response:
+    """Send visitors to sign-in; htmx gets HX-Redirect so no login page lands in a fragment."""
+    from flask import flash
+
+    target = url_for("auth.login", next=request.full_path.rstrip("?"))
+    if htmx.is_htmx():
+        return htmx.redirect(target)
+    flash(login_manager.login_message, login_manager.login_message_category)
+    return redirect(target)  # type: ignore[return-value]
+
+
+def _security_headers(response: Response) -> Response:
+    """Add CSP and the other protective headers to every response."""
+    from flask import current_app
+
+    script_src = "'self'" if current_app.config.get("HTMX_LOCAL") else f"'self' {HTMX_CDN_ORIGIN}"
+    csp = (
+        "default-src 'self'; "
+        f"script-src {script_src}; "
+        "style-src 'self'; "
+        "img-src 'self' data:; "
+        "font-src 'self'; "
+        "connect-src 'self'; "
+        "object-src 'none'; "
+        "base-uri 'none'; "
+        "form-action 'self'; "
+        "frame-ancestors 'none'"
+    )
+    headers = response.headers
+    headers.setdefault("Content-Security-Policy", csp)
+    headers.setdefault("X-Content-Type-Options", "nosniff")
+    headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
+    headers.setdefault("X-Frame-Options", "DENY")
+    headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+    if request.is_secure:
+        headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+    return response
+
+
+def _template_globals() -> dict[str, object]:
+    """Values every template may use."""
+    from flask import current_app
+
+    from wallet.forms import LanguageForm
+
+    lang = str(get_locale() or "en")
+    return {
+        "lang": lang,
+        "htmx_src": current_app.config["HTMX_SRC"],
+        "htmx_sri": current_app.config["HTMX_SRI"],
+        "language_form": LanguageForm(formdata=None, lang=lang),
+        "format_day": lambda value: format_day(value, lang),
+    }

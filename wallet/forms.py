@@ -11,6 +11,7 @@ from wtforms import PasswordField
 from wtforms import RadioField
 from wtforms import SelectField
 from wtforms import StringField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Email
 from wtforms.validators import EqualTo
 from wtforms.validators import InputRequired
@@ -42,17 +43,17 @@ def valid_password(form: FlaskForm, field: PasswordField) -> None:
         raise ValidationError(" ".join(str(PASSWORD_MESSAGES[p]) for p in problems))
 
 
-def name_order_choices() -> list[tuple[str, str]]:
+def name_order_choices() -> list[SelectChoice]:
     """Return the name order choices in the current language."""
     return [
-        ("family-first", str(_l("Family name first (e.g. コンクリート 太郎)"))),
-        ("given-first", str(_l("Given name first (e.g. Taro Concrete)"))),
+        SelectChoice("family-first", str(_l("Family name first (e.g. コンクリート 太郎)"))),
+        SelectChoice("given-first", str(_l("Given name first (e.g. Taro Concrete)"))),
     ]
 
 
-def language_choices() -> list[tuple[str, str]]:
+def language_choices() -> list[SelectChoice]:
     """Return the UI languages, each named in itself."""
-    return [("ja", "日本語"), ("en", "English")]
+    return [SelectChoice("ja", "日本語"), SelectChoice("en", "English")]
 
 
 class EmailMixin:
@@ -161,7 +162,6 @@ class ProfileForm(NameFields, FlaskForm):
 
     default_visibility = RadioField(
         _l("New badges are"),
-        choices=[("public", _l("Public")), ("private", _l("Private"))],
         default="public",
     )
     profile_public = BooleanField(_l("Show a public profile page with my public badges"))
@@ -170,13 +170,21 @@ class ProfileForm(NameFields, FlaskForm):
         super().__init__(*args, **kwargs)
         self.name_order.choices = name_order_choices()
         self.language.choices = language_choices()
+        self.default_visibility.choices = [
+            SelectChoice("public", str(_l("Public"))),
+            SelectChoice("private", str(_l("Private"))),
+        ]
 
 
 class LanguageForm(FlaskForm):
     """Switch the UI language."""
 
-    lang = SelectField(_l("Language"), choices=language_choices())
+    lang = SelectField(_l("Language"))
     next = HiddenField()
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.lang.choices = language_choices()
 
 
 class ConfirmForm(FlaskForm):

@@ -9,9 +9,14 @@ from datetime import datetime
 from flask_login import UserMixin
 from sqlalchemy import Boolean
 from sqlalchemy import DateTime
+from sqlalchemy import ForeignKey
+from sqlalchemy import LargeBinary
 from sqlalchemy import String
+from sqlalchemy import Text
+from sqlalchemy import UniqueConstraint
 from sqlalchemy.orm import Mapped
 from sqlalchemy.orm import mapped_column
+from sqlalchemy.orm import relationship
 
 from wallet.extensions import db
 
@@ -70,3 +75,63 @@ class User(UserMixin, db.Model):  # type: ignore[name-defined,misc]
     def is_operator(self) -> bool:
         """Return whether the account may use the issuing portal."""
         return self.role == "operator"
+
+
+def new_public_id() -> str:
+    """Return a random public id: 20 lower-case letters/digits (≈103 bits), starting with a letter."""
+    alphabet = "abcdefghijklmnopqrstuvwxyz0123456789"
+    first = secrets.choice(alphabet[:26])
+    return first + "".join(secrets.choice(alphabet) for _ in range(19))
+
+
+class Badge(db.Model):  # type: ignore[name-defined,misc]
+    """A badge in a holder's wallet: what was received, what it says, and its last verification."""
+
+    __tablename__ = "badges"
+    __table_args__ = (UniqueConstraint("user_id", "credential_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    public_id: Mapped[str] = mapped_column(String(32), unique=True, default=new_public_id)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    # Same badge imported twice maps to the same key: its credential id, or a digest of the payload.
+    credential_key: Mapped[str] = mapped_column(String(128))
+    spec: Mapped[str] = mapped_column(String(8))
+    format: Mapped[str] = mapped_column(String(8))
+    source_url: Mapped[str | None] = mapped_column(String(2000))
+    name: Mapped[str] = mapped_column(String(500))
+    issuer_name: Mapped[str] = mapped_column(String(500))
+    issuer_id: Mapped[str | None] = mapped_column(String(2000))
+    issued_on: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    expires: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    recipient_confirmed: Mapped[bool] = mapped_column(Boolean, default=False)
+    visibility: Mapped[str] = mapped_column(String(16), default="public")
+    result: Mapped[str] = mapped_column(String(16))
+    report_json: Mapped[str] = mapped_column(Text, default="[]")
+    verified_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+
+    user: Mapped[User] = relationship(lazy="raise")
+    content: Mapped[BadgeContent] = relationship(
+        back_populates="badge", cascade="all, delete-orphan", lazy="raise", uselist=False
+    )
+
+
+class BadgeContent(db.Model):  # type: ignore[name-defined,misc]
+    """The heavy part of a badge, kept apart so lists never load it: original bytes and image."""
+
+    __tablename__ = "badge_contents"
+
+    badge_id: Mapped[int] = mapped_column(
+        ForeignKey("badges.id", ondelete="CASCADE"), primary_key=True
+    )
+    # Exactly what was received (baked PNG/SVG bytes, or the JSON/JWS text as UTF-8).
+    original: Mapped[bytes] = mapped_column(LargeBinary)
+    original_media_type: Mapped[str] = mapped_column(String(100))
+    # The extracted assertion/credential (JSON text or compact JWS): what verification reads.
+    payload: Mapped[str] = mapped_column(Text)
+    # Display fields derived from the payload (description, criteria, evidence, identifiers...).
+    details_json: Mapped[str] = mapped_column(Text, default="{}")
+    # The badge image re-encoded by us as PNG (never the issuer's bytes).
+    image_png: Mapped[bytes | None] = mapped_column(LargeBinary)
+
+    badge: Mapped[Badge] = relationship(back_populates="content", lazy="raise")

@@ -1,0 +1,51 @@
+# Two commands on a fresh machine: `make run` (set up and serve) and `make test` (set up and test).
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: run test install test-deps system-deps translations assets lint bench lock clean
+
+run: install
+	$(BIN)/wallet db upgrade
+	$(BIN)/wallet run --host 127.0.0.1 --port 5000
+
+test: system-deps test-deps
+	bash scripts/run_tests.sh
+
+install: $(STAMP) translations assets
+
+$(STAMP): requirements.lock pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.lock
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
+	touch $(STAMP)
+
+test-deps: install $(VENV)/.test-installed
+
+$(VENV)/.test-installed: requirements-test.lock $(STAMP)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-test.lock
+	touch $@
+
+system-deps:
+	bash scripts/system_deps.sh
+
+translations: $(STAMP)
+	$(BIN)/pybabel compile --use-fuzzy -q -d wallet/translations
+
+assets: $(STAMP)
+	$(BIN)/python scripts/fetch_contexts.py
+
+lint: test-deps
+	$(BIN)/ruff check wallet tests scripts
+	$(BIN)/mypy wallet/openbadges
+
+bench: test-deps
+	bash scripts/bench.sh
+
+# Regenerate the pinned locks from the ranges in pyproject.toml (needs the package index).
+lock:
+	bash scripts/lock.sh
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache

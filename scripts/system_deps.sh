@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Install the Debian packages the test suite uses, when running as root on Debian; else say what is missing.
+set -euo pipefail
+PACKAGES=(postgresql-15 fonts-ipaexfont-gothic poppler-utils)
+missing=()
+for pkg in "${PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  exit 0
+fi
+if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null; then
+  echo "Installing Debian packages: ${missing[*]}" >&2
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+else
+  echo "Missing Debian packages (install them as root): ${missing[*]}; the tests that need them will be skipped." >&2
+fi

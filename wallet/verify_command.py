@@ -217,7 +217,10 @@ def _iso(value: datetime | None) -> str | None:
 
 def check_detail(check: Check, lang: str) -> str:
     """Return the translated message of a check, followed by its technical detail if any."""
-    text = cli_message(check.message_id, lang, check.params)
+    text = message(check.message_id, lang, check.params)
+    if text == check.message_id:
+        # Not translated (yet): the technical note is more use than a bare message id.
+        return check.detail or text
     if check.detail and check.detail != text:
         return f"{text} ({check.detail})"
     return text
@@ -368,7 +371,7 @@ def verify(
             now_text=now_text,
             lang=language,
             environ=os.environ,
-            stdin=click.get_binary_stream("stdin"),
+            stdin=sys.stdin.buffer,
         )
     except CommandError as exc:
         status = _fail(exc.code, exc.params, language, as_json)

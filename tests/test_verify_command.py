@@ -1,0 +1,387 @@
+"""Tests for `wallet verify`: exit codes, JSON contract, languages, fetcher wiring, no Flask."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from datetime import UTC
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+import wallet.openbadges as openbadges
+from wallet.openbadges.errors import ParseError
+from wallet.openbadges.fetch import Fetcher
+from wallet.openbadges.model import Achievement
+from wallet.openbadges.model import Check
+from wallet.openbadges.model import Credential
+from wallet.openbadges.model import Profile
+from wallet.openbadges.model import VerificationReport
+from wallet.verify_command import choose_language
+from wallet.verify_command import verify
+
+ROOT = Path(__file__).resolve().parents[1]
+PYTHON = ROOT / ".venv" / "bin" / "python"
+CLEAN_ENV = {
+    key: value
+    for key, value in os.environ.items()
+    if not key.startswith(("WALLET_", "LC_", "LANG"))
+}
+
+
+def _invoke(args: list[str], env: dict[str, str] | None = None, stdin: bytes | None = None) -> Any:
+    runner = CliRunner()
+    environment = {"WALLET_LANG": "en", "WALLET_DEBUG": "", "WALLET_FETCH_ALLOWED_NETWORKS": ""}
+    environment.update(env or {})
+    return runner.invoke(verify, args, env=environment, input=stdin, catch_exceptions=True)
+
+
+# --- a fake library verify: the command's own behaviour, independent of the verifier ---------
+
+
+class _FakeVerify:
+    """Stands in for wallet.openbadges.verify and remembers how it was called."""
+
+    def __init__(self, report: VerificationReport | None = None, error: Exception | None = None):
+        self.report = report
+        self.error = error
+        self.calls: list[dict[str, Any]] = []
+
+    def __call__(self, source: bytes | str, *, fetcher: Fetcher, now: datetime) -> Any:
+        self.calls.append({"source": source, "fetcher": fetcher, "now": now})
+        if self.error is not None:
+            raise self.error
+        return self.report
+
+
+def _report(*checks: Check) -> VerificationReport:
+    credential = Credential(
+        spec="2.0",
+        format="json",
+        achievement=Achievement(name="コンクリート技士"),
+        issuer=Profile(id="https://issuer.example/i.json", name="Concrete Institute"),
+        issued_on=datetime(2024, 1, 2, 3, 4, 5, tzinfo=UTC),
+        expires=None,
+    )
+    return VerificationReport(checks=checks, credential=credential, spec="2.0", format="json")
+
+
+@pytest.fixture()
+def fake(monkeypatch: pytest.MonkeyPatch) -> Iterator[_FakeVerify]:
+    """Replace the library verify with a fake returning a valid report."""
+    stub = _FakeVerify(_report(Check("proof", "passed", "input.unreadable", detail="tech note")))
+    monkeypatch.setattr(openbadges, "verify", stub, raising=False)
+    yield stub
+
+
+def test_json_document_shape(fake: _FakeVerify, tmp_path: Path) -> None:
+    """--json prints exactly the contract's keys; dates ISO 8601; detail = message + detail."""
+    source = tmp_path / "a.json"
+    source.write_bytes(b"{}")
+    result = _invoke([str(source), "--json"])
+    assert result.exit_code == 0, result.output
+    document = json.loads(result.stdout)
+    assert document == {
+        "result": "valid",
+        "spec": "2.0",
+        "format": "json",
+        "checks": [
+            {
+                "id": "proof",
+                "status": "passed",
+                "detail": "The file or text could not be read. (tech note)",
+            }
+        ],
+        "badge": {
+            "name": "コンクリート技士",
+            "issuer": {"id": "https://issuer.example/i.json", "name": "Concrete Institute"},
+            "issued_on": "2024-01-02T03:04:05Z",
+            "expires": None,
+        },
+    }
+    assert fake.calls[0]["source"] == b"{}"
+    assert result.stderr == ""
+
+
+def test_exit_one_for_any_other_result(fake: _FakeVerify, tmp_path: Path) -> None:
+    """Every non-valid result exits 1, and the human report marks each check."""
+    fake.report = _report(
+        Check("proof", "passed", "x"),
+        Check("expiry", "failed", "x", outcome="expired"),
+        Check("recipient", "warning", "x"),
+        Check("revocation", "skipped", "x"),
+        Check("status", "unsupported", "x"),
+    )
+    source = tmp_path / "a.json"
+    source.write_bytes(b"{}")
+    result = _invoke([str(source)])
+    assert result.exit_code == 1
+    assert "Result: unverifiable" in result.stdout
+    for mark, check in [("✓", "proof"), ("✗", "expiry"), ("!", "recipient"), ("–", "revocation")]:
+        assert f"  {mark} {check}: x" in result.stdout
+    assert "  ? status: x" in result.stdout
+    for outcome in ("expired", "revoked", "not_yet_valid", "invalid"):
+        fake.report = _report(Check("c", "failed", "x", outcome=outcome))  # type: ignore[arg-type]
+        again = _invoke([str(source), "--json"])
+        assert (again.exit_code, json.loads(again.stdout)["result"]) == (1, outcome)
+
+
+def test_now_is_passed_to_the_verifier(fake: _FakeVerify, tmp_path: Path) -> None:
+    """--now accepts ISO 8601 with Z, offsets, naive (UTC) and plain dates."""
+    source = tmp_path / "a.json"
+    source.write_bytes(b"{}")
+    expectations = {
+        "2031-05-06T07:08:09Z": datetime(2031, 5, 6, 7, 8, 9, tzinfo=UTC),
+        "2031-05-06T16:08:09+09:00": datetime(2031, 5, 6, 7, 8, 9, tzinfo=UTC),
+        "2031-05-06T07:08:09": datetime(2031, 5, 6, 7, 8, 9, tzinfo=UTC),
+        "2031-05-06": datetime(2031, 5, 6, tzinfo=UTC),
+    }
+    for text, expected in expectations.items():
+        assert _invoke([str(source), "--now", text]).exit_code == 0
+        assert fake.calls[-1]["now"] == expected
+    before = datetime.now(UTC)
+    _invoke([str(source)])
+    assert before <= fake.calls[-1]["now"] <= datetime.now(UTC)
+
+
+def test_stdin_and_url_sources(fake: _FakeVerify) -> None:
+    """`-` reads stdin bytes; an http(s) SOURCE is handed over as the URL string."""
+    assert _invoke(["-"], stdin=b'{"from": "stdin"}').exit_code == 0
+    assert fake.calls[-1]["source"] == b'{"from": "stdin"}'
+    assert _invoke(["https://issuer.example/a.json", "--offline"]).exit_code == 0
+    assert fake.calls[-1]["source"] == "https://issuer.example/a.json"
+
+
+@pytest.mark.parametrize(
+    ("args", "code"),
+    [
+        (["{missing}"], "cli.source_unreadable"),
+        (["{dir}"], "cli.source_unreadable"),
+        (["{file}", "--now", "next tuesday"], "cli.bad_now"),
+        (["{file}", "--url-map", "https://i.example/"], "cli.bad_url_map"),
+        (["{file}", "--url-map", "https://i.example/={missing}"], "cli.bad_url_map"),
+    ],
+)
+def test_unusable_source_or_option_exits_two(
+    fake: _FakeVerify, tmp_path: Path, args: list[str], code: str
+) -> None:
+    """Unreadable SOURCE or bad options: exit 2, one line on stderr, JSON error on stdout."""
+    (tmp_path / "f.json").write_bytes(b"{}")
+    values = {"missing": str(tmp_path / "nope.png"), "dir": str(tmp_path), "file": str(tmp_path)}
+    values["file"] = str(tmp_path / "f.json")
+    filled = [arg.format(**values) for arg in args]
+    result = _invoke([*filled, "--json"])
+    assert result.exit_code == 2
+    document = json.loads(result.stdout)
+    assert document["result"] is None
+    assert document["error"]["code"] == code
+    assert result.stderr.startswith("wallet verify: ")
+    assert result.stderr.count("\n") == 1
+    assert "Traceback" not in result.output
+    assert fake.calls == []
+
+
+def test_library_badge_error_exits_two(fake: _FakeVerify, tmp_path: Path) -> None:
+    """A BadgeError from the library is an unreadable input: exit 2 with its translated code."""
+    fake.error = ParseError("broken PNG")
+    source = tmp_path / "a.png"
+    source.write_bytes(b"\x89PNG broken")
+    result = _invoke([str(source), "--json", "--lang", "ja"])
+    assert result.exit_code == 2
+    assert json.loads(result.stdout)["error"] == {
+        "code": "input.malformed",
+        "message": "バッジのファイルとして正しい形式ではありません。",
+    }
+    assert "バッジのファイル" in result.stderr
+
+
+def test_unexpected_error_is_one_line_unless_debug(fake: _FakeVerify, tmp_path: Path) -> None:
+    """An unexpected exception never prints a traceback; WALLET_DEBUG=1 re-raises it."""
+    fake.error = RuntimeError("boom at 0xdeadbeef")
+    source = tmp_path / "a.json"
+    source.write_bytes(b"{}")
+    result = _invoke([str(source)])
+    assert result.exit_code == 2
+    assert "Traceback" not in result.output and "boom" not in result.output
+    assert "internal error" in result.stderr
+    debug = _invoke([str(source)], env={"WALLET_DEBUG": "1"})
+    assert isinstance(debug.exception, RuntimeError)
+
+
+def test_bad_allowed_networks_env(fake: _FakeVerify, tmp_path: Path) -> None:
+    """A broken WALLET_FETCH_ALLOWED_NETWORKS is reported, not a crash."""
+    source = tmp_path / "a.json"
+    source.write_bytes(b"{}")
+    result = _invoke([str(source)], env={"WALLET_FETCH_ALLOWED_NETWORKS": "127.0.0.1/99"})
+    assert result.exit_code == 2
+    assert "WALLET_FETCH_ALLOWED_NETWORKS" in result.stderr
+
+
+def test_language_choice() -> None:
+    """--lang, then WALLET_LANG, then LC_ALL / LC_MESSAGES / LANG; default English."""
+    assert choose_language("en", {"WALLET_LANG": "ja"}) == "en"
+    assert choose_language(None, {"WALLET_LANG": "ja_JP", "LANG": "en_US.UTF-8"}) == "ja"
+    assert choose_language(None, {"WALLET_LANG": "en", "LANG": "ja_JP.UTF-8"}) == "en"
+    assert choose_language(None, {"LANG": "ja_JP.UTF-8"}) == "ja"
+    assert choose_language(None, {"LC_ALL": "C", "LANG": "ja_JP.UTF-8"}) == "en"
+    assert choose_language(None, {"LC_ALL": "ja_JP.eucJP"}) == "ja"
+    assert choose_language(None, {}) == "en"
+
+
+def test_human_report_in_japanese_from_lang(fake: _FakeVerify, tmp_path: Path) -> None:
+    """LANG=ja_JP gives the Japanese report."""
+    source = tmp_path / "a.json"
+    source.write_bytes(b"{}")
+    result = _invoke([str(source)], env={"WALLET_LANG": "", "LANG": "ja_JP.UTF-8"})
+    assert result.exit_code == 0
+    assert "結果: 有効" in result.stdout
+    assert "ファイルまたはテキストを読み取れませんでした。" in result.stdout
+
+
+def test_issuer_text_cannot_drive_the_terminal(fake: _FakeVerify, tmp_path: Path) -> None:
+    """Escape sequences in issuer data are neutralised in the human report."""
+    fake.report = VerificationReport(
+        checks=(Check("proof", "passed", "x"),),
+        credential=Credential(
+            spec="2.0",
+            format="json",
+            achievement=Achievement(name="\x1b[2J\x1b]0;pwned\x07Badge\u202e"),
+            issuer=Profile(name="I"),
+        ),
+        spec="2.0",
+        format="json",
+    )
+    source = tmp_path / "a.json"
+    source.write_bytes(b"{}")
+    result = _invoke([str(source)])
+    assert "\x1b" not in result.stdout and "\u202e" not in result.stdout
+    assert "Badge" in result.stdout
+
+
+# --- fetcher wiring: --offline, --url-map precedence ----------------------------------------
+
+
+class _FetchingVerify(_FakeVerify):
+    """A fake verify that fetches its URL source with the fetcher it was given."""
+
+    def __call__(self, source: bytes | str, *, fetcher: Fetcher, now: datetime) -> Any:
+        super().__call__(source, fetcher=fetcher, now=now)
+        assert isinstance(source, str)
+        response = fetcher.fetch(source)
+        self.calls[-1]["response"] = response
+        return _report(Check("fetched", "passed", "x", detail=str(response.status)))
+
+
+@pytest.fixture()
+def listener() -> Iterator[socket.socket]:
+    """A loopback socket that must receive no connection."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.bind(("127.0.0.1", 0))
+    sock.listen(8)
+    sock.setblocking(False)
+    yield sock
+    sock.close()
+
+
+def test_offline_never_touches_the_network(
+    monkeypatch: pytest.MonkeyPatch, listener: socket.socket, tmp_path: Path
+) -> None:
+    """--offline refuses even an allow-listed loopback URL; url-map answers still work."""
+    stub = _FetchingVerify()
+    monkeypatch.setattr(openbadges, "verify", stub, raising=False)
+    port = listener.getsockname()[1]
+    url = f"http://127.0.0.1:{port}/a.json"
+    env = {"WALLET_FETCH_ALLOWED_NETWORKS": "127.0.0.1/32"}
+    result = _invoke([url, "--offline", "--json"], env=env)
+    assert result.exit_code == 2
+    assert json.loads(result.stdout)["error"]["code"].startswith("fetch.")
+    time.sleep(0.02)
+    with pytest.raises(BlockingIOError):
+        listener.accept()[0].close()
+    (tmp_path / "a.json").write_text("{}")
+    mapped = _invoke(
+        [url, "--offline", "--url-map", f"http://127.0.0.1:{port}/={tmp_path}"], env=env
+    )
+    assert mapped.exit_code == 0, mapped.output
+    assert stub.calls[-1]["response"].body == b"{}"
+
+
+def test_url_map_takes_precedence_online(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Without --offline, mapped prefixes are answered locally; others go to the HttpFetcher."""
+    stub = _FetchingVerify()
+    monkeypatch.setattr(openbadges, "verify", stub, raising=False)
+    (tmp_path / "k.json").write_text('{"k": 1}')
+    result = _invoke(
+        [
+            "https://issuer.example/keys/k.json",
+            "--url-map",
+            f"https://issuer.example/keys/={tmp_path}",
+        ]
+    )
+    assert result.exit_code == 0, result.output
+    assert stub.calls[-1]["response"].body == b'{"k": 1}'
+    # Not mapped, and loopback without an allow-list: the real fetcher refuses it.
+    refused = _invoke(["http://127.0.0.1:9/x.json", "--json"])
+    assert refused.exit_code == 2
+    assert json.loads(refused.stdout)["error"]["code"] == "fetch.refused"
+
+
+# --- a real process: the console path must not load Flask ------------------------------------
+
+
+def _imported_modules(stderr: str) -> set[str]:
+    names = set()
+    for line in stderr.splitlines():
+        if line.startswith("import time:") and "|" in line:
+            names.add(line.rsplit("|", 1)[1].strip())
+    return names
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        [str(PYTHON), "-m", "wallet.verify_command"],
+        [
+            str(PYTHON),
+            "-c",
+            "import sys; from wallet.console import main; sys.argv[0] = 'wallet'; "
+            "sys.argv.insert(1, 'verify'); main()",
+        ],
+    ],
+    ids=["module", "console"],
+)
+def test_real_process_without_flask(command: list[str], tmp_path: Path) -> None:
+    """A real process verifies garbage: exit 2, one clean line, and Flask is never imported."""
+    garbage = tmp_path / "garbage.bin"
+    garbage.write_bytes(b"\x00\x01 not a badge at all \xff")
+    env = {**CLEAN_ENV, "PYTHONPROFILEIMPORTTIME": "1", "WALLET_LANG": "en"}
+    started = time.monotonic()
+    completed = subprocess.run(
+        [*command, str(garbage), "--json"],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=ROOT,
+        timeout=60,
+    )
+    elapsed = time.monotonic() - started
+    modules = _imported_modules(completed.stderr)
+    assert "wallet.verify_command" in modules or "click" in modules
+    assert not {name for name in modules if name == "flask" or name.startswith("flask.")}
+    assert not {name for name in modules if name.startswith(("sqlalchemy", "werkzeug", "jinja2"))}
+    assert completed.returncode == 2, completed.stderr[-2000:]
+    document = json.loads(completed.stdout)
+    assert document["result"] is None and document["error"]["code"].startswith("input.")
+    messages = [line for line in completed.stderr.splitlines() if not line.startswith("import")]
+    assert len(messages) == 1 and messages[0].startswith("wallet verify: ")
+    assert "Traceback" not in completed.stderr
+    assert elapsed < 10  # generous: CI machines vary; the bench script measures the real figure
+    assert sys.executable  # the test process itself may have Flask; only the child matters

@@ -385,3 +385,189 @@ def test_real_process_without_flask(command: list[str], tmp_path: Path) -> None:
     assert "Traceback" not in completed.stderr
     assert elapsed < 10  # generous: CI machines vary; the bench script measures the real figure
     assert sys.executable  # the test process itself may have Flask; only the child matters
+
+
+# --- with the real library: an OB 2.0 hosted assertion served through --url-map -------------
+
+ISSUER = "https://issuer.example"
+
+
+def _hosted_badge(root: Path, base: str = ISSUER, **assertion_extra: Any) -> Path:
+    """Write an OB 2.0 hosted assertion, its BadgeClass and Issuer under ``root``."""
+    context = "https://w3id.org/openbadges/v2"
+    assertion = {
+        "@context": context,
+        "type": "Assertion",
+        "id": f"{base}/assertions/1.json",
+        "recipient": {"type": "email", "hashed": False, "identity": "holder@example.org"},
+        "badge": f"{base}/badges/b.json",
+        "verification": {"type": "hosted"},
+        "issuedOn": "2024-01-01T00:00:00Z",
+        "expires": "2030-01-01T00:00:00Z",
+        **assertion_extra,
+    }
+    badge_class = {
+        "@context": context,
+        "type": "BadgeClass",
+        "id": f"{base}/badges/b.json",
+        "name": "Concrete Technician",
+        "description": "Passed the concrete technician examination.",
+        "image": f"{base}/badges/b.png",
+        "criteria": {"narrative": "Pass the exam."},
+        "issuer": f"{base}/issuer.json",
+    }
+    issuer = {
+        "@context": context,
+        "type": "Issuer",
+        "id": f"{base}/issuer.json",
+        "name": "Concrete Institute",
+        "url": base,
+        "email": "badges@issuer.example",
+    }
+    (root / "assertions").mkdir(parents=True, exist_ok=True)
+    (root / "badges").mkdir(exist_ok=True)
+    (root / "assertions" / "1.json").write_text(json.dumps(assertion))
+    (root / "badges" / "b.json").write_text(json.dumps(badge_class))
+    (root / "issuer.json").write_text(json.dumps(issuer))
+    return root / "assertions" / "1.json"
+
+
+def test_real_valid_hosted_badge_offline(tmp_path: Path) -> None:
+    """A hosted OB 2.0 assertion verifies offline through --url-map: exit 0, full JSON."""
+    source = _hosted_badge(tmp_path)
+    mapping = f"{ISSUER}/={tmp_path}"
+    result = _invoke(
+        [str(source), "--json", "--offline", "--url-map", mapping, "--now", "2025-06-01T00:00:00Z"]
+    )
+    assert result.exit_code == 0, result.output
+    document = json.loads(result.stdout)
+    assert set(document) == {"result", "spec", "format", "checks", "badge"}
+    assert (document["result"], document["spec"], document["format"]) == ("valid", "2.0", "json")
+    assert document["badge"] == {
+        "name": "Concrete Technician",
+        "issuer": {"id": f"{ISSUER}/issuer.json", "name": "Concrete Institute"},
+        "issued_on": "2024-01-01T00:00:00Z",
+        "expires": "2030-01-01T00:00:00Z",
+    }
+    assert document["checks"]
+    for check in document["checks"]:
+        assert set(check) == {"id", "status", "detail"}
+        assert check["status"] in {"passed", "failed", "warning", "skipped", "unsupported"}
+        assert isinstance(check["detail"], str) and check["detail"]
+    by_url = _invoke([f"{ISSUER}/assertions/1.json", "--json", "--offline", "--url-map", mapping])
+    assert by_url.exit_code == 0, by_url.output
+    assert json.loads(by_url.stdout)["format"] == "url"
+
+
+def test_real_now_makes_it_expired(tmp_path: Path) -> None:
+    """--now after the expiry date gives "expired" and exit 1."""
+    source = _hosted_badge(tmp_path)
+    args = [str(source), "--offline", "--url-map", f"{ISSUER}/={tmp_path}"]
+    result = _invoke([*args, "--json", "--now", "2031-01-01T00:00:00Z"])
+    assert result.exit_code == 1
+    assert json.loads(result.stdout)["result"] == "expired"
+    human = _invoke([*args, "--now", "2031-01-01", "--lang", "ja"])
+    assert human.exit_code == 1
+    assert "結果: 有効期限切れ" in human.stdout
+
+
+def test_real_revoked_hosted_copy(tmp_path: Path) -> None:
+    """The hosted copy saying revoked: true makes the result "revoked" (exit 1)."""
+    source = _hosted_badge(tmp_path)
+    _hosted_badge(tmp_path / "hosted", revoked=True)
+    (tmp_path / "hosted" / "badges").mkdir(exist_ok=True)
+    result = _invoke(
+        [str(source), "--json", "--offline", "--url-map", f"{ISSUER}/={tmp_path / 'hosted'}"]
+    )
+    assert result.exit_code == 1
+    assert json.loads(result.stdout)["result"] == "revoked"
+
+
+def test_real_offline_without_map_is_unverifiable(tmp_path: Path) -> None:
+    """Offline with no map: the hosted copy cannot be had, so "unverifiable", exit 1."""
+    source = _hosted_badge(tmp_path)
+    result = _invoke([str(source), "--json", "--offline"])
+    assert result.exit_code == 1
+    assert json.loads(result.stdout)["result"] == "unverifiable"
+
+
+def test_real_url_source_offline_is_unreadable() -> None:
+    """A URL SOURCE with --offline and no map cannot be read: exit 2."""
+    result = _invoke([f"{ISSUER}/assertions/1.json", "--offline", "--json"])
+    assert result.exit_code == 2
+    assert json.loads(result.stdout)["error"]["code"].startswith("fetch.")
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [b"", b"{", b"not a badge", b'{"hello": "world"}', b"\x89PNG\r\n\x1a\n\x00\x00", b"<svg"],
+)
+def test_real_garbage_exits_two(payload: bytes, tmp_path: Path) -> None:
+    """Garbage input: exit 2, one clear line on stderr, a JSON error, never a traceback."""
+    source = tmp_path / "input.bin"
+    source.write_bytes(payload)
+    result = _invoke([str(source), "--json"])
+    assert result.exit_code == 2, result.output
+    error = json.loads(result.stdout)["error"]
+    assert error["code"].startswith("input.")
+    assert error["message"] and error["message"] != error["code"]
+    assert result.stderr == f"wallet verify: {error['message']}\n"
+    plain = _invoke([str(source)])
+    assert plain.exit_code == 2 and plain.stdout == "" and "Traceback" not in plain.output
+
+
+def test_real_online_against_local_issuer(tmp_path: Path) -> None:
+    """Without --offline the HttpFetcher fetches from an allow-listed loopback issuer."""
+    import http.server
+    import threading
+    from functools import partial
+
+    handler = partial(http.server.SimpleHTTPRequestHandler, directory=str(tmp_path))
+    handler.log_message = lambda *args: None  # type: ignore[attr-defined]
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05})
+    thread.daemon = True
+    thread.start()
+    try:
+        base = f"http://127.0.0.1:{httpd.server_address[1]}"
+        source = _hosted_badge(tmp_path, base=base)
+        allowed = {"WALLET_FETCH_ALLOWED_NETWORKS": "127.0.0.1/32"}
+        result = _invoke([str(source), "--json"], env=allowed)
+        assert result.exit_code == 0, result.output
+        assert json.loads(result.stdout)["badge"]["issuer"]["name"] == "Concrete Institute"
+        # The same issuer without the allow-list is refused (loopback): not verifiable.
+        refused = _invoke([str(source), "--json"])
+        assert refused.exit_code == 1
+        assert json.loads(refused.stdout)["result"] == "unverifiable"
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+        thread.join(5)
+
+
+def test_real_process_valid_badge(tmp_path: Path) -> None:
+    """The console script in a real process verifies a valid badge: exit 0, no Flask loaded."""
+    source = _hosted_badge(tmp_path)
+    script = ROOT / ".venv" / "bin" / "wallet"
+    command = [str(script)] if script.exists() else [str(PYTHON), "-m", "wallet.console"]
+    completed = subprocess.run(
+        [
+            *command,
+            "verify",
+            str(source),
+            "--json",
+            "--offline",
+            "--url-map",
+            f"{ISSUER}/={tmp_path}",
+        ],
+        capture_output=True,
+        text=True,
+        env={**CLEAN_ENV, "PYTHONPROFILEIMPORTTIME": "1"},
+        cwd=ROOT,
+        timeout=60,
+    )
+    assert completed.returncode == 0, completed.stderr[-2000:]
+    assert json.loads(completed.stdout)["result"] == "valid"
+    modules = _imported_modules(completed.stderr)
+    assert "wallet.openbadges.verify" in modules
+    assert not {name for name in modules if name == "flask" or name.startswith("flask.")}

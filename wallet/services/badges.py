@@ -1,0 +1,426 @@
+"""Badge use cases: import from any issuer, list, show, re-verify, disclose, export, delete."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from dataclasses import asdict
+from dataclasses import dataclass
+from datetime import UTC
+from datetime import datetime
+from datetime import timedelta
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import func
+from sqlalchemy import or_
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
+
+from wallet.extensions import db
+from wallet.models import Badge
+from wallet.models import BadgeContent
+from wallet.models import User
+from wallet.models import utcnow
+from wallet.openbadges import BadgeError
+from wallet.openbadges import Credential
+from wallet.openbadges import FetchError
+from wallet.openbadges import Loaded
+from wallet.openbadges import VerificationReport
+from wallet.openbadges import read
+from wallet.openbadges import verify_loaded
+from wallet.openbadges.fetch import ACCEPT_BADGE
+from wallet.openbadges.fetch import Fetcher
+from wallet.openbadges.fetch import HttpFetcher
+from wallet.openbadges.fetch import Response
+from wallet.openbadges.recipient import recipient_matches
+from wallet.services import images
+
+MEDIA_TYPES = {
+    "png": "image/png",
+    "svg": "image/svg+xml",
+    "json": "application/json",
+    "jws": "text/plain",
+    "jwt": "text/plain",
+    "url": "application/json",
+}
+EXPIRING_SOON = timedelta(days=30)
+
+
+class ImportFailed(Exception):
+    """The badge was not added; ``code`` names why (translated by the caller)."""
+
+    def __init__(self, code: str, detail: str = "", message_id: str | None = None) -> None:
+        super().__init__(code)
+        self.code = code
+        self.detail = detail
+        self.message_id = message_id
+
+
+@dataclass(frozen=True)
+class ImportOutcome:
+    """The badge in the wallet, and whether this import added it (False: already there)."""
+
+    badge: Badge
+    created: bool
+
+
+class BudgetFetcher:
+    """An HttpFetcher whose every fetch shares one total deadline (one import, one budget)."""
+
+    def __init__(self, inner: HttpFetcher, total_seconds: float) -> None:
+        self.inner = inner
+        self.deadline = time.monotonic() + total_seconds
+        self.per_fetch = inner.timeout
+
+    def fetch(self, url: str, *, accept: str = ACCEPT_BADGE) -> Response:
+        """Fetch url with what is left of the budget."""
+        remaining = self.deadline - time.monotonic()
+        if remaining <= 0.05:
+            raise FetchError("the import took too long", code="fetch.timeout")
+        self.inner.timeout = min(self.per_fetch, remaining)
+        return self.inner.fetch(url, accept=accept)
+
+
+def make_fetcher() -> Fetcher:
+    """Return the app's fetcher: vetted addresses, one total deadline for the whole import."""
+    config = current_app.config
+    inner = HttpFetcher(
+        config["FETCH_ALLOWED_NETWORKS"],
+        timeout=float(config.get("FETCH_TIMEOUT", 5.0)),
+        max_bytes=int(config.get("FETCH_MAX_BYTES", 5 * 1024 * 1024)),
+    )
+    return BudgetFetcher(inner, float(config.get("IMPORT_DEADLINE", 15.0)))
+
+
+def now() -> datetime:
+    """Return the verification clock (a fixed instant when the app is configured with one)."""
+    fixed = current_app.config.get("VERIFY_NOW")
+    return fixed if isinstance(fixed, datetime) else datetime.now(UTC)
+
+
+def credential_key(credential: Credential | None, payload: Any) -> str:
+    """Return the idempotency key: a digest of the credential id, else of the payload."""
+    basis = credential.id if credential is not None and credential.id else None
+    if basis is None:
+        basis = payload if isinstance(payload, str) else json.dumps(payload, sort_keys=True)
+    return hashlib.sha256(basis.encode("utf-8")).hexdigest()
+
+
+def payload_text(payload: Any) -> str:
+    """Return the payload as stored text: the compact JWS, or the JSON document."""
+    if isinstance(payload, str):
+        return payload
+    return json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
+
+
+def report_json(report: VerificationReport) -> str:
+    """Serialise the checks of a report for storage."""
+    return json.dumps(
+        [
+            {
+                "id": c.id,
+                "status": c.status,
+                "message_id": c.message_id,
+                "detail": c.detail,
+                "params": dict(c.params),
+            }
+            for c in report.checks
+        ],
+        ensure_ascii=False,
+    )
+
+
+def details_of(credential: Credential) -> dict[str, Any]:
+    """Return the display details derived from a credential (re-derivable from the payload)."""
+    achievement = credential.achievement
+    issuer = credential.issuer
+    return {
+        "description": achievement.description,
+        "criteria_narrative": achievement.criteria_narrative,
+        "criteria_url": achievement.criteria_url,
+        "achievement_id": achievement.id,
+        "achievement_type": achievement.type,
+        "narrative": credential.narrative,
+        "issuer": asdict(issuer),
+        "recipient": asdict(credential.recipient) if credential.recipient else None,
+        "evidence": [asdict(e) for e in credential.evidence],
+        "alignments": [asdict(a) for a in credential.alignments],
+        "identifiers": [asdict(i) for i in credential.identifiers],
+        "valid_from": credential.valid_from.isoformat() if credential.valid_from else None,
+        "credential_id": credential.id,
+    }
+
+
+def _failure_for(report: VerificationReport) -> ImportFailed | None:
+    """Return why a verified badge may not be imported, or None when it may."""
+    result = report.result
+    if result == "valid":
+        return None
+    failed = next(
+        (c for c in report.checks if c.implied_result() == result), None
+    )
+    message_id = failed.message_id if failed else None
+    detail = failed.detail if failed else ""
+    if result == "unverifiable":
+        return ImportFailed("unverifiable", detail, message_id)
+    return ImportFailed(result, detail, message_id)
+
+
+def _image_for(loaded: Loaded, credential: Credential, fetcher: Fetcher) -> bytes:
+    """Return our own PNG of the badge image: the baked file, a data URI, or a fetched URL."""
+    candidates: list[bytes] = []
+    if loaded.format == "png":
+        candidates.append(loaded.original)
+    for source in (credential.achievement.image, credential.image):
+        if not source:
+            continue
+        if source.startswith("data:"):
+            data = images.decode_data_uri(source)
+            if data:
+                candidates.append(data)
+        elif source.startswith(("https://", "http://")):
+            try:
+                response = fetcher.fetch(source, accept="image/png, image/*;q=0.8")
+            except FetchError:
+                continue
+            if response.status == 200:
+                candidates.append(response.body)
+    for data in candidates:
+        png = images.reencode(data)
+        if png:
+            return png
+    return images.placeholder(credential.achievement.name or "?")
+
+
+def import_badge(user: User, source: bytes | str, *, fetcher: Fetcher | None = None) -> ImportOutcome:
+    """Read, verify and store a badge for user; raise ImportFailed (nothing stored) when refused."""
+    fetcher = fetcher or make_fetcher()
+    try:
+        loaded = read(source, fetcher=fetcher)
+    except BadgeError as exc:
+        raise ImportFailed(exc.code, str(exc)) from None
+    report = verify_loaded(loaded, fetcher=fetcher, now=now())
+    credential = report.credential
+    if credential is None:
+        raise ImportFailed("not_a_badge")
+    failure = _failure_for(report)
+    if failure is not None:
+        raise failure
+    matched = recipient_matches(credential.recipient, [user.email]) if credential.recipient else None
+    if matched is False:
+        raise ImportFailed("not_yours")
+    if matched is True and not user.is_verified:
+        raise ImportFailed("email_unconfirmed")
+    key = credential_key(credential, loaded.payload)
+    existing = _owned_by_key(user, key)
+    if existing is not None:
+        return ImportOutcome(existing, created=False)
+    badge = Badge(
+        user_id=user.id,
+        credential_key=key,
+        spec=loaded.spec,
+        format=loaded.format,
+        source_url=loaded.source_url,
+        name=(credential.achievement.name or "")[:500],
+        issuer_name=(credential.issuer.name or credential.issuer.id or "")[:500],
+        issuer_id=(credential.issuer.id or None),
+        issued_on=credential.issued_on or credential.valid_from,
+        expires=credential.expires,
+        recipient_confirmed=bool(matched),
+        visibility=user.default_visibility,
+        result=report.result,
+        report_json=report_json(report),
+        verified_at=utcnow(),
+    )
+    badge.content = BadgeContent(
+        original=loaded.original,
+        original_media_type=MEDIA_TYPES.get(loaded.format, "application/octet-stream"),
+        payload=payload_text(loaded.payload),
+        details_json=json.dumps(details_of(credential), ensure_ascii=False, default=str),
+        image_png=_image_for(loaded, credential, fetcher),
+    )
+    db.session.add(badge)
+    try:
+        db.session.commit()
+    except IntegrityError:
+        # A concurrent import of the same badge won the race: return its row.
+        db.session.rollback()
+        existing = _owned_by_key(user, key)
+        if existing is None:
+            raise
+        return ImportOutcome(existing, created=False)
+    return ImportOutcome(badge, created=True)
+
+
+def _owned_by_key(user: User, key: str) -> Badge | None:
+    """Return the user's badge with this idempotency key, if any."""
+    return db.session.scalar(
+        select(Badge).where(Badge.user_id == user.id, Badge.credential_key == key)
+    )
+
+
+STATUSES = ("valid", "expiring", "expired", "revoked", "unconfirmed", "invalid", "unverifiable")
+
+
+def status_of(badge: Badge, at: datetime | None = None) -> str:
+    """Return the status a holder sees: revoked, expired, expiring, unconfirmed, valid, ..."""
+    at = at or datetime.now(UTC)
+    expires = _aware(badge.expires)
+    if badge.result == "revoked":
+        return "revoked"
+    if badge.result in ("invalid", "unverifiable"):
+        return badge.result
+    if badge.result == "expired" or (expires is not None and expires <= at):
+        return "expired"
+    if not badge.recipient_confirmed:
+        return "unconfirmed"
+    if expires is not None and expires - at <= EXPIRING_SOON:
+        return "expiring"
+    return "valid"
+
+
+def _aware(value: datetime | None) -> datetime | None:
+    """Return value with UTC attached when the database gave it back naive (SQLite)."""
+    if value is not None and value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    return value
+
+
+PAGE_SIZE = 24
+
+
+def list_for(
+    user: User, *, query: str = "", status: str = "", page: int = 1
+) -> tuple[list[Badge], bool]:
+    """Return one page of the user's badges, newest first, and whether more follow."""
+    statement = select(Badge).where(Badge.user_id == user.id)
+    query = query.strip()[:200]
+    if query:
+        pattern = "%" + query.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        statement = statement.where(
+            or_(
+                func.lower(Badge.name).like(pattern, escape="\\"),
+                func.lower(Badge.issuer_name).like(pattern, escape="\\"),
+            )
+        )
+    statement = _filter_status(statement, status)
+    page = max(1, page)
+    rows = db.session.scalars(
+        statement.order_by(Badge.created_at.desc(), Badge.id.desc())
+        .offset((page - 1) * PAGE_SIZE)
+        .limit(PAGE_SIZE + 1)
+    ).all()
+    return list(rows[:PAGE_SIZE]), len(rows) > PAGE_SIZE
+
+
+def _filter_status(statement: Any, status: str) -> Any:
+    """Narrow a badge query to one holder-visible status."""
+    at = datetime.now(UTC)
+    not_expired = or_(Badge.expires.is_(None), Badge.expires > at)
+    healthy = Badge.result.notin_(("revoked", "invalid", "unverifiable", "expired"))
+    if status == "revoked":
+        return statement.where(Badge.result == "revoked")
+    if status == "expired":
+        return statement.where(
+            Badge.result != "revoked",
+            or_(Badge.result == "expired", Badge.expires <= at),
+        )
+    if status == "unconfirmed":
+        return statement.where(healthy, not_expired, Badge.recipient_confirmed.is_(False))
+    if status == "expiring":
+        return statement.where(
+            healthy, Badge.recipient_confirmed.is_(True), Badge.expires > at,
+            Badge.expires <= at + EXPIRING_SOON,
+        )
+    if status == "valid":
+        return statement.where(
+            healthy, Badge.recipient_confirmed.is_(True),
+            or_(Badge.expires.is_(None), Badge.expires > at + EXPIRING_SOON),
+        )
+    if status == "public":
+        return statement.where(Badge.visibility == "public")
+    if status == "private":
+        return statement.where(Badge.visibility == "private")
+    return statement
+
+
+def get_owned(user: User, badge_id: int) -> Badge | None:
+    """Return the user's badge with this id (None for anyone else's: callers answer 404)."""
+    return db.session.scalar(
+        select(Badge)
+        .options(selectinload(Badge.content))
+        .where(Badge.id == badge_id, Badge.user_id == user.id)
+    )
+
+
+def get_public(public_id: str) -> Badge | None:
+    """Return a public badge by its public id (None when private or unknown)."""
+    if not public_id.isalnum() or len(public_id) > 32:
+        return None
+    return db.session.scalar(
+        select(Badge)
+        .options(selectinload(Badge.content), selectinload(Badge.user))
+        .where(Badge.public_id == public_id, Badge.visibility == "public")
+    )
+
+
+def set_visibility(badge: Badge, visibility: str) -> None:
+    """Make a badge public or private, effective immediately."""
+    if visibility not in ("public", "private"):
+        raise ValueError(visibility)
+    badge.visibility = visibility
+    db.session.commit()
+
+
+def loaded_from_store(badge: Badge) -> Loaded:
+    """Rebuild what the engine read at import from the stored original payload."""
+    content = badge.content
+    payload: Any = content.payload
+    if not payload.lstrip().startswith("{"):
+        payload = payload.strip()
+    else:
+        payload = json.loads(payload)
+    return Loaded(
+        payload=payload,
+        spec=badge.spec,  # type: ignore[arg-type]
+        format=badge.format,  # type: ignore[arg-type]
+        original=content.original,
+        source_url=badge.source_url,
+    )
+
+
+def reverify(badge: Badge, *, fetcher: Fetcher | None = None) -> VerificationReport:
+    """Verify a stored badge again from its original and record the result."""
+    report = verify_loaded(loaded_from_store(badge), fetcher=fetcher or make_fetcher(), now=now())
+    badge.result = report.result
+    badge.report_json = report_json(report)
+    badge.verified_at = utcnow()
+    db.session.commit()
+    return report
+
+
+def delete(badge: Badge) -> None:
+    """Remove a badge and everything stored with it."""
+    db.session.delete(badge)
+    db.session.commit()
+
+
+def checks_of(badge: Badge) -> list[dict[str, Any]]:
+    """Return the stored checks of the last verification."""
+    try:
+        data = json.loads(badge.report_json or "[]")
+    except ValueError:
+        return []
+    return data if isinstance(data, list) else []
+
+
+def details(badge: Badge) -> dict[str, Any]:
+    """Return the stored display details of a badge."""
+    try:
+        data = json.loads(badge.content.details_json or "{}")
+    except ValueError:
+        return {}
+    return data if isinstance(data, dict) else {}

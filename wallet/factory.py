@@ -57,7 +57,8 @@ def _finish_config(app: Flask) -> None:
             raise InsecureConfiguration(
                 "WALLET_SECRET_KEY must be set to a long random value in production."
             )
-        config.setdefault("SESSION_COOKIE_SECURE", True)
+        # Flask's own default (False) is already in config, so setdefault would not set it.
+        config["SESSION_COOKIE_SECURE"] = True
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     url = config.get("DATABASE_URL") or "sqlite:///" + os.path.join(app.instance_path, "wallet.db")
     config["SQLALCHEMY_DATABASE_URI"] = url
@@ -68,7 +69,7 @@ def _finish_config(app: Flask) -> None:
     config["RATELIMIT_STORAGE_URI"] = config["RATELIMIT_STORAGE_URL"]
     config["BASE_URL"] = str(config["BASE_URL"]).rstrip("/")
     if config["BASE_URL"].startswith("https://"):
-        config.setdefault("SESSION_COOKIE_SECURE", True)
+        config["SESSION_COOKIE_SECURE"] = True
         config.setdefault("REMEMBER_COOKIE_SECURE", True)
     if config.get("HTMX_LOCAL"):
         config["HTMX_SRC"] = "/static/vendor/htmx.min.js"

@@ -72,6 +72,8 @@ def _split(token: str, limits: Limits) -> tuple[str, str, str]:
     parts = token.split(".")
     if len(parts) != 3 or not parts[0] or not parts[1]:
         raise ParseError("not a compact JWS (header.payload.signature)")
+    if not all(_SEGMENT.match(part) for part in parts):
+        raise ParseError("JWS segment is not base64url")
     return parts[0], parts[1], parts[2]
 
 

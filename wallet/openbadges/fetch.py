@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import http.client
 import io
 import re
 import socket
-import ssl
 import threading
 import time
 from collections import OrderedDict
@@ -23,6 +21,7 @@ from ipaddress import IPv6Network
 from ipaddress import ip_address
 from ipaddress import ip_network
 from pathlib import Path
+from typing import TYPE_CHECKING
 from typing import Any
 from typing import Protocol
 from urllib.parse import quote
@@ -31,6 +30,9 @@ from urllib.parse import urljoin
 from urllib.parse import urlsplit
 
 from wallet.openbadges.errors import FetchError
+
+if TYPE_CHECKING:
+    import ssl
 
 ACCEPT_BADGE = (
     "application/ld+json, application/vc+ld+json, application/json, "
@@ -302,7 +304,15 @@ class HttpFetcher:
         self.user_agent = user_agent
         self.allowed_ports = None if allowed_ports is None else frozenset(allowed_ports)
         self._resolver = resolver or _default_resolver
-        self._ssl_context = ssl_context or ssl.create_default_context()
+        self._ssl_context = ssl_context
+
+    def _tls_context(self) -> ssl.SSLContext:
+        # ssl and http.client cost ~25 ms to import; offline runs of `wallet verify` skip them.
+        if self._ssl_context is None:
+            import ssl
+
+            self._ssl_context = ssl.create_default_context()
+        return self._ssl_context
 
     def fetch(self, url: str, *, accept: str = ACCEPT_BADGE) -> Response:
         """Return the response for ``url`` after at most ``max_redirects`` vetted redirects."""
@@ -426,7 +436,7 @@ class HttpFetcher:
                 return sock
             try:
                 sock.settimeout(deadline.remaining())
-                return self._ssl_context.wrap_socket(sock, server_hostname=target.host)
+                return self._tls_context().wrap_socket(sock, server_hostname=target.host)
             except BaseException:
                 sock.close()
                 raise
@@ -455,6 +465,8 @@ class HttpFetcher:
     def _fetch_once(
         self, target: _Target, accept: str, deadline: _Deadline
     ) -> tuple[int, str, str | None, bytes]:
+        import http.client
+
         try:
             sock = self._connect(target, deadline)
         except FetchError:
@@ -479,6 +491,8 @@ class HttpFetcher:
     def _exchange(
         self, sock: socket.socket, target: _Target, accept: str, deadline: _Deadline
     ) -> tuple[int, str, str | None, bytes]:
+        import http.client
+
         try:
             request = self._request_bytes(target, accept)
         except UnicodeError:

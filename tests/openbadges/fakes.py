@@ -69,3 +69,35 @@ class DirFetcher(FakeFetcher):
                     body = path.read_bytes()
                     return Response(url, 200, _content_type(url, body), body)
         raise FetchError("not found in fake fetcher")
+
+
+def png_chunk(ctype: bytes, body: bytes) -> bytes:
+    """Return one PNG chunk with a correct CRC."""
+    import struct
+    import zlib
+
+    crc = zlib.crc32(ctype + body) & 0xFFFFFFFF
+    return struct.pack(">I", len(body)) + ctype + body + struct.pack(">I", crc)
+
+
+def tiny_png(width: int = 1, height: int = 1, extra: tuple[bytes, ...] = ()) -> bytes:
+    """Return a PNG whose IHDR claims ``width`` x ``height``, with ``extra`` chunks before IEND."""
+    import struct
+    import zlib
+
+    ihdr = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
+    idat = zlib.compress(b"\x00\x00")
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + png_chunk(b"IHDR", ihdr)
+        + png_chunk(b"IDAT", idat)
+        + b"".join(extra)
+        + png_chunk(b"IEND", b"")
+    )
+
+
+SVG = (
+    b'<?xml version="1.0" encoding="UTF-8"?>\n'
+    b'<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10" viewBox="0 0 10 10">'
+    b'<circle cx="5" cy="5" r="4" fill="#c00"/></svg>\n'
+)

@@ -35,6 +35,11 @@ from wallet.verification_messages import message
 # The library refuses bigger inputs anyway; reading one byte more lets it say "too large".
 MAX_SOURCE_BYTES = 16 * 1024 * 1024
 
+# Per request, and for all requests of one run together.
+FETCH_TIMEOUT = 5.0
+FETCH_BUDGET_SECONDS = 20.0
+FETCH_BUDGET_REQUESTS = 16
+
 STATUS_MARKS = {
     "passed": "✓",
     "failed": "✗",
@@ -178,13 +183,14 @@ def build_fetcher(
         network = OfflineFetcher()
     else:
         try:
-            network = HttpFetcher(
-                allowed_networks=[
-                    item for item in environ.get("WALLET_FETCH_ALLOWED_NETWORKS", "").split(",")
-                ]
+            http = HttpFetcher(
+                allowed_networks=environ.get("WALLET_FETCH_ALLOWED_NETWORKS", "").split(","),
+                timeout=FETCH_TIMEOUT,
             )
         except ValueError:
             raise CommandError("cli.bad_allowed_networks") from None
+        # One deadline and request cap for the whole run (notes/security.md S11, S14).
+        network = http.budgeted(FETCH_BUDGET_SECONDS, FETCH_BUDGET_REQUESTS)
     fetcher = ChainFetcher(UrlMapFetcher(url_maps), network) if url_maps else network
     # One run may ask for the same issuer or key document more than once.
     return CachingFetcher(fetcher, ttl=600, max_entries=64)

@@ -20,6 +20,7 @@ import pytest
 
 from wallet.openbadges.errors import FetchError
 from wallet.openbadges.fetch import GENERIC_FETCH_MESSAGE
+from wallet.openbadges.fetch import BudgetedFetcher
 from wallet.openbadges.fetch import CachingFetcher
 from wallet.openbadges.fetch import ChainFetcher
 from wallet.openbadges.fetch import HttpFetcher
@@ -168,7 +169,7 @@ def _fake_resolver(table: dict[str, list[str]]) -> Callable[[str, int], list[str
     return resolve
 
 
-def _refused(fetcher: HttpFetcher, url: str) -> FetchError:
+def _refused(fetcher: HttpFetcher | BudgetedFetcher, url: str) -> FetchError:
     with pytest.raises(FetchError) as info:
         fetcher.fetch(url)
     assert str(info.value) == GENERIC_FETCH_MESSAGE
@@ -682,3 +683,29 @@ def test_caching_fetcher_ttl_bound_and_errors() -> None:
         with pytest.raises(FetchError):
             cache.fetch("https://d/")
     assert inner.calls == 7
+
+
+def test_budget_shares_one_deadline_and_caps_requests(server: str) -> None:
+    """A budgeted view cuts a slow fetch at the shared deadline and caps the request count."""
+    fetcher = HttpFetcher(allowed_networks=LOOPBACK, timeout=5.0)
+    budget = fetcher.budgeted(seconds=0.5, max_requests=10)
+    started = time.monotonic()
+    assert _refused(budget, f"{server}/drip").code == "fetch.timeout"
+    assert _refused(budget, f"{server}/ok").code == "fetch.timeout"
+    assert time.monotonic() - started < 1.2
+    capped = fetcher.budgeted(seconds=5.0, max_requests=2)
+    assert capped.fetch(f"{server}/ok").status == 200
+    assert capped.fetch(f"{server}/ok").status == 200
+    assert _refused(capped, f"{server}/ok").code == "fetch.refused"
+
+
+def test_unexpected_errors_become_fetch_errors(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Whatever goes wrong inside, callers only ever see FetchError."""
+    fetcher = HttpFetcher(resolver=_fake_resolver({"issuer.example": ["93.184.215.14"]}))
+
+    def broken(*args: Any, **kwargs: Any) -> socket.socket:
+        raise RuntimeError("internal detail 10.0.0.1")
+
+    monkeypatch.setattr(socket, "create_connection", broken)
+    error = _refused(fetcher, "https://issuer.example/")
+    assert error.code == "fetch.failed"

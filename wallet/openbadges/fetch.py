@@ -316,7 +316,22 @@ class HttpFetcher:
 
     def fetch(self, url: str, *, accept: str = ACCEPT_BADGE) -> Response:
         """Return the response for ``url`` after at most ``max_redirects`` vetted redirects."""
-        deadline = _Deadline(self.timeout)
+        return self._fetch(url, accept, _Deadline(self.timeout))
+
+    def budgeted(self, seconds: float, max_requests: int = 8) -> BudgetedFetcher:
+        """Return a view sharing one deadline and request count across many fetches."""
+        return BudgetedFetcher(self, seconds, max_requests)
+
+    def _fetch(self, url: str, accept: str, deadline: _Deadline) -> Response:
+        try:
+            return self._follow(url, accept, deadline)
+        except FetchError:
+            raise
+        except Exception as exc:
+            # The contract is FetchError only; hostile input must not find another way out.
+            raise _failed() from exc
+
+    def _follow(self, url: str, accept: str, deadline: _Deadline) -> Response:
         current = url
         for hop in range(self.max_redirects + 1):
             target = self._parse(current)
@@ -531,6 +546,28 @@ class HttpFetcher:
             return status, content_type, None, bytes(body)
         finally:
             response.close()
+
+
+class BudgetedFetcher:
+    """One import's view of an HttpFetcher: a shared total deadline and a request cap."""
+
+    def __init__(self, inner: HttpFetcher, seconds: float, max_requests: int) -> None:
+        """Start the budget now: ``seconds`` in all, at most ``max_requests`` fetches."""
+        self.inner = inner
+        self.max_requests = max_requests
+        self.requests = 0
+        self._end = time.monotonic() + seconds
+        self._lock = threading.Lock()
+
+    def fetch(self, url: str, *, accept: str = ACCEPT_BADGE) -> Response:
+        """Fetch within what is left of the budget (each call still capped by the fetcher's)."""
+        with self._lock:
+            self.requests += 1
+            if self.requests > self.max_requests:
+                raise _refused()
+        deadline = _Deadline(self.inner.timeout)
+        deadline.end = min(deadline.end, self._end)
+        return self.inner._fetch(url, accept, deadline)
 
 
 class UrlMapFetcher:

@@ -25,6 +25,7 @@ from wallet.openbadges.model import Check
 from wallet.openbadges.model import Credential
 from wallet.openbadges.model import Profile
 from wallet.openbadges.model import VerificationReport
+from wallet.verification_messages import message
 from wallet.verify_command import choose_language
 from wallet.verify_command import verify
 
@@ -331,7 +332,11 @@ def test_url_map_takes_precedence_online(monkeypatch: pytest.MonkeyPatch, tmp_pa
     # Not mapped, and loopback without an allow-list: the real fetcher refuses it.
     refused = _invoke(["http://127.0.0.1:9/x.json", "--json"])
     assert refused.exit_code == 2
-    assert json.loads(refused.stdout)["error"]["code"] == "fetch.refused"
+    error = json.loads(refused.stdout)["error"]
+    assert error["code"] == "fetch.refused"
+    # Refused, timed out, too large: one message for all, naming no address (security.md S13).
+    assert error["message"] == message("fetch.failed", "en")
+    assert "127.0.0.1" not in refused.stderr
 
 
 # --- a real process: the console path must not load Flask ------------------------------------

@@ -71,14 +71,7 @@ _CLI_MESSAGES: dict[str, dict[str, str]] = {
         "ja": "内部エラーのため検証を中止しました（詳細は WALLET_DEBUG=1 で確認できます）。",
     },
     "cli.interrupted": {"en": "Interrupted.", "ja": "中断しました。"},
-    "fetch.refused": {
-        "en": "The address could not be reached, or its answer was refused.",
-        "ja": "アドレスに接続できなかったか、応答を受け付けられませんでした。",
-    },
 }
-# Every fetch failure reads the same to the user (notes/security.md S13).
-for _code in ("fetch.timeout", "fetch.too_large"):
-    _CLI_MESSAGES[_code] = _CLI_MESSAGES["fetch.refused"]
 
 _RESULT_LABELS: dict[str, dict[str, str]] = {
     "valid": {"en": "valid", "ja": "有効"},
@@ -112,6 +105,9 @@ class CommandError(Exception):
 
 def cli_message(code: str, lang: str, params: Mapping[str, str] | None = None) -> str:
     """Return the human message for a command or library code, in ``lang``."""
+    if code.startswith("fetch."):
+        # Refused, timed out or too large all read the same to the user (security.md S13).
+        code = "fetch.failed"
     texts = _CLI_MESSAGES.get(code)
     if texts is not None:
         text = texts.get(lang) or texts["en"]
@@ -121,10 +117,8 @@ def cli_message(code: str, lang: str, params: Mapping[str, str] | None = None) -
             return text
     text = message(code, lang, params)
     if text == code:
-        # An id nobody translated yet: fall back to its family, never print a bare id.
-        family = code.split(".", 1)[0]
-        fallback = "fetch.failed" if family == "fetch" else "input.unreadable"
-        return message(fallback, lang, params)
+        # An id nobody translated yet: say the input was unreadable, never print a bare id.
+        return message("input.unreadable", lang, params)
     return text
 
 

@@ -1,0 +1,158 @@
+"""Offline JSON-LD: bundled contexts only, RDFC-1.0 canonical form, safe mode, work budget."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from pathlib import Path
+
+import pytest
+
+from wallet.openbadges import jsonld
+
+VECTORS = Path(__file__).resolve().parents[2].parent / "shared" / "vectors"
+SPEC = VECTORS / "1EdTech-openbadges-specification"
+VC_V2 = "https://www.w3.org/ns/credentials/v2"
+OB = "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"
+
+
+def _doc(**extra: object) -> dict[str, object]:
+    doc: dict[str, object] = {
+        "@context": [VC_V2, OB],
+        "id": "urn:uuid:1",
+        "type": ["VerifiableCredential", "OpenBadgeCredential"],
+        "issuer": {"id": "https://issuer.example/", "type": ["Profile"], "name": "I"},
+        "validFrom": "2026-01-01T00:00:00Z",
+        "credentialSubject": {"id": "did:example:1", "type": ["AchievementSubject"]},
+    }
+    doc.update(extra)
+    return doc
+
+
+def test_every_manifest_context_is_installed_and_matches_its_hash() -> None:
+    manifest = json.loads(jsonld.MANIFEST_PATH.read_text(encoding="utf-8"))
+    required = [u for u, e in manifest["contexts"].items() if not e.get("optional")]
+    assert VC_V2 in required and OB in required
+    for url in required:
+        entry = manifest["contexts"][url]
+        data = (jsonld.CONTEXT_DIR / entry["file"]).read_bytes()
+        assert hashlib.sha256(data).hexdigest() == entry["sha256"], url
+        assert isinstance(jsonld.load_context(url), dict)
+
+
+def test_current_ob_context_defines_jti_and_endorsement_jwt() -> None:
+    context = jsonld.load_context(OB)["@context"]
+    assert "jti" in context and "endorsementJwt" in context
+
+
+def test_unknown_context_raises_without_network(monkeypatch: pytest.MonkeyPatch) -> None:
+    import socket
+
+    def no_network(*args: object, **kwargs: object) -> None:
+        raise AssertionError("network used")
+
+    monkeypatch.setattr(socket, "create_connection", no_network)
+    monkeypatch.setattr(socket, "getaddrinfo", no_network)
+    doc = _doc()
+    doc["@context"] = [VC_V2, OB, "https://evil.example/context.json"]
+    with pytest.raises(jsonld.UnknownContext) as info:
+        jsonld.analyse(doc)
+    assert info.value.url == "https://evil.example/context.json"
+    with pytest.raises(jsonld.UnknownContext):
+        jsonld.document_loader("http://127.0.0.1:8080/x")
+
+
+def test_imported_unknown_context_inside_inline_context_is_refused() -> None:
+    doc = _doc()
+    doc["@context"] = [VC_V2, OB, {"@import": "https://evil.example/c.json"}]
+    with pytest.raises(jsonld.JsonLdError):
+        jsonld.analyse(doc)
+
+
+def test_clean_document_is_safe() -> None:
+    analysis = jsonld.analyse(_doc())
+    assert analysis.safe
+    assert analysis.dataset["@default"]
+
+
+def test_undefined_term_is_reported_as_dropped() -> None:
+    doc = _doc()
+    subject = dict(doc["credentialSubject"])  # type: ignore[call-overload]
+    subject["passNumberUndefined"] = "123"
+    doc["credentialSubject"] = subject
+    analysis = jsonld.analyse(doc)
+    assert analysis.dropped == ("passNumberUndefined",)
+    assert not analysis.safe
+    assert "passNumberUndefined" in jsonld.describe_findings(analysis)
+
+
+def test_relative_type_is_reported() -> None:
+    doc = _doc(credentialStatus={"id": "https://s.example/1", "type": "StatusList2021Entry"})
+    analysis = jsonld.analyse(doc)
+    assert "StatusList2021Entry" in analysis.relative_types
+
+
+def test_canonical_form_is_independent_of_key_order() -> None:
+    doc = _doc()
+    reordered = dict(reversed(list(doc.items())))
+    assert jsonld.canonize(doc) == jsonld.canonize(reordered)
+    assert jsonld.canonize(doc).endswith("\n")
+
+
+@pytest.mark.skipif(not SPEC.is_dir(), reason="shared vectors folder absent")
+def test_1edtech_golden_vector_canonical_form_and_hashes() -> None:
+    base = SPEC / "_extracted/ob_v3p0/impl/linked-data-proof-ob"
+    doc = json.loads((base / "signed-credential.json").read_text(encoding="utf-8"))
+    proof = doc.pop("proof")
+    proof.pop("proofValue")
+    proof["@context"] = doc["@context"]
+    canon_doc = jsonld.canonize(doc)
+    canon_proof = jsonld.canonize(proof)
+    vectors = SPEC / "ob_v3p0/impl/test-vectors/obv3p0"
+    assert canon_doc == (vectors / "document-canon.txt").read_text(encoding="utf-8")
+    assert canon_proof == (vectors / "proof-canon.txt").read_text(encoding="utf-8")
+    assert hashlib.sha256(canon_doc.encode()).hexdigest().startswith("87f65a76")
+    assert hashlib.sha256(canon_proof.encode()).hexdigest().startswith("d34009ce")
+
+
+def test_blank_node_clique_is_stopped_by_the_budget() -> None:
+    size = 12
+    nodes = [
+        {
+            "@id": f"_:n{i}",
+            "http://ex.example/p": [{"@id": f"_:n{j}"} for j in range(size) if j != i],
+        }
+        for i in range(size)
+    ]
+    start = time.monotonic()
+    with pytest.raises(jsonld.BudgetExceeded):
+        jsonld.canonize({"@graph": nodes})
+    assert time.monotonic() - start < 2.0
+
+
+def test_too_many_nodes_refused_before_expansion() -> None:
+    doc = _doc(evidence=[{"id": f"https://e.example/{i}"} for i in range(6000)])
+    with pytest.raises(jsonld.BudgetExceeded):
+        jsonld.analyse(doc)
+
+
+def test_budget_deadline() -> None:
+    budget = jsonld.Budget(seconds=0.0).start()
+    time.sleep(0.001)
+    with pytest.raises(jsonld.BudgetExceeded):
+        budget.tick()
+
+
+def test_compact_ob2_with_bundled_context() -> None:
+    v2 = "https://w3id.org/openbadges/v2"
+    if not jsonld.is_known_context(v2):
+        pytest.skip("OB 2.0 context not bundled")
+    try:
+        jsonld.load_context(v2)
+    except jsonld.ContextUnavailable:
+        pytest.skip("optional OB 2.0 context not installed (shared vectors absent)")
+    doc = {"@context": v2, "id": "https://e.example/a", "type": "Assertion", "issuedOn": "2020"}
+    compacted = jsonld.compact(doc, v2)
+    assert compacted["type"] == "Assertion"
+    assert compacted["id"] == "https://e.example/a"

@@ -1,0 +1,136 @@
+"""Credential status: bitstring lists (W3C and 2021), 1EdTech revocation lists, failures."""
+
+from __future__ import annotations
+
+import base64
+import gzip
+import json
+
+import pytest
+
+from tests.openbadges import v3_fixtures as fx
+from tests.openbadges.fakes import FakeFetcher
+from wallet.openbadges import status
+
+
+def _entry(index: int, **extra: object) -> dict[str, object]:
+    entry: dict[str, object] = {
+        "id": f"{fx.STATUS_URL}#{index}",
+        "type": "BitstringStatusListEntry",
+        "statusPurpose": "revocation",
+        "statusListIndex": str(index),
+        "statusListCredential": fx.STATUS_URL,
+    }
+    entry.update(extra)
+    return entry
+
+
+def _check(entry: object, fake: FakeFetcher) -> status.Check:
+    checks = status.status_checks(
+        {"id": "urn:uuid:c", "credentialStatus": entry}, fetcher=fake, now=fx.NOW
+    )
+    assert len(checks) == 1
+    return checks[0]
+
+
+def test_bitstring_round_trip_and_bit_order() -> None:
+    bits = bytes([0b1000_0001, 0, 0b0100_0000])
+    decoded = status.decode_bitstring(status.encode_bitstring(bits))
+    assert decoded == bits
+    assert [status.status_value(bits, i) for i in (0, 1, 7, 17)] == [1, 0, 1, 1]
+    assert status.status_value(bits, 0, 2) == 0b10
+    with pytest.raises(status.StatusProblem):
+        status.status_value(bits, 24)
+
+
+def test_revoked_index() -> None:
+    check = _check(_entry(fx.REVOKED_INDEX), fx.fetcher())
+    assert (check.status, check.message_id, check.outcome) == (
+        "failed",
+        "ob3.status.revoked",
+        "revoked",
+    )
+
+
+def test_not_revoked_index() -> None:
+    check = _check(_entry(3), fx.fetcher())
+    assert (check.status, check.message_id) == ("passed", "ob3.status.not_revoked")
+
+
+def test_list_unreachable_is_unverifiable() -> None:
+    check = _check(_entry(3), fx.fetcher(with_status=False))
+    assert (check.status, check.message_id, check.outcome) == (
+        "unsupported",
+        "ob3.status.unreachable",
+        "unverifiable",
+    )
+    fake = fx.fetcher(with_status=False)
+    fake.add(fx.STATUS_URL, b"gone", status=404)
+    assert _check(_entry(3), fake).outcome == "unverifiable"
+
+
+def test_list_with_bad_signature_is_not_trusted() -> None:
+    fake = fx.fetcher(with_status=False)
+    forged = fx.status_list(revoked=())
+    forged["credentialSubject"]["encodedList"] = fx.status_list()["credentialSubject"][
+        "encodedList"
+    ]
+    fake.add(fx.STATUS_URL, fx.dumps(fx.status_list(revoked=(), key=fx.OTHER_KEY)))
+    assert _check(_entry(3), fake).message_id == "ob3.status.list_unverified"
+    fake.add(fx.STATUS_URL, fx.dumps(forged))
+    assert _check(_entry(3), fake).message_id == "ob3.status.list_unverified"
+
+
+def test_purpose_mismatch_and_suspension() -> None:
+    fake = fx.fetcher(with_status=False)
+    fake.add(fx.STATUS_URL, fx.dumps(fx.status_list(purpose="suspension")))
+    assert _check(_entry(3), fake).message_id == "ob3.status.list_unverified"
+    suspended = _check(_entry(fx.REVOKED_INDEX, statusPurpose="suspension"), fake)
+    assert (suspended.message_id, suspended.outcome) == ("ob3.status.suspended", "revoked")
+
+
+def test_short_list_warns_when_not_set() -> None:
+    fake = fx.fetcher(with_status=False)
+    fake.add(fx.STATUS_URL, fx.dumps(fx.status_list(entries=100_000)))
+    assert _check(_entry(3), fake).status == "warning"
+    assert _check(_entry(fx.REVOKED_INDEX), fake).outcome == "revoked"
+
+
+def test_gzip_bomb_is_bounded() -> None:
+    bomb = gzip.compress(bytes(64 * 1024 * 1024))
+    encoded = "u" + base64.urlsafe_b64encode(bomb).decode().rstrip("=")
+    with pytest.raises(status.StatusProblem):
+        status.decode_bitstring(encoded)
+
+
+def test_status_list_2021_legacy_encoding() -> None:
+    bits = bytes([0b0010_0000]) + bytes(16383)
+    legacy = base64.urlsafe_b64encode(gzip.compress(bits)).decode().rstrip("=")
+    assert status.decode_bitstring(legacy, legacy=True) == bits
+    with pytest.raises(status.StatusProblem):
+        status.decode_bitstring(legacy)
+
+
+def test_1edtech_revocation_list() -> None:
+    url = "https://issuer.example/revocations"
+    fake = FakeFetcher()
+    entry = {"id": url, "type": "1EdTechRevocationList"}
+    fake.add(url, json.dumps({"revokedCredential": [{"id": "urn:uuid:c", "revoked": True}]}))
+    assert _check(entry, fake).outcome == "revoked"
+    fake.add(url, json.dumps({"revokedCredential": [{"id": "urn:uuid:other"}]}))
+    assert _check(entry, fake).status == "passed"
+    fake.add(url, json.dumps({"revokedCredentials": ["urn:uuid:c"]}))
+    assert _check(entry, fake).outcome == "revoked"
+    assert _check(entry, FakeFetcher()).outcome == "unverifiable"
+
+
+def test_no_status_and_unknown_type() -> None:
+    checks = status.status_checks({"id": "x"}, fetcher=FakeFetcher(), now=fx.NOW)
+    assert [(c.status, c.message_id) for c in checks] == [("skipped", "ob3.status.none")]
+    check = _check({"id": "https://x.example", "type": "SomethingElse"}, FakeFetcher())
+    assert check.status == "unsupported"
+
+
+def test_malformed_index_fails() -> None:
+    check = _check(_entry(3, statusListIndex="seven"), fx.fetcher())
+    assert (check.status, check.message_id) == ("failed", "ob3.status.malformed")

@@ -256,6 +256,7 @@ def jwt(
     jwk: dict[str, Any] | None = None,
     claims: dict[str, Any] | None = None,
     version: str = "2.0",
+    typ: str = "JWT",
 ) -> str:
     """A VC-JWT of ``doc`` (VC 2.0: payload is the credential; 1.1: ``vc`` claim)."""
     issuer = doc["issuer"]["id"] if isinstance(doc["issuer"], dict) else doc["issuer"]
@@ -263,7 +264,7 @@ def jwt(
     base = {"iss": issuer, "jti": doc["id"], "nbf": int(start.timestamp())}
     payload: dict[str, Any] = {**doc, **base} if version == "2.0" else {"vc": doc, **base}
     payload.update(claims or {})
-    header: dict[str, Any] = {"typ": "JWT"}
+    header: dict[str, Any] = {"typ": typ}
     if kid:
         header["kid"] = kid
     if jwk:

@@ -418,8 +418,13 @@ def main(argv: list[str] | None = None) -> int:
         batch_ms = (time.perf_counter() - started) * 1000
         rss_after = maxrss_mib()
         tracemalloc.start()
-        run_hostile(inputs)
-        _current, peak = tracemalloc.get_traced_memory()
+        peak = 0
+        for name, data in inputs.items():
+            tracemalloc.reset_peak()
+            run_hostile({name: data})
+            item_peak = tracemalloc.get_traced_memory()[1]
+            hostile[name]["peak_mib"] = round(item_peak / 2**20, 1)
+            peak = max(peak, item_peak)
         tracemalloc.stop()
         escaped = [name for name, item in hostile.items() if item["outcome"].startswith("ESCAPED")]
         if escaped:
@@ -454,7 +459,9 @@ def main(argv: list[str] | None = None) -> int:
         f"maxrss {memory['maxrss_before_mib']} -> {memory['maxrss_after_mib']} MiB"
     )
     for name, item in hostile.items():
-        print(f"  {name:30} {item['ms']:8.1f} ms  {item['outcome']}")
+        print(
+            f"  {name:30} {item['ms']:8.1f} ms {item['peak_mib']:7.1f} MiB peak  {item['outcome']}"
+        )
     for problem in problems:
         print("PROBLEM:", problem)
     args.output.parent.mkdir(parents=True, exist_ok=True)

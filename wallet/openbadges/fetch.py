@@ -209,7 +209,7 @@ def normalise_host(host: str) -> str | IPv4Address | IPv6Address:
             raise _refused() from None
     try:
         # The idna codec applies nameprep and maps ideographic full stops, like a browser would.
-        ascii_host = host.encode("idna").decode("ascii").lower() if not host.isascii() else host
+        ascii_host = host if host.isascii() else host.encode("idna").decode("ascii")
     except UnicodeError:
         raise _refused() from None
     ascii_host = ascii_host.lower()

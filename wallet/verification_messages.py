@@ -108,6 +108,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "The badge has no issue date.",
         "ja": "バッジに発行日がありません。",
     },
+    "v2.evidence_invalid": {
+        "en": "The badge's evidence is malformed.",
+        "ja": "バッジのエビデンスの形式が正しくありません。",
+    },
     "v2.extension_invalid": {
         "en": "The badge contains a malformed extension.",
         "ja": "バッジに形式の正しくない拡張が含まれています。",

@@ -341,6 +341,9 @@ def _assertion_checks(assertion: Mapping[str, Any], spec: Spec) -> list[Check]:
         checks.append(
             _fail("image", "v2.assertion_data_image", "assertion image must not be a data URI")
         )
+    evidence = as_list(assertion.get("evidence"))
+    if any(not isinstance(item, str | dict) for item in evidence):
+        checks.append(_fail("evidence", "v2.evidence_invalid", "evidence is not an IRI or object"))
     checks += _extension_checks(assertion)
     return checks
 
@@ -561,7 +564,7 @@ def _fetch_hosted_once(budget: _Budget, url: str) -> tuple[dict[str, Any] | None
 def _scope_checks(assertion_url: str, issuer: Mapping[str, Any] | None, issuer_url: str) -> Check:
     """The hosted assertion must live where the issuer's verification policy allows."""
     if issuer is None:
-        return Check("scope", "skipped", "scope.no_issuer")
+        return Check("scope", "unsupported", "scope.no_issuer", outcome="unverifiable")
     policy = _dict(issuer.get("verification")) or {}
     issuer_id = _str(issuer, "id") or issuer_url
     prop = _str(policy, "verificationProperty")
@@ -671,6 +674,10 @@ def _linked_docs(
     elif isinstance(badge_ref, dict):
         badge = badge_ref
         checks.append(_warn("badge_class", "v2.badge_embedded", "badge class not retrievable"))
+    elif isinstance(badge_ref, str):
+        checks.append(_unavailable("badge_class", badge_ref, "badge class IRI is not http(s)"))
+    else:
+        checks.append(_fail("badge_class", "v2.badge_missing", "badge is not an IRI or object"))
     if badge is None:
         return None, None, ""
     checks += _badge_class_checks(badge, spec)

@@ -5,7 +5,6 @@ from __future__ import annotations
 from flask import Blueprint
 from flask import flash
 from flask import make_response
-
 from flask import request
 from flask import url_for
 from flask_babel import gettext as _
@@ -68,7 +67,9 @@ def change_password():
         if accounts.change_password(
             current_user, form.current_password.data, form.password.data
         ):
-            login_user(current_user)  # the session id changed with the password
+            # the session id changed with the password; pass the user, not the proxy
+            # (a proxy stored in g makes current_user resolve to itself: a crash)
+            login_user(current_user._get_current_object())
             flash(_("Your password has been changed."), "success")
             return redirect_to(url_for("account.settings"))
         form.current_password.errors.append(_("The current password is not correct."))

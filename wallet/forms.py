@@ -12,6 +12,7 @@ from wtforms import RadioField
 from wtforms import SelectField
 from wtforms import StringField
 from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired
 from wtforms.validators import Email
 from wtforms.validators import EqualTo
 from wtforms.validators import InputRequired
@@ -75,12 +76,12 @@ class NameFields:
 
     family_name = StringField(
         _l("Family name"),
-        validators=[InputRequired(message=_l("Enter your family name.")), Length(max=100)],
+        validators=[DataRequired(message=_l("Enter your family name.")), Length(max=100)],
         filters=[strip],
     )
     given_name = StringField(
         _l("Given name"),
-        validators=[InputRequired(message=_l("Enter your given name.")), Length(max=100)],
+        validators=[DataRequired(message=_l("Enter your given name.")), Length(max=100)],
         filters=[strip],
     )
     family_name_kana = StringField(

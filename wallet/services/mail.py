@@ -45,9 +45,10 @@ def compose(to: str, template: str, lang: str, **context: Any) -> EmailMessage:
     message["To"] = to
     message["Date"] = formatdate(localtime=False)
     message["Message-ID"] = make_msgid(domain=_sender_domain())
-    message["Content-Language"] = lang
     message.set_content(text)
     message.add_alternative(html, subtype="html")
+    # Set last: set_content() drops and add_alternative() moves every Content-* header.
+    message["Content-Language"] = lang
     return message
 
 
@@ -84,7 +85,10 @@ def _deliver_outbox(message: EmailMessage) -> None:
     outbox = Path(current_app.config["MAIL_OUTBOX_DIR"])
     try:
         outbox.mkdir(parents=True, exist_ok=True)
-        name = f"{time.strftime('%Y%m%d-%H%M%S')}-{uuid.uuid4().hex[:8]}.eml"
+        # Nanoseconds in the name so that sorting by name gives the sending order.
+        ns = time.time_ns()
+        stamp = time.strftime("%Y%m%d-%H%M%S", time.gmtime(ns // 10**9)) + f"-{ns % 10**9:09d}"
+        name = f"{stamp}-{uuid.uuid4().hex[:8]}.eml"
         path = outbox / name
         tmp = path.with_suffix(".tmp")
         tmp.write_bytes(bytes(message))

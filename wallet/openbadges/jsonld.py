@@ -141,6 +141,9 @@ def document_loader(url: str, options: Any = None) -> dict[str, Any]:
         "contentType": "application/ld+json",
         "contextUrl": None,
         "documentUrl": url,
+        # PyLD keeps resolved contexts in its process-wide cache only when tagged "static";
+        # bundled contexts are immutable (hash-pinned), so they are processed once per process.
+        "tag": "static",
         # PyLD may keep and mutate what it is given; the cache must stay pristine.
         "document": copy.deepcopy(document),
     }

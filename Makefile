@@ -31,7 +31,7 @@ system-deps:
 	bash scripts/system_deps.sh
 
 translations: $(STAMP)
-	$(BIN)/pybabel compile --use-fuzzy -q -d wallet/translations
+	$(BIN)/pybabel compile --use-fuzzy --statistics -d wallet/translations
 
 assets: $(STAMP)
 	$(BIN)/python scripts/fetch_contexts.py

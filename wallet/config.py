@@ -1,4 +1,4 @@
-"""Configuration defaults; overridden by WALLET_* environment variables, then by create_app's mapping."""
+"""Configuration defaults, overridden by WALLET_* environment variables, then by the mapping."""
 
 from __future__ import annotations
 
@@ -64,8 +64,17 @@ class Config:
     RATELIMIT_LOGIN_ACCOUNT = "10 per 15 minutes"
     RATELIMIT_REGISTER_IP = "10 per hour"
     RATELIMIT_RESET_IP = "10 per hour"
+    RATELIMIT_IMPORT = "30 per hour"  # badge imports per user (web and htmx)
 
     FETCH_ALLOWED_NETWORKS: str | list[str] = ""
+
+    # Per-field caps on the import form (MAX_CONTENT_LENGTH caps the whole request).
+    IMPORT_MAX_FILE_BYTES = 10 * 1024 * 1024
+    IMPORT_MAX_TEXT_BYTES = 2 * 1024 * 1024
+
+    # A stored verification older than this (seconds) is re-checked by `wallet reverify` (cron);
+    # visitors' page loads never fetch anything remote.
+    VERIFY_MAX_AGE = 24 * 60 * 60
 
     HTMX_SRC = HTMX_CDN_URL
     HTMX_SRI = HTMX_SRI

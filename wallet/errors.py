@@ -30,9 +30,15 @@ def _titles() -> dict[int, tuple[str, str]]:
         422: (_("Please check your input"), _("Some of what you entered could not be used.")),
         429: (
             _("Too many attempts"),
-            _("You tried too many times in a short while. Please wait a few minutes and try again."),
+            _(
+                "You tried too many times in a short while. "
+                "Please wait a few minutes and try again."
+            ),
         ),
-        500: (_("Something went wrong"), _("We could not complete your request. Please try again later.")),
+        500: (
+            _("Something went wrong"),
+            _("We could not complete your request. Please try again later."),
+        ),
         503: (
             _("Temporarily unavailable"),
             _("The service is briefly unavailable. Please try again in a moment."),
@@ -46,11 +52,11 @@ def render_error(status: int, message: str | None = None):
     text = message or text
     if htmx.is_htmx():
         body = render_template("errors/_toast.html", title=title, text=text)
-        response = htmx.retarget(
-            htmx.vary(_response(body, status)), "#flash", "innerHTML"
-        )
+        response = htmx.retarget(htmx.vary(_response(body, status)), "#flash", "innerHTML")
         return response
-    return _response(render_template("errors/error.html", status=status, title=title, text=text), status)
+    return _response(
+        render_template("errors/error.html", status=status, title=title, text=text), status
+    )
 
 
 def _response(body: str, status: int):
@@ -66,7 +72,11 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def csrf_error(error: CSRFError):
         return render_error(
-            400, _("Your form expired or was not sent from this site. Please reload the page and try again.")
+            400,
+            _(
+                "Your form expired or was not sent from this site. "
+                "Please reload the page and try again."
+            ),
         )
 
     @app.errorhandler(HTTPException)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import time
 from dataclasses import asdict
 from dataclasses import dataclass
 from datetime import UTC
@@ -31,10 +30,8 @@ from wallet.openbadges import Loaded
 from wallet.openbadges import VerificationReport
 from wallet.openbadges import read
 from wallet.openbadges import verify_loaded
-from wallet.openbadges.fetch import ACCEPT_BADGE
 from wallet.openbadges.fetch import Fetcher
 from wallet.openbadges.fetch import HttpFetcher
-from wallet.openbadges.fetch import Response
 from wallet.openbadges.recipient import recipient_matches
 from wallet.services import images
 
@@ -67,23 +64,6 @@ class ImportOutcome:
     created: bool
 
 
-class BudgetFetcher:
-    """An HttpFetcher whose every fetch shares one total deadline (one import, one budget)."""
-
-    def __init__(self, inner: HttpFetcher, total_seconds: float) -> None:
-        self.inner = inner
-        self.deadline = time.monotonic() + total_seconds
-        self.per_fetch = inner.timeout
-
-    def fetch(self, url: str, *, accept: str = ACCEPT_BADGE) -> Response:
-        """Fetch url with what is left of the budget."""
-        remaining = self.deadline - time.monotonic()
-        if remaining <= 0.05:
-            raise FetchError("the import took too long", code="fetch.timeout")
-        self.inner.timeout = min(self.per_fetch, remaining)
-        return self.inner.fetch(url, accept=accept)
-
-
 def make_fetcher() -> Fetcher:
     """Return the app's fetcher: vetted addresses, one total deadline for the whole import."""
     config = current_app.config
@@ -92,7 +72,7 @@ def make_fetcher() -> Fetcher:
         timeout=float(config.get("FETCH_TIMEOUT", 5.0)),
         max_bytes=int(config.get("FETCH_MAX_BYTES", 5 * 1024 * 1024)),
     )
-    return BudgetFetcher(inner, float(config.get("IMPORT_DEADLINE", 15.0)))
+    return inner.budgeted(float(config.get("IMPORT_DEADLINE", 15.0)))
 
 
 def now() -> datetime:
@@ -159,9 +139,7 @@ def _failure_for(report: VerificationReport) -> ImportFailed | None:
     result = report.result
     if result == "valid":
         return None
-    failed = next(
-        (c for c in report.checks if c.implied_result() == result), None
-    )
+    failed = next((c for c in report.checks if c.implied_result() == result), None)
     message_id = failed.message_id if failed else None
     detail = failed.detail if failed else ""
     if result == "unverifiable":
@@ -195,7 +173,9 @@ def _image_for(loaded: Loaded, credential: Credential, fetcher: Fetcher) -> byte
     return images.placeholder(credential.achievement.name or "?")
 
 
-def import_badge(user: User, source: bytes | str, *, fetcher: Fetcher | None = None) -> ImportOutcome:
+def import_badge(
+    user: User, source: bytes | str, *, fetcher: Fetcher | None = None
+) -> ImportOutcome:
     """Read, verify and store a badge for user; raise ImportFailed (nothing stored) when refused."""
     fetcher = fetcher or make_fetcher()
     try:
@@ -209,7 +189,9 @@ def import_badge(user: User, source: bytes | str, *, fetcher: Fetcher | None = N
     failure = _failure_for(report)
     if failure is not None:
         raise failure
-    matched = recipient_matches(credential.recipient, [user.email]) if credential.recipient else None
+    matched = (
+        recipient_matches(credential.recipient, [user.email]) if credential.recipient else None
+    )
     if matched is False:
         raise ImportFailed("not_yours")
     if matched is True and not user.is_verified:
@@ -299,7 +281,9 @@ def list_for(
     statement = select(Badge).where(Badge.user_id == user.id)
     query = query.strip()[:200]
     if query:
-        pattern = "%" + query.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        pattern = (
+            "%" + query.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        )
         statement = statement.where(
             or_(
                 func.lower(Badge.name).like(pattern, escape="\\"),
@@ -332,12 +316,15 @@ def _filter_status(statement: Any, status: str) -> Any:
         return statement.where(healthy, not_expired, Badge.recipient_confirmed.is_(False))
     if status == "expiring":
         return statement.where(
-            healthy, Badge.recipient_confirmed.is_(True), Badge.expires > at,
+            healthy,
+            Badge.recipient_confirmed.is_(True),
+            Badge.expires > at,
             Badge.expires <= at + EXPIRING_SOON,
         )
     if status == "valid":
         return statement.where(
-            healthy, Badge.recipient_confirmed.is_(True),
+            healthy,
+            Badge.recipient_confirmed.is_(True),
             or_(Badge.expires.is_(None), Badge.expires > at + EXPIRING_SOON),
         )
     if status == "public":

@@ -29,8 +29,15 @@ def reencode(data: bytes, size: int = DISPLAY_SIZE) -> bytes | None:
                     return None
                 image.draft("RGBA", (size, size))
                 frame = image.convert("RGBA")
-    except (UnidentifiedImageError, OSError, ValueError, SyntaxError, Image.DecompressionBombError,
-            Image.DecompressionBombWarning, EOFError):
+    except (
+        UnidentifiedImageError,
+        OSError,
+        ValueError,
+        SyntaxError,
+        Image.DecompressionBombError,
+        Image.DecompressionBombWarning,
+        EOFError,
+    ):
         return None
     frame.thumbnail((size, size))
     out = io.BytesIO()

@@ -64,9 +64,7 @@ def change_password():
     """Change the password (the current one is asked again)."""
     form = ChangePasswordForm()
     if form.validate_on_submit():
-        if accounts.change_password(
-            current_user, form.current_password.data, form.password.data
-        ):
+        if accounts.change_password(current_user, form.current_password.data, form.password.data):
             # the session id changed with the password; pass the user, not the proxy
             # (a proxy stored in g makes current_user resolve to itself: a crash)
             login_user(current_user._get_current_object())
@@ -75,8 +73,11 @@ def change_password():
         form.current_password.errors.append(_("The current password is not correct."))
     status = 422 if form.errors else 200
     return render_page(
-        "account/password.html", block="password_form", target=PASSWORD_TARGET,
-        status=status, password_form=form,
+        "account/password.html",
+        block="password_form",
+        target=PASSWORD_TARGET,
+        status=status,
+        password_form=form,
     )
 
 
@@ -91,7 +92,11 @@ def set_language():
         if current_user.is_authenticated:
             accounts.set_language(current_user, lang)
         response.set_cookie(
-            LANG_COOKIE, lang, max_age=60 * 60 * 24 * 365, samesite="Lax", httponly=True,
+            LANG_COOKIE,
+            lang,
+            max_age=60 * 60 * 24 * 365,
+            samesite="Lax",
+            httponly=True,
             secure=request.is_secure,
         )
     return response

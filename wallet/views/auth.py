@@ -5,7 +5,6 @@ from __future__ import annotations
 from flask import Blueprint
 from flask import current_app
 from flask import flash
-
 from flask import request
 from flask import session
 from flask import url_for

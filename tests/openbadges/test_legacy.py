@@ -638,6 +638,9 @@ def test_read_limits_and_errors(world: FakeFetcher) -> None:
 def test_v3_payload_without_v3_module_is_unverifiable(
     world: FakeFetcher, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    import wallet.openbadges
+
+    monkeypatch.delattr(wallet.openbadges, "v3", raising=False)
     monkeypatch.setitem(sys.modules, "wallet.openbadges.v3", None)
     credential = {
         "@context": ["https://www.w3.org/ns/credentials/v2"],

@@ -133,3 +133,16 @@ def test_1edtech_golden_vector_verifies_with_its_published_key() -> None:
     report = di.verify_embedded_proofs(doc, FakeFetcher())
     assert _statuses(report) == [("passed", "ob3.proof.valid")]
     assert decode_multikey(pair["publicKeyMultibase"]) is not None
+
+
+@pytest.mark.skipif(not LDP.is_dir(), reason="shared vectors folder absent")
+def test_our_signer_reproduces_the_1edtech_signature_byte_for_byte() -> None:
+    from cryptography.hazmat.primitives.asymmetric import ed25519
+
+    doc = json.loads((LDP / "signed-credential.json").read_text(encoding="utf-8"))
+    pair = json.loads((LDP / "keypair-and-intermediates.json").read_text(encoding="utf-8"))
+    expected = doc.pop("proof")
+    key = ed25519.Ed25519PrivateKey.from_private_bytes(bytes.fromhex(pair["privateKeyHex"])[:32])
+    signed = di.sign_eddsa_rdfc_2022(doc, key, expected["verificationMethod"], expected["created"])
+    assert signed["proof"]["proofValue"] == expected["proofValue"]
+    assert signed["proof"]["proofValue"][1:] == b58encode(bytes.fromhex(pair["signatureHex"]))

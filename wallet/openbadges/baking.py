@@ -256,7 +256,10 @@ def bake_svg(svg_bytes: bytes, payload: str, version: Literal["2.0", "3.0"]) -> 
             raise
     else:
         raise ParseError("this SVG already contains a badge")
-    text = svg_bytes.decode("utf-8")
+    try:
+        text = svg_bytes.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ParseError("only UTF-8 SVG files can be baked") from exc
     if version == "3.0":
         tag, ns = "credential", NS_OB3
     else:

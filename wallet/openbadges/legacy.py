@@ -152,6 +152,7 @@ class _Budget:
         self.count = 0
 
     def fetch(self, url: str, *, accept: str) -> Response:
+        """Fetch ``url`` through the wrapped fetcher, or raise FetchError over budget."""
         if not is_http(url) or len(url) > self.limits.max_url_length:
             raise FetchError("only http(s) URLs can be retrieved")
         self.count += 1
@@ -584,7 +585,7 @@ def _scope_checks(assertion_url: str, issuer: Mapping[str, Any] | None, issuer_u
 
 
 def _issuer_key_refs(issuer: Mapping[str, Any]) -> list[Any]:
-    return as_list(issuer.get("publicKey"))[:20]
+    return as_list(issuer.get("publicKey"))[: DEFAULT_LIMITS.max_list_items]
 
 
 def _load_key(
@@ -646,7 +647,7 @@ def _revocation_list_check(
                 reason = got.doc[key]
                 return _revoked(reason if isinstance(reason, str) else "", f"{key} is listed")
         return Check("revocation", "passed", "revocation.not_revoked")
-    for entry in as_list(entries):
+    for entry in as_list(entries)[: budget.limits.max_list_items]:
         if isinstance(entry, str) and entry in (ident, uid):
             return _revoked("", f"{entry} is listed")
         if isinstance(entry, dict):

@@ -190,3 +190,13 @@ def test_every_message_id_has_english_and_japanese() -> None:
     for message_id in emitted:
         assert message_id in MESSAGES, message_id
         assert MESSAGES[message_id]["en"] and MESSAGES[message_id]["ja"], message_id
+
+
+def test_each_remote_document_is_fetched_once_and_fan_out_is_capped() -> None:
+    fake = fx.fetcher()
+    doc = fx.sign(fx.sign(fx.credential(status_index=3)), vm=fx.HTTPS_VM)
+    assert _result(doc, fake) == "valid"
+    assert sorted(fake.requests) == sorted(set(fake.requests))
+    tight = DEFAULT_LIMITS.__class__(max_fetches=1)
+    checks = v3.verify_v3(doc, fetcher=fx.fetcher(), now=fx.NOW, limits=tight)
+    assert VerificationReport(tuple(checks)).result == "unverifiable"

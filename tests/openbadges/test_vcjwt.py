@@ -135,3 +135,10 @@ def test_private_jwk_in_header_refused() -> None:
 def test_typ(typ: str, accepted: bool) -> None:
     result = _verify(fx.jwt(fx.credential(fx.DID_KEY), typ=typ))
     assert (("failed", "ob3.jwt.bad_typ") not in _ids(result)) is accepted
+
+
+def test_fragment_kid_resolves_against_the_issuer_did() -> None:
+    token = fx.jwt(fx.credential(fx.DID_KEY), kid="#" + fx.MULTIKEY)
+    result = _verify(token)
+    assert result.signature_ok
+    assert ("passed", "ob3.key.issuer_ok") in _ids(result)

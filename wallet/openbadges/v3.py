@@ -14,8 +14,11 @@ from wallet.openbadges import vcjwt
 from wallet.openbadges.checks import date_checks
 from wallet.openbadges.checks import has_timezone
 from wallet.openbadges.checks import parse_datetime
+from wallet.openbadges.errors import FetchError
 from wallet.openbadges.errors import ParseError
+from wallet.openbadges.fetch import ACCEPT_BADGE
 from wallet.openbadges.fetch import Fetcher
+from wallet.openbadges.fetch import Response
 from wallet.openbadges.keys import key_ownership
 from wallet.openbadges.limits import DEFAULT_LIMITS
 from wallet.openbadges.limits import Limits
@@ -46,6 +49,31 @@ EXTENSION_TYPES = frozenset(
 )
 RECIPIENT_TYPES = frozenset({"emailAddress", "email"})
 _MAX_TEXT = 10_000
+
+
+class _OnceFetcher:
+    """Fetch each URL at most once per verification, and at most ``limit`` URLs in all."""
+
+    def __init__(self, inner: Fetcher, limit: int) -> None:
+        self._inner = inner
+        self._limit = limit
+        self._seen: dict[str, Response | FetchError] = {}
+
+    def fetch(self, url: str, *, accept: str = ACCEPT_BADGE) -> Response:
+        """Return the (possibly remembered) response for ``url``, or raise FetchError."""
+        found = self._seen.get(url)
+        if found is None:
+            if len(self._seen) >= self._limit:
+                # Hostile credentials can name many keys and lists: cap the fan-out.
+                raise FetchError("too many remote documents for one verification")
+            try:
+                found = self._inner.fetch(url, accept=accept)
+            except FetchError as exc:
+                found = exc
+            self._seen[url] = found
+        if isinstance(found, FetchError):
+            raise found
+        return found
 
 
 def _as_list(value: Any) -> list[Any]:
@@ -419,6 +447,7 @@ def verify_v3(
 ) -> list[Check]:
     """Verify an OB 3.0 credential (embedded proof or VC-JWT); every check reported, no raise."""
     checks: list[Check] = []
+    fetcher = _OnceFetcher(fetcher, limits.max_fetches)
     if isinstance(payload, str):
         result = vcjwt.verify_vc_jwt(payload.strip(), fetcher=fetcher, now=now, limits=limits)
         if result.credential is None:

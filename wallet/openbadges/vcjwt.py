@@ -213,6 +213,10 @@ def verify_vc_jwt(
         if isinstance(jwk, Mapping):
             key = key_from_jwk(jwk)
         elif isinstance(kid, str) and kid:
+            issuer_did = _issuer_id(credential) or ""
+            if kid.startswith("#") and issuer_did.startswith("did:"):
+                # A bare fragment names a key of the issuer DID (as 1EdTech's validator reads it).
+                kid = issuer_did + kid
             key, method = _key_from_kid(kid, fetcher)
         else:
             checks.append(

@@ -481,6 +481,18 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "The issuer's status list has expired.",
         "ja": "発行者の失効リストの有効期限が切れています。",
     },
+    "ob3.endorsement.valid": {
+        "en": "An endorsement included in the badge is valid.",
+        "ja": "バッジに含まれる推薦（エンドースメント）は有効です。",
+    },
+    "ob3.endorsement.invalid": {
+        "en": "An endorsement included in the badge could not be verified.",
+        "ja": "バッジに含まれる推薦（エンドースメント）を検証できませんでした。",
+    },
+    "ob3.endorsement.skipped": {
+        "en": "Some endorsements were not checked because there are too many.",
+        "ja": "推薦（エンドースメント）が多すぎるため、一部は確認していません。",
+    },
     "ob3.status.unsupported": {
         "en": "The badge uses a kind of revocation status this wallet does not support.",
         "ja": "このウォレットが対応していない種類の失効情報が使われています。",

@@ -200,3 +200,36 @@ def test_each_remote_document_is_fetched_once_and_fan_out_is_capped() -> None:
     tight = DEFAULT_LIMITS.__class__(max_fetches=1)
     checks = v3.verify_v3(doc, fetcher=fx.fetcher(), now=fx.NOW, limits=tight)
     assert VerificationReport(tuple(checks)).result == "unverifiable"
+
+
+def _endorsement(comment: str = "Rigorous examination.") -> dict[str, Any]:
+    endorser = fx.private_key("endorser")
+    did = fx.did_key_for(endorser.public_key())
+    doc = {
+        "@context": [fx.VC_V2, fx.OB_CONTEXT],
+        "id": "urn:uuid:5b1f2a1e-0000-4000-8000-000000000001",
+        "type": ["VerifiableCredential", "EndorsementCredential"],
+        "issuer": {"id": did, "type": ["Profile"], "name": "Endorser"},
+        "validFrom": "2026-01-01T00:00:00Z",
+        "credentialSubject": {
+            "id": "https://issuer.example/achievements/concrete",
+            "type": ["EndorsementSubject"],
+            "endorsementComment": comment,
+        },
+    }
+    return fx.sign(doc, vm=did + "#" + did.removeprefix("did:key:"), key=endorser)
+
+
+def test_embedded_endorsements_are_verified_as_warnings_only() -> None:
+    good = fx.credential()
+    good["endorsement"] = [_endorsement()]
+    checks = _verify(fx.sign(good))
+    assert "ob3.endorsement.valid" in _ids(checks)
+    assert VerificationReport(tuple(checks)).result == "valid"
+    bad = fx.credential()
+    broken = _endorsement()
+    broken["credentialSubject"]["endorsementComment"] = "Changed later."
+    bad["endorsement"] = [broken]
+    checks = _verify(fx.sign(bad))
+    assert "ob3.endorsement.invalid" in _ids(checks)
+    assert VerificationReport(tuple(checks)).result == "valid"

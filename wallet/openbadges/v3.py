@@ -442,12 +442,67 @@ def _embedded_checks(
     return checks
 
 
+MAX_ENDORSEMENTS = 3
+
+
+def _endorsements(credential: Mapping[str, Any]) -> list[dict[str, Any] | str]:
+    holders: list[Any] = [credential, credential.get("issuer")]
+    subject = _first_map(credential.get("credentialSubject"))
+    holders.append(subject.get("achievement"))
+    found: list[dict[str, Any] | str] = []
+    for holder in holders:
+        if not isinstance(holder, Mapping):
+            continue
+        for item in _as_list(holder.get("endorsement")):
+            if isinstance(item, dict):
+                found.append(item)
+        for item in _as_list(holder.get("endorsementJwt")):
+            if isinstance(item, str):
+                found.append(item)
+    return found
+
+
+def _endorsement_checks(
+    credential: Mapping[str, Any], fetcher: Fetcher, now: datetime, limits: Limits
+) -> list[Check]:
+    """Verify embedded endorsements; a bad endorsement is a warning, not a bad badge."""
+    checks: list[Check] = []
+    found = _endorsements(credential)
+    for index, endorsement in enumerate(found[:MAX_ENDORSEMENTS]):
+        inner = _verify(endorsement, fetcher, now, limits, depth=1)
+        worst = next(
+            (c for c in inner if c.status in ("failed", "unsupported")),
+            None,
+        )
+        if worst is None:
+            checks.append(Check("endorsement", "passed", "ob3.endorsement.valid", f"#{index + 1}"))
+        else:
+            checks.append(
+                Check(
+                    "endorsement",
+                    "warning",
+                    "ob3.endorsement.invalid",
+                    f"#{index + 1}: {worst.message_id} {worst.detail}"[:200],
+                )
+            )
+    if len(found) > MAX_ENDORSEMENTS:
+        checks.append(
+            Check("endorsement", "skipped", "ob3.endorsement.skipped", f"{len(found)} endorsements")
+        )
+    return checks
+
+
 def verify_v3(
     payload: dict[str, Any] | str, *, fetcher: Fetcher, now: datetime, limits: Limits
 ) -> list[Check]:
     """Verify an OB 3.0 credential (embedded proof or VC-JWT); every check reported, no raise."""
+    return _verify(payload, _OnceFetcher(fetcher, limits.max_fetches), now, limits, depth=0)
+
+
+def _verify(
+    payload: dict[str, Any] | str, fetcher: Fetcher, now: datetime, limits: Limits, *, depth: int
+) -> list[Check]:
     checks: list[Check] = []
-    fetcher = _OnceFetcher(fetcher, limits.max_fetches)
     if isinstance(payload, str):
         result = vcjwt.verify_vc_jwt(payload.strip(), fetcher=fetcher, now=now, limits=limits)
         if result.credential is None:
@@ -462,6 +517,8 @@ def verify_v3(
     else:
         return [Check("conformance", "failed", "ob3.conformance.unreadable", "not an object")]
     checks.extend(status.status_checks(credential, fetcher=fetcher, now=now, limits=limits))
+    if depth == 0:
+        checks.extend(_endorsement_checks(credential, fetcher, now, limits))
     version = vc_version(credential)
     start = credential.get("issuanceDate" if version == "1.1" else "validFrom")
     end = credential.get("expirationDate" if version == "1.1" else "validUntil")

@@ -178,6 +178,16 @@ def test_hosted_410_is_revoked(world: FakeFetcher) -> None:
     assert report.result == "revoked"
 
 
+def test_url_input_answering_410_is_revoked(world: FakeFetcher) -> None:
+    world.add(ASSERTION_URL, dumps({"id": ASSERTION_URL, "revoked": True}), status=410)
+    report = verify(ASSERTION_URL, fetcher=world, now=NOW)
+    assert (report.result, report.format, report.credential) == ("revoked", "url", None)
+    world.add(ASSERTION_URL, dumps(assertion(revocationReason="Withdrawn")), status=410)
+    report = verify(ASSERTION_URL, fetcher=world, now=NOW)
+    assert report.result == "revoked"
+    assert report.checks[0].params["reason"] == "Withdrawn"
+
+
 def test_hosted_body_revoked_true_with_reason(world: FakeFetcher) -> None:
     world.add(ASSERTION_URL, dumps(assertion(revoked=True, revocationReason="Cheated")))
     report = verify(dumps(assertion()), fetcher=world, now=NOW)

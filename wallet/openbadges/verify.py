@@ -41,7 +41,8 @@ class Loaded:
 
     ``payload`` is the JSON object, or the compact JWS/JWT text for signed badges;
     ``original`` the bytes as received (the image for baked badges); ``notes`` are
-    container warnings (compressed or duplicate baked chunks).
+    container warnings (compressed or duplicate baked chunks); ``gone`` marks a hosted
+    assertion URL that answered 410 (revoked; ``notes`` says so, no credential).
     """
 
     payload: dict[str, Any] | str
@@ -50,6 +51,7 @@ class Loaded:
     original: bytes
     source_url: str | None = None
     notes: tuple[Check, ...] = ()
+    gone: bool = False
 
 
 def _as_bytes(source: bytes | str) -> bytes:
@@ -124,12 +126,9 @@ def _from_url(
         raise TooLarge("remote document too large")
     final = response.url or url
     kept = body if original is None else original
-    try:
-        kind = sniff(body)
-    except UnsupportedFormat:
-        if response.status == 410:
-            raise FetchError("HTTP 410 Gone", code="fetch.failed") from None
-        raise
+    if response.status == 410:
+        return _gone(body, final, format, kept, limits)
+    kind = sniff(body)
     if kind in ("png", "svg"):
         unbaked = unbake_png(body, limits) if kind == "png" else unbake_svg(body, limits)
         return _from_text(
@@ -152,6 +151,27 @@ def _from_url(
         notes=notes,
         allow_url=False,
     )
+
+
+def _gone(body: bytes, url: str, format: Format, original: bytes, limits: Limits) -> Loaded:
+    """A hosted OB 1.x/2.0 assertion answering 410 Gone: revoked, whatever the body says."""
+    try:
+        doc = loads_object(body, limits=limits)
+        spec = classify(doc)
+    except (ParseError, UnsupportedFormat):
+        doc, spec = {}, "2.0"
+    if spec == "3.0":
+        raise FetchError("HTTP 410 Gone", code="fetch.failed")
+    reason = doc.get("revocationReason")
+    note = Check(
+        "revocation",
+        "failed",
+        "revocation.revoked_reason" if isinstance(reason, str) and reason else "revocation.revoked",
+        f"{url} answered 410 Gone",
+        {"reason": reason if isinstance(reason, str) else ""},
+        outcome="revoked",
+    )
+    return Loaded(doc, spec, format, original, url, (note,), gone=True)
 
 
 def read(
@@ -235,6 +255,8 @@ def verify_loaded(
     """Verify an already read badge; an invalid badge is a report, never an exception."""
     checks: list[Check] = list(loaded.notes)
     credential: Credential | None
+    if loaded.gone:
+        return VerificationReport(tuple(checks), None, loaded.spec, loaded.format)
     try:
         if loaded.spec == "3.0":
             found, credential = _verify_v3(

@@ -134,3 +134,15 @@ def test_no_status_and_unknown_type() -> None:
 def test_malformed_index_fails() -> None:
     check = _check(_entry(3, statusListIndex="seven"), fx.fetcher())
     assert (check.status, check.message_id) == ("failed", "ob3.status.malformed")
+
+
+def test_status_list_as_vc_jwt() -> None:
+    listed = fx.status_list(issuer_id=fx.DID_KEY)
+    del listed["proof"]
+    fake = FakeFetcher()
+    fake.add(fx.STATUS_URL, fx.jwt(listed))
+    assert _check(_entry(fx.REVOKED_INDEX), fake).outcome == "revoked"
+    assert _check(_entry(3), fake).status == "passed"
+    forged = FakeFetcher()
+    forged.add(fx.STATUS_URL, fx.jwt(listed, key=fx.OTHER_KEY))
+    assert _check(_entry(3), forged).message_id == "ob3.status.list_unverified"

@@ -230,7 +230,11 @@ def main(argv: list[str] | None = None) -> int:
     manifest = load_manifest()
     urls = list(manifest["contexts"]) if args.pin else missing_entries(manifest)
     if urls:
-        documents = obtain(manifest, urls, pin=args.pin)
+        try:
+            documents = obtain(manifest, urls, pin=args.pin)
+        except (subprocess.CalledProcessError, subprocess.TimeoutExpired, OSError) as exc:
+            print(f"fetch_contexts: could not download the pinned packages: {exc}", file=sys.stderr)
+            return 1
         problems = install(manifest, documents, pin=args.pin)
         if args.pin:
             MANIFEST.write_text(

@@ -156,3 +156,19 @@ def test_compact_ob2_with_bundled_context() -> None:
     compacted = jsonld.compact(doc, v2)
     assert compacted["type"] == "Assertion"
     assert compacted["id"] == "https://e.example/a"
+
+
+def test_damaged_bundled_context_fails_closed(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    (tmp_path / "ctx.jsonld").write_text('{"@context": {"name": "http://evil.example/n"}}')
+    url = "https://bundled.example/ctx"
+    entry = jsonld._Entry(file="ctx.jsonld", sha256="0" * 64)
+    monkeypatch.setattr(jsonld, "CONTEXT_DIR", tmp_path)
+    monkeypatch.setitem(jsonld._MANIFEST, url, entry)
+    with pytest.raises(jsonld.ContextUnavailable):
+        jsonld.load_context(url)
+    missing = jsonld._Entry(file="absent.jsonld", sha256="0" * 64)
+    monkeypatch.setitem(jsonld._MANIFEST, url + "2", missing)
+    with pytest.raises(jsonld.ContextUnavailable):
+        jsonld.load_context(url + "2")

@@ -359,3 +359,29 @@ def test_vector_edge_cases() -> None:
     assert json.loads(unbake((mozilla / "baked.svg").read_bytes()))["verify"]
     with pytest.raises(json.JSONDecodeError):
         json.loads(unbake((mozilla / "bad-json.svg").read_bytes()))
+
+
+def test_seeded_mutation_fuzz_only_raises_badge_errors() -> None:
+    import random
+
+    from wallet.openbadges.errors import BadgeError
+
+    rng = random.Random(20261121)
+    png = bake_png(tiny_png(), "openbadges", ASSERTION)
+    svg = bake_svg(SVG, ASSERTION, "2.0")
+    for _ in range(300):
+        for original in (png, svg):
+            data = bytearray(original)
+            for _ in range(rng.randint(1, 4)):
+                action = rng.random()
+                pos = rng.randrange(len(data))
+                if action < 0.6:
+                    data[pos] = rng.randrange(256)
+                elif action < 0.8:
+                    del data[pos : pos + rng.randint(1, 16)]
+                else:
+                    data[pos:pos] = data[pos : pos + rng.randint(1, 16)]
+            try:
+                unbake(bytes(data))
+            except BadgeError:
+                pass

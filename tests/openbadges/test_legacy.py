@@ -667,3 +667,43 @@ def test_fetch_budget_is_enforced(world: FakeFetcher) -> None:
     report = verify(dumps(assertion()), fetcher=world, now=NOW, limits=Limits(max_fetches=2))
     assert report.result == "unverifiable"
     assert len(world.requests) == 2
+
+
+def test_seeded_shape_fuzz_never_crashes(world: FakeFetcher, rsa_key: rsa.RSAPrivateKey) -> None:
+    import random
+
+    from wallet.openbadges.errors import BadgeError
+
+    rng = random.Random(7)
+    odd: list[Any] = [
+        None,
+        0,
+        -1,
+        1.5,
+        True,
+        "",
+        "x",
+        "https://evil.example/",
+        "http://[::1",
+        "https://x.\u2100ample/",
+        [],
+        {},
+        [None],
+        {"id": 3},
+    ]
+    keys = list(assertion()) + ["uid", "salt", "verify"]
+    for round_ in range(150):
+        doc = assertion(signed=round_ % 2 == 1)
+        for _ in range(rng.randint(1, 3)):
+            key = rng.choice(keys)
+            if rng.random() < 0.3:
+                doc.pop(key, None)
+            else:
+                doc[key] = rng.choice(odd)
+        source = sign_compact(doc, rsa_key, "RS256") if round_ % 2 else dumps(doc)
+        world.add(ASSERTION_URL, dumps(doc))
+        try:
+            report = verify(source, fetcher=world, now=NOW)
+        except BadgeError:
+            continue
+        assert not any(c.message_id == "verify.internal_error" for c in report.checks), doc

@@ -213,7 +213,8 @@ def unbake_svg(data: bytes, limits: Limits = DEFAULT_LIMITS) -> Unbaked:
             if verify:
                 return Unbaked(verify, "svg", keyword)
             raise ParseError("badge element in SVG is empty")
-    except (DefusedXmlException, XmlParseError) as exc:
+    except (DefusedXmlException, XmlParseError, LookupError, ValueError) as exc:
+        # LookupError: an unknown declared encoding; ValueError: undecodable bytes.
         raise ParseError(f"SVG could not be parsed safely: {exc.__class__.__name__}") from exc
     raise UnsupportedFormat("no badge found in this SVG")
 

@@ -90,16 +90,22 @@ def _ref(value: Any) -> str | None:
 
 
 def is_http(url: str | None) -> bool:
-    """Tell whether ``url`` is an absolute http(s) URL."""
+    """Tell whether ``url`` is an absolute, parseable http(s) URL."""
     if not url:
         return False
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return False
     return parts.scheme in ("http", "https") and bool(parts.netloc)
 
 
 def authority(url: str) -> str:
-    """Return the lower-cased ``host[:port]`` of a URL."""
-    return urlsplit(url).netloc.lower().rpartition("@")[2]
+    """Return the lower-cased ``host[:port]`` of a URL ("" when it cannot be parsed)."""
+    try:
+        return urlsplit(url).netloc.lower().rpartition("@")[2]
+    except ValueError:
+        return ""
 
 
 def _verification(node: Mapping[str, Any]) -> dict[str, Any] | None:

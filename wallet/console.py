@@ -16,11 +16,14 @@ def main() -> None:
 
     from wallet import create_app
 
+    from wallet.verify_command import verify
+
     cli = FlaskGroup(
         name="wallet",
         create_app=lambda: create_app(),
         help="The badge wallet: serve, migrate and manage it.",
     )
+    cli.add_command(verify)
     cli.main(args=sys.argv[1:], prog_name="wallet")
 
 

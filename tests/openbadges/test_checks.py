@@ -61,6 +61,14 @@ def test_date_outcomes(
     assert message in [c.message_id for c in checks if c.status == "failed"]
 
 
+def test_small_clock_skew_is_tolerated() -> None:
+    soon = NOW + timedelta(minutes=2)
+    assert result_of(date_checks(soon, soon, None, NOW)) == "valid"
+    later = NOW + timedelta(minutes=6)
+    assert result_of(date_checks(later, None, None, NOW)) == "invalid"
+    assert result_of(date_checks(soon, None, None, NOW, skew=timedelta(0))) == "invalid"
+
+
 def test_naive_datetimes_are_utc() -> None:
     naive_now = NOW.replace(tzinfo=None)
     checks = date_checks(NOW - DAY, None, (NOW + DAY).replace(tzinfo=None), naive_now)

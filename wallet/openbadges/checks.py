@@ -6,6 +6,7 @@ import re
 from collections.abc import Iterable
 from datetime import UTC
 from datetime import datetime
+from datetime import timedelta
 
 from wallet.openbadges.model import Check
 from wallet.openbadges.model import Recipient
@@ -13,6 +14,8 @@ from wallet.openbadges.recipient import recipient_matches
 
 _DATE_ONLY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _UNIX = re.compile(r"^-?\d{1,12}(\.\d+)?$")
+# Issuers' clocks drift; a badge issued "a minute from now" is a clock problem, not a forgery.
+CLOCK_SKEW = timedelta(minutes=5)
 
 
 def parse_datetime(value: object, *, allow_unix: bool = False) -> datetime | None:
@@ -61,8 +64,13 @@ def date_checks(
     valid_from: datetime | None,
     expires: datetime | None,
     now: datetime,
+    *,
+    skew: timedelta = CLOCK_SKEW,
 ) -> list[Check]:
-    """Return checks for issue date, validity start and expiry against the injected ``now``."""
+    """Return checks for issue date, validity start and expiry against the injected ``now``.
+
+    Issue and start dates may lie up to ``skew`` in the future; expiry is exact.
+    """
     issued, valid_from, expires, now = (
         _aware(issued),
         _aware(valid_from),
@@ -71,7 +79,7 @@ def date_checks(
     )
     checks: list[Check] = []
     if issued is not None:
-        if issued > now:
+        if issued > now + skew:
             checks.append(
                 Check(
                     "issued_on",
@@ -86,7 +94,7 @@ def date_checks(
                 Check("issued_on", "passed", "dates.issued_ok", params={"date": _iso(issued)})
             )
     if valid_from is not None:
-        if valid_from > now:
+        if valid_from > now + skew:
             checks.append(
                 Check(
                     "valid_from",

@@ -546,7 +546,7 @@ def test_password_change_ends_other_sessions(app, client, user, auth):
 
 def test_unverified_holder_can_sign_in_and_sees_it(app, client, auth):
     with app.app_context():
-        make_user("late@example.com", verified=False)
+        make_user("late@example.com", verified=False, language="en")
     assert auth.login("late@example.com").status_code == 303
     assert "not confirmed" in text_of(client.get("/account"))
 

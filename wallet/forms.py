@@ -21,6 +21,7 @@ from wtforms.validators import Optional
 from wtforms.validators import ValidationError
 
 from wallet.security import password_problems
+from wallet.services.validation import has_unusable_characters
 
 PASSWORD_MESSAGES = {
     "length": _l("Use 8 to 20 characters."),
@@ -35,6 +36,12 @@ PASSWORD_MESSAGES = {
 def strip(value: str | None) -> str | None:
     """Trim surrounding white space (including full-width spaces) from a text field."""
     return value.strip().strip("\u3000").strip() if isinstance(value, str) else value
+
+
+def usable_text(form: FlaskForm, field: StringField) -> None:
+    """Refuse control characters, bidi overrides and bytes that were not valid UTF-8."""
+    if field.data and has_unusable_characters(field.data):
+        raise ValidationError(_l("This contains characters that cannot be used."))
 
 
 def valid_password(form: FlaskForm, field: PasswordField) -> None:
@@ -76,22 +83,32 @@ class NameFields:
 
     family_name = StringField(
         _l("Family name"),
-        validators=[DataRequired(message=_l("Enter your family name.")), Length(max=100)],
+        validators=[
+            DataRequired(message=_l("Enter your family name.")), Length(max=100), usable_text
+        ],
         filters=[strip],
     )
     given_name = StringField(
         _l("Given name"),
-        validators=[DataRequired(message=_l("Enter your given name.")), Length(max=100)],
+        validators=[
+            DataRequired(message=_l("Enter your given name.")), Length(max=100), usable_text
+        ],
         filters=[strip],
     )
     family_name_kana = StringField(
-        _l("Family name (furigana)"), validators=[Optional(), Length(max=100)], filters=[strip]
+        _l("Family name (furigana)"),
+        validators=[Optional(), Length(max=100), usable_text],
+        filters=[strip],
     )
     given_name_kana = StringField(
-        _l("Given name (furigana)"), validators=[Optional(), Length(max=100)], filters=[strip]
+        _l("Given name (furigana)"),
+        validators=[Optional(), Length(max=100), usable_text],
+        filters=[strip],
     )
     romanized_name = StringField(
-        _l("Name in Latin letters"), validators=[Optional(), Length(max=200)], filters=[strip]
+        _l("Name in Latin letters"),
+        validators=[Optional(), Length(max=200), usable_text],
+        filters=[strip],
     )
     name_order = RadioField(_l("Name order"), default="family-first")
     language = SelectField(_l("Language"), default="ja")

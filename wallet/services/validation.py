@@ -2,10 +2,23 @@
 
 from __future__ import annotations
 
+import unicodedata
+
 from email_validator import EmailNotValidError
 from email_validator import validate_email
 
 from wallet.security import password_problems
+
+# Bidirectional overrides and isolates can make a displayed name read differently.
+_BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
+def has_unusable_characters(value: str) -> bool:
+    """Return whether text holds control characters, bidi overrides or undecodable bytes."""
+    return any(
+        unicodedata.category(c) in ("Cc", "Cs") or c == "\ufffd" or c in _BIDI_CONTROLS
+        for c in value
+    )
 
 PASSWORD_RULES = {
     "length": "The password must be 8 to 20 characters long.",
@@ -30,9 +43,12 @@ def check_new_account(data: object) -> list[str]:
             problems.append(f"{email!r} is not a valid email address.")
     for name in ("family_name", "given_name"):
         value = str(getattr(data, name, ""))
+        label = name.replace("_", " ")
         if not value:
-            problems.append(f"The {name.replace('_', ' ')} is required.")
+            problems.append(f"The {label} is required.")
         elif len(value) > 100:
-            problems.append(f"The {name.replace('_', ' ')} is too long (100 characters at most).")
+            problems.append(f"The {label} is too long (100 characters at most).")
+        elif has_unusable_characters(value):
+            problems.append(f"The {label} contains characters that cannot be used.")
     problems += [PASSWORD_RULES[p] for p in password_problems(str(getattr(data, "password", "")))]
     return problems

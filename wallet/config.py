@@ -56,6 +56,7 @@ class Config:
     SMTP_USER: str | None = None
     SMTP_PASSWORD: str | None = None
     SMTP_TIMEOUT = 10.0
+    SMTP_CAFILE: str | None = None  # CA bundle to trust for the SMTP server (default: system CAs)
 
     RATELIMIT_STORAGE_URL = "memory://"
     RATELIMIT_ENABLED = True

@@ -105,15 +105,14 @@ def _deliver_smtp(message: EmailMessage) -> None:
     security = config["SMTP_SECURITY"]
     timeout = float(config["SMTP_TIMEOUT"])
     try:
+        context = ssl.create_default_context(cafile=config.get("SMTP_CAFILE") or None)
         if security == "tls":
-            client: smtplib.SMTP = smtplib.SMTP_SSL(
-                host, port, timeout=timeout, context=ssl.create_default_context()
-            )
+            client: smtplib.SMTP = smtplib.SMTP_SSL(host, port, timeout=timeout, context=context)
         else:
             client = smtplib.SMTP(host, port, timeout=timeout)
         with client:
             if security == "starttls":
-                client.starttls(context=ssl.create_default_context())
+                client.starttls(context=context)
             if config.get("SMTP_USER"):
                 client.login(config["SMTP_USER"], config.get("SMTP_PASSWORD") or "")
             client.send_message(message)

@@ -38,7 +38,7 @@ assets: $(STAMP)
 
 lint: test-deps
 	$(BIN)/ruff check wallet tests scripts
-	$(BIN)/mypy wallet/openbadges
+	$(BIN)/mypy --follow-imports=silent wallet/openbadges
 
 bench: test-deps
 	bash scripts/bench.sh

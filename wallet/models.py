@@ -35,6 +35,11 @@ def new_session_token() -> str:
     return secrets.token_urlsafe(16)
 
 
+def new_profile_id() -> str:
+    """Return a random id for a holder's public profile URL (same shape as a badge's public id)."""
+    return new_public_id()
+
+
 class User(UserMixin, db.Model):  # type: ignore[name-defined,misc]
     """A wallet account: a holder (or an institute's operator)."""
 
@@ -56,6 +61,8 @@ class User(UserMixin, db.Model):  # type: ignore[name-defined,misc]
     role: Mapped[str] = mapped_column(String(16), default="holder")
     default_visibility: Mapped[str] = mapped_column(String(16), default="public")
     profile_public: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Stable and random: /u/<profile_id> must not reveal or enumerate accounts.
+    profile_id: Mapped[str] = mapped_column(String(32), unique=True, default=new_profile_id)
     email_verified_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     password_changed_at: Mapped[datetime] = mapped_column(

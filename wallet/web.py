@@ -22,10 +22,12 @@ def init_app(app: Flask) -> None:
     from wallet.views import account
     from wallet.views import auth
     from wallet.views import main
+    from wallet.views import public
 
     app.register_blueprint(main.bp)
     app.register_blueprint(auth.bp)
     app.register_blueprint(account.bp)
+    app.register_blueprint(public.bp)
 
     login_manager.login_view = "auth.login"
     login_manager.login_message = _l("Please sign in to continue.")

@@ -1,0 +1,161 @@
+"""Public pages anyone may open: a badge's verification page, its image and QR codes, profiles.
+
+Rule 3 of DESIGN.md: a private badge and an id that never existed answer the same neutral 404
+(abort(404) -> the shared error page), and nothing about the badge reaches the visitor.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime
+
+from flask import Blueprint
+from flask import Response
+from flask import abort
+from flask import current_app
+from flask import request
+from flask import url_for
+from flask_babel import format_datetime
+from flask_babel import get_locale
+
+from wallet.extensions import limiter
+from wallet.models import Badge
+from wallet.names import full_name
+from wallet.rendering import render_page
+from wallet.services import badges
+from wallet.services import freshness
+from wallet.services import images
+from wallet.services import profiles
+from wallet.services import qr
+
+bp = Blueprint("public", __name__)
+
+# Images: "no-cache" + a strong ETag rather than "public, max-age=300". A browser or a shared
+# cache may keep a copy but must ask us before every use; the answer is a cheap 304 while the
+# badge stays public and a 404 the moment the holder makes it private, so no cache can show a
+# private badge's image or QR code afterwards (a max-age would keep serving it for that long).
+IMAGE_CACHE = "public, no-cache"
+# Pages carry the visitor's CSRF token and language: revalidate always, never share a copy.
+PAGE_CACHE = "no-cache"
+SVG_CSP = "default-src 'none'; style-src 'unsafe-inline'"
+MOMENT_PATTERNS = {"ja": "y年M月d日 H:mm zzz", "en": "d MMMM y, HH:mm zzz"}
+
+
+def _public_limit() -> str:
+    """Return the per-IP rate limit for public GETs (slows down id enumeration)."""
+    return str(current_app.config.get("RATELIMIT_PUBLIC", "300 per minute"))
+
+
+limiter.limit(_public_limit)(bp)
+
+
+@bp.after_request
+def _no_shared_copies(response: Response) -> Response:
+    """Give every public response (404s included) a cache policy and keep it out of indexes."""
+    response.headers.setdefault("Cache-Control", PAGE_CACHE)
+    response.headers.setdefault("X-Robots-Tag", "noindex")
+    if response.mimetype == "text/html":
+        # The language (and the signed-in holder's header) come from these.
+        response.vary.add("Cookie")
+        response.vary.add("Accept-Language")
+    return response
+
+
+def _badge_or_404(public_id: str) -> Badge:
+    """Return the public badge, or end the request with the neutral 404 (private or unknown)."""
+    if not profiles.valid_id(public_id):
+        abort(404)
+    badge = badges.get_public(public_id)
+    if badge is None:
+        abort(404)
+    return badge
+
+
+def absolute(endpoint: str, **values: str) -> str:
+    """Return an absolute URL on WALLET_BASE_URL (never the request's Host header)."""
+    return current_app.config["BASE_URL"] + url_for(endpoint, **values)
+
+
+def _moment(value: datetime | None) -> str:
+    """Format a point in time (date, time, zone) in the page language."""
+    if value is None:
+        return ""
+    lang = str(get_locale() or "en")
+    return format_datetime(value, MOMENT_PATTERNS.get(lang, MOMENT_PATTERNS["en"]))
+
+
+def _iso(value: datetime | None) -> str:
+    """Return an ISO 8601 timestamp for <time datetime>."""
+    if value is None:
+        return ""
+    return value.isoformat() if value.tzinfo else value.isoformat() + "Z"
+
+
+@bp.get("/b/<public_id>")
+def show(public_id: str) -> Response:
+    """The verification page a QR code or a shared link opens."""
+    badge = _badge_or_404(public_id)
+    at = badges.now()
+    return render_page(
+        "public/badge.html",
+        badge=badge,
+        holder_name=full_name(badge.user),
+        state=freshness.public_state(badge, at),
+        stale=freshness.is_stale(badge, at),
+        checked_at=_moment(badge.verified_at),
+        checked_iso=_iso(badge.verified_at),
+        details=badges.details(badge),
+        page_url=absolute("public.show", public_id=badge.public_id),
+        image_url=absolute("public.image", public_id=badge.public_id),
+    )
+
+
+def _binary(data: bytes, mimetype: str) -> Response:
+    """Return an image response with an ETag, honouring If-None-Match (304)."""
+    response = Response(data, mimetype=mimetype)
+    response.set_etag(hashlib.sha256(data).hexdigest())
+    response.headers["Cache-Control"] = IMAGE_CACHE
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response.make_conditional(request)
+
+
+@bp.get("/b/<public_id>/image.png")
+def image(public_id: str) -> Response:
+    """The badge image as re-encoded by us at import (never the issuer's bytes)."""
+    badge = _badge_or_404(public_id)
+    data = badge.content.image_png or images.placeholder(badge.name or "?")
+    return _binary(data, "image/png")
+
+
+@bp.get("/b/<public_id>/qr.png")
+def qr_png(public_id: str) -> Response:
+    """Print-quality PNG QR code of the public URL."""
+    badge = _badge_or_404(public_id)
+    return _binary(qr.png(absolute("public.show", public_id=badge.public_id)), "image/png")
+
+
+@bp.get("/b/<public_id>/qr.svg")
+def qr_svg(public_id: str) -> Response:
+    """Vector QR code of the public URL, served so that it can never run script."""
+    badge = _badge_or_404(public_id)
+    response = _binary(qr.svg(absolute("public.show", public_id=badge.public_id)), "image/svg+xml")
+    response.headers["Content-Security-Policy"] = SVG_CSP
+    response.headers["Content-Disposition"] = f'inline; filename="qr-{badge.public_id}.svg"'
+    return response
+
+
+@bp.get("/u/<profile_id>")
+def profile(profile_id: str) -> Response:
+    """A holder's public badges, when the holder switched the profile page on."""
+    found = profiles.get_public_profile(profile_id)
+    if found is None:
+        abort(404)
+    at = badges.now()
+    return render_page(
+        "public/profile.html",
+        holder=found.user,
+        holder_name=full_name(found.user),
+        badges=found.badges,
+        states={b.id: freshness.public_state(b, at) for b in found.badges},
+        page_url=absolute("public.profile", profile_id=found.user.profile_id),
+    )

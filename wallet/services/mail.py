@@ -103,6 +103,9 @@ def _deliver_smtp(message: EmailMessage) -> None:
     config = current_app.config
     host, port = config["SMTP_HOST"], int(config["SMTP_PORT"])
     security = config["SMTP_SECURITY"]
+    if security not in ("none", "starttls", "tls"):
+        # A typo must not silently send mail (and the SMTP password) in clear text.
+        raise MailError(f"unknown SMTP_SECURITY {security!r}")
     timeout = float(config["SMTP_TIMEOUT"])
     try:
         context = ssl.create_default_context(cafile=config.get("SMTP_CAFILE") or None)

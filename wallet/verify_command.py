@@ -59,8 +59,8 @@ _CLI_MESSAGES: dict[str, dict[str, str]] = {
         "ja": "--now には ISO 8601 の日時を指定してください（例: 2030-01-01T00:00:00Z）。",
     },
     "cli.bad_url_map": {
-        "en": "--url-map must be PREFIX=DIR with an existing directory: {value}",
-        "ja": "--url-map は PREFIX=DIR の形で、存在するディレクトリを指定してください: {value}",
+        "en": "--url-map must be PREFIX=DIR with an existing directory (or URL=FILE): {value}",
+        "ja": "--url-map は PREFIX=DIR（または URL=FILE）の形で、存在するディレクトリかファイルを指定してください: {value}",
     },
     "cli.bad_allowed_networks": {
         "en": "WALLET_FETCH_ALLOWED_NETWORKS must be comma-separated CIDRs.",
@@ -158,7 +158,7 @@ def parse_url_maps(values: tuple[str, ...]) -> dict[str, Path]:
         start = 0
         while (index := value.find("=", start)) != -1:
             prefix, directory = value[:index], Path(value[index + 1 :]).expanduser()
-            if prefix and directory.is_dir():
+            if prefix and (directory.is_dir() or directory.is_file()):
                 chosen = (prefix, directory)
                 break
             start = index + 1

@@ -709,3 +709,15 @@ def test_unexpected_errors_become_fetch_errors(monkeypatch: pytest.MonkeyPatch) 
     monkeypatch.setattr(socket, "create_connection", broken)
     error = _refused(fetcher, "https://issuer.example/")
     assert error.code == "fetch.failed"
+
+
+def test_url_map_maps_a_whole_url_to_one_file(tmp_path):
+    from wallet.openbadges.fetch import UrlMapFetcher
+
+    target = tmp_path / "basic-assertion.json"
+    target.write_bytes(b'{"id": "x"}')
+    fetcher = UrlMapFetcher({"https://example.org/beths-robotics-badge.json": target})
+    response = fetcher.fetch("https://example.org/beths-robotics-badge.json")
+    assert (response.status, response.body) == (200, b'{"id": "x"}')
+    with pytest.raises(FetchError):
+        fetcher.fetch("https://example.org/other.json")

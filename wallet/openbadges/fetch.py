@@ -576,7 +576,7 @@ class UrlMapFetcher:
     def __init__(
         self, prefix_to_dir: Mapping[str, Path], *, max_bytes: int = DEFAULT_MAX_BYTES
     ) -> None:
-        """Map each URL prefix to a directory; longest prefix wins."""
+        """Map each URL prefix to a directory (or a whole URL to one file); longest prefix wins."""
         self._prefixes = sorted(
             ((prefix, Path(directory)) for prefix, directory in prefix_to_dir.items()),
             key=lambda item: len(item[0]),
@@ -595,13 +595,17 @@ class UrlMapFetcher:
         rest = rest.split("#", 1)[0].split("?", 1)[0]
         relative = unquote(rest).lstrip("/")
         parts = [part for part in relative.split("/") if part not in ("", ".")]
-        if any(part == ".." or "\\" in part or "\x00" in part for part in parts) or not parts:
-            raise _refused()
-        root = directory.resolve()
-        path = root.joinpath(*parts).resolve()
-        # resolve() follows symlinks, so this also refuses links that leave the directory.
-        if not path.is_relative_to(root):
-            raise _refused()
+        if not parts and directory.is_file():
+            # A whole URL mapped to one file: --url-map https://host/assertion.json=FILE
+            path = directory.resolve()
+        else:
+            if any(part == ".." or "\\" in part or "\x00" in part for part in parts) or not parts:
+                raise _refused()
+            root = directory.resolve()
+            path = root.joinpath(*parts).resolve()
+            # resolve() follows symlinks, so this also refuses links that leave the directory.
+            if not path.is_relative_to(root):
+                raise _refused()
         if not path.is_file():
             return Response(url=url, status=404, content_type="text/plain", body=b"")
         if path.stat().st_size > self.max_bytes:

@@ -169,7 +169,13 @@ def test_never_raises_on_hostile_shapes() -> None:
         {"@context": 5, "proof": "x"},
         {"@context": ["https://www.w3.org/ns/credentials/v2"], "proof": [1, None, {}]},
         {"credentialSubject": [None, 3], "issuer": 7, "validFrom": []},
+        {**fx.sign(fx.credential()), "proof": {"type": {"x": 1}, "cryptosuite": ["a"]}},
+        {
+            **fx.credential(),
+            "credentialSubject": {"identifier": [{"identityType": {}}], "achievement": []},
+        },
     ):
+        v3.parse_v3(payload, format="json", original=b"")
         assert VerificationReport(tuple(_verify(payload))).result != "valid"
 
 

@@ -142,3 +142,16 @@ def test_fragment_kid_resolves_against_the_issuer_did() -> None:
     result = _verify(token)
     assert result.signature_ok
     assert ("passed", "ob3.key.issuer_ok") in _ids(result)
+
+
+@pytest.mark.parametrize("value", [2**70, "tomorrow", -(2**70)])
+def test_unreadable_numeric_dates_fail_without_raising(value: object) -> None:
+    token = fx.jwt(fx.credential(fx.DID_KEY), claims={"exp": value})
+    assert ("failed", "ob3.jwt.malformed") in _ids(_verify(token))
+
+
+def test_hostile_header_values_do_not_raise() -> None:
+    for header in ({"alg": {"x": 1}}, {"alg": "EdDSA", "typ": ["JWT"], "kid": 5}):
+        head = b64url_encode(json.dumps(header).encode())
+        body = b64url_encode(json.dumps(fx.credential()).encode())
+        assert not _verify(f"{head}.{body}.AAAA").signature_ok

@@ -75,6 +75,10 @@ def _proof_config(proof: Mapping[str, Any], context: Any) -> dict[str, Any]:
     return config
 
 
+def _str_or_none(value: Any) -> str | None:
+    return value if isinstance(value, str) else None
+
+
 def _hash_data(config_nquads: str, document_nquads: str) -> bytes:
     return (
         hashlib.sha256(config_nquads.encode("utf-8")).digest()
@@ -126,7 +130,7 @@ def _verify_one(
     config_nquads: str | None,
     fetcher: Fetcher,
 ) -> ProofOutcome:
-    suite_key = (proof.get("type"), proof.get("cryptosuite"))
+    suite_key = (_str_or_none(proof.get("type")), _str_or_none(proof.get("cryptosuite")))
     deprecated = suite_key in DEPRECATED
     if suite_key not in CURRENT and not deprecated:
         return _outcome(

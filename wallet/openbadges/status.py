@@ -167,7 +167,7 @@ def _bitstring_check(
 ) -> Check:
     entry_type = next(t for t in _types(entry.get("type")) if t in BITSTRING_TYPES)
     list_type, subject_type = BITSTRING_TYPES[entry_type]
-    purpose = entry.get("statusPurpose")
+    purpose = str(entry.get("statusPurpose"))
     try:
         index = int(str(entry.get("statusListIndex")))
     except ValueError:

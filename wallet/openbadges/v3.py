@@ -180,7 +180,7 @@ def _achievement(value: Mapping[str, Any]) -> Achievement:
 
 def _recipient(subject: Mapping[str, Any]) -> Recipient | None:
     for item in _as_list(subject.get("identifier")):
-        if not isinstance(item, Mapping) or item.get("identityType") not in RECIPIENT_TYPES:
+        if not isinstance(item, Mapping) or str(item.get("identityType")) not in RECIPIENT_TYPES:
             continue
         identity = item.get("identityHash")
         if isinstance(identity, str):

@@ -101,9 +101,15 @@ def _key_from_kid(kid: str, fetcher: Fetcher) -> tuple[PublicKey, Method | None]
 
 
 def _numeric(value: Any) -> datetime | None:
+    """Read a NumericDate; None when absent, ValueError when unreadable or out of range."""
+    if value is None:
+        return None
     if isinstance(value, int | float) and not isinstance(value, bool):
-        return datetime.fromtimestamp(float(value), UTC)
-    return None
+        try:
+            return datetime.fromtimestamp(float(value), UTC)
+        except (OverflowError, OSError, ValueError) as exc:
+            raise ValueError("NumericDate out of range") from exc
+    raise ValueError("NumericDate is not a number")
 
 
 def _issuer_id(credential: Mapping[str, Any]) -> str | None:
@@ -140,7 +146,12 @@ def _claim_checks(
         checks.append(
             Check("jwt.claims", "failed", "ob3.jwt.sub_mismatch", "sub is not the subject id")
         )
-    nbf = _numeric(payload.get("nbf"))
+    try:
+        nbf = _numeric(payload.get("nbf"))
+        exp = _numeric(payload.get("exp"))
+    except ValueError as exc:
+        checks.append(Check("jwt.claims", "failed", "ob3.jwt.malformed", str(exc)))
+        return checks
     start_field = "validFrom" if version == "2.0" else "issuanceDate"
     try:
         start = parse_datetime(credential.get(start_field))
@@ -160,7 +171,6 @@ def _claim_checks(
                 outcome="not_yet_valid",
             )
         )
-    exp = _numeric(payload.get("exp"))
     if exp is not None and exp <= now:
         checks.append(
             Check("jwt.claims", "failed", "ob3.jwt.expired", "exp has passed", outcome="expired")
@@ -197,10 +207,10 @@ def verify_vc_jwt(
             )
         )
     typ = header.get("typ")
-    if typ is not None and typ not in ACCEPTED_TYP:
+    if typ is not None and str(typ) not in ACCEPTED_TYP:
         checks.append(Check("jwt.header", "failed", "ob3.jwt.bad_typ", f"typ {str(typ)[:40]!r}"))
     alg = header.get("alg")
-    if alg not in ALGORITHMS:
+    if not isinstance(alg, str) or alg not in ALGORITHMS:
         checks.append(
             Check("proof", "failed", "ob3.jwt.bad_alg", f"algorithm {str(alg)[:20]!r} refused")
         )

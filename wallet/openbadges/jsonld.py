@@ -284,10 +284,12 @@ class _BoundedURDNA2015(URDNA2015):  # type: ignore[misc]
         self._budget = budget
 
     def hash_n_degree_quads(self, id_: str, issuer: Any) -> Any:
+        """Count a step, then hash as URDNA2015 does."""
         self._budget.tick()
         return super().hash_n_degree_quads(id_, issuer)
 
     def create_hash_to_related(self, id_: str, issuer: Any) -> Any:
+        """Count a step and refuse factorial permutation groups."""
         self._budget.tick()
         related = super().create_hash_to_related(id_, issuer)
         # The permutation step is factorial in the size of a group of indistinguishable

@@ -333,6 +333,7 @@ def conformance_checks(credential: Mapping[str, Any]) -> list[Check]:
     checks: list[Check] = []
 
     def fail(message_id: str, detail: str) -> None:
+        """Record a failed conformance check."""
         checks.append(Check("conformance", "failed", message_id, detail))
 
     version = vc_version(credential)

@@ -142,3 +142,32 @@ def test_jwks_url() -> None:
         "https://issuer.example/.well-known/jwks.json"
     )
     assert keys.jwks_url("did:key:z6Mk") is None
+
+
+def test_standalone_key_document_and_its_controller() -> None:
+    key_url = "https://issuer.example/keys/1"
+    fake = FakeFetcher()
+    fake.add(
+        key_url,
+        fx.dumps(
+            {
+                "id": key_url,
+                "type": "Multikey",
+                "controller": fx.HTTPS_ISSUER,
+                "publicKeyMultibase": fx.MULTIKEY,
+            }
+        ),
+    )
+    method = keys.resolve_method(key_url, fake)
+    assert method.source == "document" and method.controller == fx.HTTPS_ISSUER
+    # The issuer profile lists no keys: the key document on the issuer's own origin decides.
+    fake.add(fx.HTTPS_ISSUER, fx.dumps({"id": fx.HTTPS_ISSUER, "type": "Profile"}))
+    assert keys.key_ownership(method, fx.HTTPS_ISSUER, fake)[0] == "proven"
+    # Same document served from another origin proves nothing about the issuer.
+    other = "https://cdn.example/keys/1"
+    fake.add(
+        other,
+        fx.dumps({"id": other, "controller": fx.HTTPS_ISSUER, "publicKeyMultibase": fx.MULTIKEY}),
+    )
+    moved = keys.resolve_method(other, fake)
+    assert keys.key_ownership(moved, fx.HTTPS_ISSUER, fake)[0] == "unconfirmed"

@@ -23,11 +23,13 @@ def init_app(app: Flask) -> None:
     from wallet.views import auth
     from wallet.views import main
     from wallet.views import public
+    from wallet.views import wallet
 
     app.register_blueprint(main.bp)
     app.register_blueprint(auth.bp)
     app.register_blueprint(account.bp)
     app.register_blueprint(public.bp)
+    app.register_blueprint(wallet.bp)
 
     login_manager.login_view = "auth.login"
     login_manager.login_message = _l("Please sign in to continue.")

@@ -6,6 +6,7 @@ from flask import Blueprint
 from flask_login import current_user
 
 from wallet.rendering import render_page
+from wallet.views import wallet
 
 bp = Blueprint("main", __name__)
 
@@ -14,5 +15,5 @@ bp = Blueprint("main", __name__)
 def index():
     """Show the holder's wallet, or the welcome page."""
     if current_user.is_authenticated:
-        return render_page("main/wallet.html")
+        return wallet.home()
     return render_page("main/welcome.html")

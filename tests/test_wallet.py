@@ -1,0 +1,692 @@
+"""The holder's wallet pages: list, search, filter, load more, import, detail, actions, 404s."""
+
+from __future__ import annotations
+
+import io
+import re
+from datetime import UTC
+from datetime import datetime
+from datetime import timedelta
+
+import pytest
+from markupsafe import escape
+from sqlalchemy import event
+from sqlalchemy import func
+from sqlalchemy import select
+
+from tests import badge_factory as bf
+from tests.badge_factory import add_badge
+from tests.conftest import htmx_headers
+from tests.conftest import make_user
+from wallet.extensions import db
+from wallet.models import Badge
+from wallet.models import BadgeContent
+from wallet.services import badges
+from wallet.verification_messages import message
+
+
+@pytest.fixture
+def holder(app) -> dict[str, object]:
+    """A verified holder who reads the site in English."""
+    with app.app_context():
+        created = make_user(language="en")
+        return {"id": created.id, "email": created.email}
+
+
+@pytest.fixture
+def signed_in(client, auth, holder):
+    """The test client, signed in as the holder."""
+    response = auth.login()
+    assert response.status_code in (302, 303)
+    return client
+
+
+def _count(app) -> int:
+    with app.app_context():
+        return db.session.scalar(select(func.count()).select_from(Badge)) or 0
+
+
+def _badge_id_from(response) -> int:
+    location = response.headers.get("Location") or response.headers.get("HX-Redirect") or ""
+    match = re.search(r"/badges/(\d+)$", location)
+    assert match, location
+    return int(match.group(1))
+
+
+def _upload(client, data: bytes, filename: str, **kwargs):
+    return client.post(
+        "/badges/import",
+        data={"file": (io.BytesIO(data), filename)},
+        content_type="multipart/form-data",
+        **kwargs,
+    )
+
+
+def _import(client, source: bytes | str) -> int:
+    """Import a badge through the page (pasted text) and return its id."""
+    text = source.decode() if isinstance(source, bytes) else source
+    response = client.post("/badges/import", data={"text": text})
+    assert response.status_code == 303, response.get_data(as_text=True)[:2000]
+    return _badge_id_from(response)
+
+
+def _error_text(response) -> str:
+    html = response.get_data(as_text=True)
+    match = re.search(r'class="form-errors import-error" role="alert">(.*?)</div>', html, re.S)
+    assert match, html[:3000]
+    return re.sub(r"\s+", " ", match.group(1))
+
+
+# --- home -----------------------------------------------------------------------------------
+
+
+def test_visitor_sees_the_welcome_page(client) -> None:
+    """Signed out, `/` is the welcome page and the wallet pages ask to sign in."""
+    assert client.get("/").status_code == 200
+    assert 'id="badge-list"' not in client.get("/").get_data(as_text=True)
+    for url in ("/badges/import", "/badges/1", "/badges/1/image.png", "/badges/1/download"):
+        response = client.get(url)
+        assert response.status_code == 302 and "/auth/login" in response.headers["Location"]
+    htmx = client.get("/badges/import", headers=htmx_headers("import-form"))
+    assert "/auth/login" in htmx.headers["HX-Redirect"]
+
+
+def test_home_lists_badge_cards_newest_first(app, signed_in, holder) -> None:
+    """Cards show image, name, issuer, dates, status and disclosure; newest first."""
+    now = datetime.now(UTC)
+    with app.app_context():
+        old = add_badge(
+            holder["id"], name="Older badge", issuer_name="First Institute",
+            created_at=now - timedelta(days=3), issued_on=datetime(2024, 4, 1, tzinfo=UTC),
+        ).id
+        new = add_badge(
+            holder["id"], name="Newer badge", issuer_name="Second Institute",
+            created_at=now, expires=now + timedelta(days=10), visibility="private",
+        ).id
+    html = signed_in.get("/").get_data(as_text=True)
+    assert html.index("Newer badge") < html.index("Older badge")
+    assert f'src="/badges/{old}/image.png"' in html and f'href="/badges/{new}"' in html
+    assert "First Institute" in html and "Issued 1 April 2024" in html
+    assert "Expires soon" in html and "Valid" in html
+    assert "Private" in html and "Public" in html
+    assert 'name="viewport"' in html
+
+
+@pytest.mark.parametrize(
+    ("fields", "label"),
+    [
+        ({"expires": -2}, "Expired"),
+        ({"result": "revoked"}, "Revoked"),
+        ({"recipient_confirmed": False}, "Recipient not confirmed"),
+        ({"expires": 5}, "Expires soon"),
+    ],
+)
+def test_status_tags(app, signed_in, holder, fields, label) -> None:
+    """Each holder-visible status has its tag on the card."""
+    if "expires" in fields:
+        fields = {**fields, "expires": datetime.now(UTC) + timedelta(days=fields["expires"])}
+    with app.app_context():
+        add_badge(holder["id"], name="Tagged", **fields)
+    html = signed_in.get("/").get_data(as_text=True)
+    assert re.search(rf'<span class="tag tag-\w+ status-\w+">{label}</span>', html)
+
+
+def test_search_and_filter_work_without_javascript(app, signed_in, holder) -> None:
+    """GET form: ?q= matches name or issuer; ?status= filters; the form keeps the values."""
+    with app.app_context():
+        add_badge(holder["id"], name="Concrete Technician", issuer_name="Alpha Institute")
+        add_badge(holder["id"], name="Welding", issuer_name="Beta Works")
+        add_badge(holder["id"], name="Expired thing", expires=datetime.now(UTC) - timedelta(days=1))
+    html = signed_in.get("/?q=concrete").get_data(as_text=True)
+    assert "Concrete Technician" in html and "Welding" not in html
+    assert 'value="concrete"' in html
+    html = signed_in.get("/?q=beta").get_data(as_text=True)
+    assert "Welding" in html and "Concrete Technician" not in html
+    html = signed_in.get("/?status=expired").get_data(as_text=True)
+    assert "Expired thing" in html and "Welding" not in html
+    assert '<option value="expired" selected>' in html
+    html = signed_in.get("/?q=nothing-like-this").get_data(as_text=True)
+    assert "No badge matches your search." in html
+    # An unknown filter is ignored rather than an error.
+    assert "Welding" in signed_in.get("/?status=bogus&page=abc").get_data(as_text=True)
+
+
+def test_htmx_search_gets_the_list_fragment_and_the_pushed_url_a_full_page(
+    app, signed_in, holder
+) -> None:
+    """hx-get targeting #badge-list gets only the list items; the same URL loads a full page."""
+    with app.app_context():
+        add_badge(holder["id"], name="Concrete Technician")
+        add_badge(holder["id"], name="Welding")
+    home = signed_in.get("/").get_data(as_text=True)
+    assert 'hx-target="#badge-list"' in home and 'hx-push-url="true"' in home
+    assert '<ul id="badge-list"' in home
+    fragment = signed_in.get("/?q=weld", headers=htmx_headers("badge-list"))
+    body = fragment.get_data(as_text=True)
+    assert fragment.status_code == 200
+    assert "<html" not in body and 'id="badge-list"' not in body
+    assert "Welding" in body and "Concrete Technician" not in body
+    assert "HX-Request" in fragment.headers["Vary"] and "HX-Target" in fragment.headers["Vary"]
+    full = signed_in.get("/?q=weld").get_data(as_text=True)
+    assert "<html" in full and "Welding" in full
+    restore = signed_in.get(
+        "/?q=weld", headers=htmx_headers("badge-list", **{"HX-History-Restore-Request": "true"})
+    )
+    assert "<html" in restore.get_data(as_text=True)
+
+
+def test_load_more_with_htmx_and_plain_next_page(app, signed_in, holder) -> None:
+    """30 badges: 24 cards and a load-more link; htmx appends the rest; plain page 2 works."""
+    start = datetime(2025, 1, 1, tzinfo=UTC)
+    with app.app_context():
+        for i in range(30):
+            add_badge(holder["id"], name=f"Badge {i:02d}", created_at=start + timedelta(hours=i))
+    first = signed_in.get("/").get_data(as_text=True)
+    assert first.count('class="badge-card"') == badges.PAGE_SIZE
+    assert 'id="load-more"' in first and 'href="/?page=2"' in first
+    assert 'hx-get="/?page=2"' in first and 'hx-target="#load-more"' in first
+    more = signed_in.get("/?page=2", headers=htmx_headers("load-more"))
+    body = more.get_data(as_text=True)
+    assert "<html" not in body and body.count('class="badge-card"') == 30 - badges.PAGE_SIZE
+    assert 'id="load-more"' not in body and "Badge 00" in body and "Badge 29" not in body
+    plain = signed_in.get("/?page=2").get_data(as_text=True)
+    assert "<html" in plain and plain.count('class="badge-card"') == 30 - badges.PAGE_SIZE
+    assert 'href="/"' in plain and "Newer badges" in plain
+    with app.app_context():
+        for i in range(30, 50):
+            add_badge(holder["id"], name=f"Badge {i:02d}", created_at=start + timedelta(hours=i))
+    searched = signed_in.get("/?q=Badge&status=valid").get_data(as_text=True)
+    assert 'href="/?q=Badge&amp;status=valid&amp;page=2"' in searched
+
+
+def test_list_page_runs_a_constant_number_of_queries(app, signed_in, holder) -> None:
+    """GET / issues as many SQL statements with 30 badges as with 3 (no N+1)."""
+    statements: list[str] = []
+
+    def count(conn, cursor, statement, parameters, context, executemany):
+        statements.append(statement)
+
+    def measure() -> int:
+        statements.clear()
+        with app.app_context():
+            event.listen(db.engine, "before_cursor_execute", count)
+        try:
+            assert signed_in.get("/").status_code == 200
+        finally:
+            with app.app_context():
+                event.remove(db.engine, "before_cursor_execute", count)
+        return len(statements)
+
+    with app.app_context():
+        for i in range(3):
+            add_badge(holder["id"], name=f"few {i}")
+    few = measure()
+    with app.app_context():
+        for i in range(27):
+            add_badge(holder["id"], name=f"many {i}")
+    many = measure()
+    assert few == many
+    assert not any("badge_contents" in s for s in statements)
+
+
+def test_badges_url_redirects_home(signed_in) -> None:
+    """/badges keeps working and lands on the list, query kept."""
+    response = signed_in.get("/badges?q=x")
+    assert response.status_code == 303 and response.headers["Location"] == "/?q=x"
+
+
+# --- import ---------------------------------------------------------------------------------
+
+
+def test_import_page_offers_three_ways(signed_in) -> None:
+    """Upload (with the phone note and accept list), URL and pasted text, each a real form."""
+    html = signed_in.get("/badges/import").get_data(as_text=True)
+    assert 'accept="image/png,image/svg+xml,.png,.svg,.json,.jws,.jwt"' in html
+    assert 'enctype="multipart/form-data"' in html
+    assert "Files app" in html and "photo library" in html
+    assert 'name="url"' in html and 'name="text"' in html
+    assert html.count('method="post" action="/badges/import"') == 3
+    assert html.count('hx-target="#import-form"') == 3
+
+
+@pytest.mark.parametrize(
+    ("builder", "filename", "fmt"),
+    [
+        (bf.ob3_png, "badge.png", "png"),
+        (bf.ob3_svg, "badge.svg", "svg"),
+        (bf.ob3_json, "badge.json", "json"),
+        (lambda: bf.vc_jwt().encode(), "badge.jwt", "jwt"),
+    ],
+)
+def test_import_by_upload(app, signed_in, builder, filename, fmt) -> None:
+    """Baked PNG/SVG and JSON/JWT files are verified and added; redirect to the detail."""
+    response = _upload(signed_in, builder(), filename)
+    assert response.status_code == 303
+    badge_id = _badge_id_from(response)
+    page = signed_in.get(f"/badges/{badge_id}").get_data(as_text=True)
+    assert "The badge was added to your wallet." in page
+    assert "コンクリート診断士" in page
+    with app.app_context():
+        assert db.session.get(Badge, badge_id).format == fmt
+
+
+def test_import_by_pasted_text(app, signed_in) -> None:
+    """Pasted JSON and pasted VC-JWT text both work."""
+    first = _import(signed_in, bf.ob3_json(name="Pasted JSON"))
+    second = _import(signed_in, bf.vc_jwt(name="Pasted JWT"))
+    with app.app_context():
+        assert db.session.get(Badge, first).name == "Pasted JSON"
+        assert db.session.get(Badge, second).format == "jwt"
+
+
+@pytest.fixture
+def loopback_config(app_config):
+    """Let the fetcher reach the test's own HTTP server on 127.0.0.1."""
+    app_config["FETCH_ALLOWED_NETWORKS"] = ["127.0.0.1/32"]
+    return app_config
+
+
+def test_import_by_url_from_a_real_server(loopback_config, app, signed_in) -> None:
+    """A hosted OB 2.0 assertion and a baked PNG, both fetched from 127.0.0.1."""
+    with bf.badge_server() as server:
+        server.files.update(bf.ob2_hosted_files(server.base))
+        server.files["/baked.png"] = bf.ob3_png(name="Served PNG")
+        response = signed_in.post("/badges/import", data={"url": server.url("/assertions/1.json")})
+        assert response.status_code == 303, _error_text(response)
+        hosted = _badge_id_from(response)
+        response = signed_in.post("/badges/import", data={"url": server.url("/baked.png")})
+        assert response.status_code == 303
+        baked = _badge_id_from(response)
+        # Verify again reaches the issuer once more.
+        assert signed_in.post(f"/badges/{hosted}/verify").status_code == 303
+    with app.app_context():
+        badge = db.session.get(Badge, hosted)
+        assert (badge.name, badge.spec, badge.format) == ("Concrete Technician", "2.0", "url")
+        assert badge.result == "valid"
+        assert db.session.get(Badge, baked).name == "Served PNG"
+    image = signed_in.get(f"/badges/{hosted}/image.png")
+    assert image.status_code == 200 and image.data.startswith(b"\x89PNG")
+
+
+def test_reimport_is_idempotent(app, signed_in) -> None:
+    """The same badge again: same detail page, "already in your wallet", still one row."""
+    source = bf.ob3_json()
+    first = _import(signed_in, source)
+    response = signed_in.post("/badges/import", data={"text": source.decode()})
+    assert _badge_id_from(response) == first
+    page = signed_in.get(f"/badges/{first}").get_data(as_text=True)
+    assert "This badge is already in your wallet." in page
+    assert _count(app) == 1
+
+
+def test_htmx_import_success_redirects_with_hx_redirect(app, signed_in) -> None:
+    """htmx import success: HX-Redirect to the detail page (a full page load)."""
+    response = signed_in.post(
+        "/badges/import", data={"text": bf.ob3_json().decode()}, headers=htmx_headers("import-form")
+    )
+    assert response.status_code == 200
+    assert re.fullmatch(r"/badges/\d+", response.headers["HX-Redirect"])
+
+
+@pytest.mark.parametrize(
+    ("source", "expected"),
+    [
+        ({"text": "hello"}, "No Open Badge was found"),
+        ("plain_png", "No Open Badge was found"),
+        ({"text": "{\"a\": "}, "could not be read as a badge"),
+        ({"url": "ftp://example.com/a.json"}, "starts with https://"),
+        ({}, "Choose a badge file, paste its web address, or paste its text."),
+        ({"text": bf.ob3_json(email="someone@else.example").decode()}, "issued to someone else"),
+        ({"text": bf.ob3_json(valid_until=bf.days(-1)).decode()}, "This badge has expired."),
+        ({"text": bf.ob3_json(valid_from=bf.days(3)).decode()}, "This badge is not valid yet."),
+        (
+            {"text": bf.tampered_json().decode()},
+            "The badge is not valid: its signature or content does not check out. "
+            + str(escape(message("ob3.proof.bad_signature", "en"))),
+        ),
+        (
+            {"text": bf.ob2_hosted_files("https://issuer.example")["/assertions/1.json"].decode()},
+            "could not be verified right now",
+        ),
+    ],
+    ids=[
+        "not-a-badge",
+        "plain-png",
+        "malformed",
+        "bad-url",
+        "nothing",
+        "not-yours",
+        "expired",
+        "not-yet-valid",
+        "signature",
+        "unverifiable",
+    ],
+)
+def test_import_failures_say_why_and_store_nothing(app, signed_in, source, expected) -> None:
+    """Each refusal: 422, the reason in plain words, the form again, no row stored."""
+    if source == "plain_png":
+        response = _upload(signed_in, bf.plain_png(), "photo.png")
+    else:
+        response = signed_in.post("/badges/import", data=source)
+    assert response.status_code == 422
+    assert expected in _error_text(response)
+    assert "<html" in response.get_data(as_text=True)
+    assert "Traceback" not in response.get_data(as_text=True)
+    assert _count(app) == 0
+
+
+def test_htmx_import_failure_returns_the_form_fragment(app, signed_in) -> None:
+    """htmx: 422 with just the import-form block (the pasted text kept), nothing stored."""
+    response = signed_in.post(
+        "/badges/import", data={"text": "hello <b>"}, headers=htmx_headers("import-form")
+    )
+    body = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "<html" not in body and 'id="import-form"' not in body
+    assert "No Open Badge was found" in body
+    assert "hello &lt;b&gt;</textarea>" in body
+    assert _count(app) == 0
+
+
+def test_unreachable_and_refused_urls(loopback_config, app, signed_in) -> None:
+    """A 404 from the issuer and a connection the fetcher refuses both say so plainly."""
+    with bf.badge_server() as server:
+        missing = signed_in.post("/badges/import", data={"url": server.url("/nope.json")})
+        assert missing.status_code == 422
+        assert "could not be fetched from that address" in _error_text(missing)
+    refused = signed_in.post("/badges/import", data={"url": "http://10.0.0.1:9/a.json"})
+    assert refused.status_code == 422
+    assert "may not connect to that address" in _error_text(refused)
+    assert _count(app) == 0
+
+
+def test_revoked_badge_is_refused(loopback_config, app, signed_in) -> None:
+    """The issuer's hosted copy says revoked: refused with the reason."""
+    with bf.badge_server() as server:
+        server.files.update(bf.ob2_hosted_files(server.base, revoked=True))
+        response = signed_in.post("/badges/import", data={"url": server.url("/assertions/1.json")})
+    assert response.status_code == 422
+    assert "The issuer has revoked this badge." in _error_text(response)
+    assert _count(app) == 0
+
+
+def test_unconfirmed_email_is_refused(app, client, auth) -> None:
+    """A holder who has not confirmed the address cannot add a badge issued to it."""
+    with app.app_context():
+        make_user(language="en", verified=False)
+    auth.login()
+    response = client.post("/badges/import", data={"text": bf.ob3_json().decode()})
+    assert response.status_code == 422
+    assert "Please confirm your email address first" in _error_text(response)
+    assert _count(app) == 0
+
+
+def test_failure_message_in_japanese_for_a_japanese_holder(app, client, auth, user) -> None:
+    """The check's own message comes in the holder's language."""
+    auth.login()
+    response = client.post("/badges/import", data={"text": bf.tampered_json().decode()})
+    assert response.status_code == 422
+    assert str(escape(message("ob3.proof.bad_signature", "ja"))) in _error_text(response)
+
+
+def test_badge_without_email_is_added_unconfirmed(app, signed_in) -> None:
+    """A DID subject is added and shown as recipient not confirmed."""
+    badge_id = _import(signed_in, bf.ob3_json(email=None, subject_id="did:example:holder"))
+    assert "Recipient not confirmed" in signed_in.get("/").get_data(as_text=True)
+    assert "Recipient not confirmed" in signed_in.get(f"/badges/{badge_id}").get_data(as_text=True)
+
+
+@pytest.fixture
+def small_caps(app_config):
+    """Tiny upload caps so size limits can be tested quickly."""
+    app_config["IMPORT_MAX_FILE_BYTES"] = 1024
+    app_config["IMPORT_MAX_TEXT_BYTES"] = 1024
+    app_config["MAX_CONTENT_LENGTH"] = 64 * 1024
+    return app_config
+
+
+def test_size_caps(small_caps, app, signed_in) -> None:
+    """Per-field caps give 422 with a message; a request over MAX_CONTENT_LENGTH gives 413."""
+    response = _upload(signed_in, bf.ob3_png(), "badge.png")
+    assert response.status_code == 422 and "too large" in _error_text(response)
+    response = signed_in.post("/badges/import", data={"text": "x" * 2000})
+    assert response.status_code == 422 and "too large" in _error_text(response)
+    huge = _upload(signed_in, b"\x89PNG" + b"\0" * (100 * 1024), "huge.png")
+    assert huge.status_code == 413
+    assert _count(app) == 0
+
+
+@pytest.fixture
+def rate_limited(app_config):
+    """Imports limited to two per user."""
+    app_config["RATELIMIT_ENABLED"] = True
+    app_config["RATELIMIT_IMPORT"] = "2 per hour"
+    return app_config
+
+
+def test_import_rate_limit_is_per_user(rate_limited, app, client, auth, holder) -> None:
+    """The third import within the window is refused with 429; another holder is not affected."""
+    auth.login()
+    for _ in range(2):
+        assert client.post("/badges/import", data={"text": "x"}).status_code == 422
+    assert client.post("/badges/import", data={"text": "x"}).status_code == 429
+    assert client.get("/badges/import").status_code == 200
+    auth.logout()
+    with app.app_context():
+        make_user("hanako@example.com", language="en")
+    auth.login("hanako@example.com")
+    assert client.post("/badges/import", data={"text": "x"}).status_code == 422
+
+
+# --- detail ---------------------------------------------------------------------------------
+
+
+def test_detail_shows_everything_the_badge_says(app, signed_in) -> None:
+    """Description/criteria Markdown, identifiers, evidence, alignments, issuer, report, links."""
+    badge_id = _import(signed_in, bf.ob3_json())
+    response = signed_in.get(f"/badges/{badge_id}")
+    html = response.get_data(as_text=True)
+    assert response.headers["Cache-Control"] == "no-store"
+    assert "<strong>concrete diagnostician</strong>" in html
+    assert "Pass the written and oral examinations." in html
+    assert "<dt>Pass number</dt><dd>合格-2026-0042</dd>" in html
+    assert 'href="https://issuer.example/evidence/1"' in html and "Exam record" in html
+    assert 'href="https://framework.example/cd"' in html and "(CD-1)" in html
+    assert "Japan Concrete Institute" in html and "did:key:" in html
+    assert "✓" in html and str(escape(message("ob3.proof.valid", "en"))) in html
+    assert "Last verified:" in html
+    with app.app_context():
+        public_id = db.session.get(Badge, badge_id).public_id
+    assert f'href="/b/{public_id}"' in html
+    assert f'action="/badges/{badge_id}/verify"' in html
+    assert f'href="/badges/{badge_id}/download"' in html
+    assert f'href="/badges/{badge_id}/delete"' in html
+
+
+def test_hostile_issuer_content_is_escaped_and_sanitized(app, signed_in) -> None:
+    """Markup in names, Markdown with raw HTML and javascript: links never reach the page live."""
+    badge_id = _import(
+        signed_in,
+        bf.ob3_json(
+            name='<script>alert("name")</script>',
+            issuer_name='<img src=x onerror=alert("issuer")>',
+            description=(
+                '<img src=x onerror=alert(1)> [click](javascript:alert(2)) '
+                '<div hx-get="/badges/1/delete" hx-trigger="load">x</div> '
+                "[ok](https://example.org/ok)"
+            ),
+            criteria="**bold** <a href=\"javascript:alert(3)\">bad</a>",
+        ),
+    )
+    html = signed_in.get(f"/badges/{badge_id}").get_data(as_text=True)
+    assert "<script>alert" not in html and "&lt;script&gt;alert" in html
+    assert not re.search(r"<img[^>]*onerror", html)
+    assert not re.search(r'<a\s[^>]*href="\s*javascript:', html, re.IGNORECASE)
+    assert not re.search(r"<div[^>]*hx-get", html)
+    assert '<a href="https://example.org/ok" rel="nofollow noopener">ok</a>' in html
+    assert "<strong>bold</strong>" in html
+    # Rich text sits in containers htmx ignores.
+    assert re.search(r'<div class="rich-text" hx-disable><p>&lt;img', html)
+    listing = signed_in.get("/").get_data(as_text=True)
+    assert "<script>alert" not in listing and "<img src=x" not in listing
+
+
+def test_another_holders_badge_is_404_everywhere(app, client, auth, holder) -> None:
+    """Every wallet URL answers 404 for a badge that is not the holder's (and for no badge)."""
+    with app.app_context():
+        other = make_user("hanako@example.com", language="en")
+        foreign = add_badge(other.id, name="Hanako's badge").id
+    auth.login()
+    missing = foreign + 1000
+    for badge_id in (foreign, missing):
+        for method, path in [
+            ("get", ""),
+            ("get", "/image.png"),
+            ("get", "/download"),
+            ("get", "/delete"),
+            ("post", "/delete"),
+            ("post", "/verify"),
+            ("post", "/visibility"),
+        ]:
+            response = getattr(client, method)(
+                f"/badges/{badge_id}{path}", data={"visibility": "private"}
+            )
+            assert response.status_code == 404, (method, path)
+            assert "Hanako" not in response.get_data(as_text=True)
+    with app.app_context():
+        badge = db.session.get(Badge, foreign)
+        assert badge is not None and badge.visibility == "public"
+
+
+def test_visibility_switch_with_htmx_and_plain_form(app, signed_in) -> None:
+    """htmx swaps just the switch; the plain form redirects; both take effect at once."""
+    badge_id = _import(signed_in, bf.ob3_json())
+    page = signed_in.get(f"/badges/{badge_id}").get_data(as_text=True)
+    assert f'hx-post="/badges/{badge_id}/visibility"' in page
+    assert 'hx-target="#visibility-switch"' in page and 'aria-checked="true"' in page
+    response = signed_in.post(
+        f"/badges/{badge_id}/visibility",
+        data={"visibility": "private"},
+        headers=htmx_headers("visibility-switch"),
+    )
+    body = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "<html" not in body and 'aria-checked="false"' in body
+    assert 'name="visibility" value="public"' in body and "/b/" not in body
+    with app.app_context():
+        assert db.session.get(Badge, badge_id).visibility == "private"
+    plain = signed_in.post(f"/badges/{badge_id}/visibility", data={"visibility": "public"})
+    assert plain.status_code == 303 and plain.headers["Location"] == f"/badges/{badge_id}"
+    with app.app_context():
+        assert db.session.get(Badge, badge_id).visibility == "public"
+    assert "anyone with its link" in signed_in.get(plain.headers["Location"]).get_data(as_text=True)
+    bad = signed_in.post(
+        f"/badges/{badge_id}/visibility",
+        data={"visibility": "everyone"},
+        headers=htmx_headers("visibility-switch"),
+    )
+    assert bad.status_code == 422 and "<html" not in bad.get_data(as_text=True)
+
+
+def test_verify_again_with_htmx_and_plain_form(app, signed_in) -> None:
+    """Re-verification records a new time; htmx gets the report block, plain a redirect."""
+    badge_id = _import(signed_in, bf.ob3_json())
+    with app.app_context():
+        badge = db.session.get(Badge, badge_id)
+        badge.verified_at = datetime(2020, 1, 1, tzinfo=UTC)
+        badge.result = "unverifiable"
+        db.session.commit()
+    assert "Could not be checked" in signed_in.get(f"/badges/{badge_id}").get_data(as_text=True)
+    response = signed_in.post(
+        f"/badges/{badge_id}/verify", headers=htmx_headers("verification-report")
+    )
+    body = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "<html" not in body and "Verify again" in body and "✓" in body
+    assert "status-valid" in body and "2020" not in body
+    with app.app_context():
+        badge = db.session.get(Badge, badge_id)
+        assert badge.result == "valid" and badge.verified_at.year >= 2026
+    plain = signed_in.post(f"/badges/{badge_id}/verify")
+    assert plain.status_code == 303
+    assert "The badge was verified again." in signed_in.get(plain.headers["Location"]).get_data(
+        as_text=True
+    )
+
+
+def test_verify_again_reports_a_revocation(loopback_config, app, signed_in) -> None:
+    """The issuer revokes after import: verify again shows it honestly."""
+    with bf.badge_server() as server:
+        server.files.update(bf.ob2_hosted_files(server.base))
+        badge_id = _import(signed_in, server.url("/assertions/1.json"))
+        server.files.update(bf.ob2_hosted_files(server.base, revoked=True))
+        body = signed_in.post(
+            f"/badges/{badge_id}/verify", headers=htmx_headers("verification-report")
+        ).get_data(as_text=True)
+    assert "status-revoked" in body and "✗" in body
+    assert "Revoked" in signed_in.get("/").get_data(as_text=True)
+
+
+def test_delete_asks_to_confirm_then_removes(app, signed_in) -> None:
+    """GET shows a confirmation form; POST removes the badge and its content."""
+    badge_id = _import(signed_in, bf.ob3_json())
+    confirm = signed_in.get(f"/badges/{badge_id}/delete")
+    html = confirm.get_data(as_text=True)
+    assert confirm.status_code == 200
+    assert f'method="post" action="/badges/{badge_id}/delete"' in html
+    assert _count(app) == 1
+    response = signed_in.post(f"/badges/{badge_id}/delete")
+    assert response.status_code == 303 and response.headers["Location"] == "/"
+    assert "The badge was removed" in signed_in.get("/").get_data(as_text=True)
+    assert _count(app) == 0
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(BadgeContent)) == 0
+    assert signed_in.get(f"/badges/{badge_id}").status_code == 404
+    again = signed_in.post(f"/badges/{badge_id}/delete", headers=htmx_headers())
+    assert again.status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("builder", "filename", "media_type", "extension"),
+    [
+        (bf.ob3_png, "b.png", "image/png", "png"),
+        (bf.ob3_svg, "b.svg", "image/svg+xml", "svg"),
+        (bf.ob3_json, "b.json", "application/json", "json"),
+        (lambda: bf.vc_jwt().encode(), "b.jwt", "text/plain", "jwt"),
+    ],
+)
+def test_download_as_received(app, signed_in, builder, filename, media_type, extension) -> None:
+    """The original bytes, the right media type, an attachment with a safe filename."""
+    data = builder()
+    badge_id = _badge_id_from(_upload(signed_in, data, filename))
+    response = signed_in.get(f"/badges/{badge_id}/download")
+    assert response.status_code == 200
+    assert response.data == data
+    assert response.mimetype == media_type
+    with app.app_context():
+        public_id = db.session.get(Badge, badge_id).public_id
+    assert response.headers["Content-Disposition"] == (
+        f'attachment; filename="badge-{public_id}.{extension}"'
+    )
+    assert "no-store" in response.headers["Cache-Control"]
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+
+
+def test_image_is_our_reencoded_png(app, signed_in) -> None:
+    """The image URL serves our PNG (not the baked original), privately cacheable."""
+    original = bf.ob3_png()
+    badge_id = _badge_id_from(_upload(signed_in, original, "b.png"))
+    response = signed_in.get(f"/badges/{badge_id}/image.png")
+    assert response.status_code == 200
+    assert response.mimetype == "image/png" and response.data.startswith(b"\x89PNG")
+    assert response.data != original and b"openbadgecredential" not in response.data
+    assert response.headers["Cache-Control"].startswith("private")
+    svg_id = _badge_id_from(_upload(signed_in, bf.ob3_svg(name="SVG one"), "b.svg"))
+    svg_image = signed_in.get(f"/badges/{svg_id}/image.png")
+    assert svg_image.mimetype == "image/png" and b"<svg" not in svg_image.data
+
+
+def test_detail_page_opts_out_of_htmx_history(app, signed_in) -> None:
+    """Private pages are not kept in htmx history snapshots."""
+    badge_id = _import(signed_in, bf.ob3_json())
+    assert 'hx-history="false"' in signed_in.get(f"/badges/{badge_id}").get_data(as_text=True)

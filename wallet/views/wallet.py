@@ -1,0 +1,473 @@
+"""The holder's wallet: badge list, import, detail, re-verify, disclosure, download, delete."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from flask import Blueprint
+from flask import abort
+from flask import current_app
+from flask import flash
+from flask import make_response
+from flask import request
+from flask import url_for
+from flask.wrappers import Response
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_limiter.util import get_remote_address
+from flask_login import current_user
+from flask_login import login_required
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
+from wtforms import StringField
+from wtforms import TextAreaField
+from wtforms.validators import Length
+from wtforms.validators import Optional
+
+from wallet import htmx
+from wallet.extensions import limiter
+from wallet.forms import ConfirmForm
+from wallet.forms import strip
+from wallet.models import Badge
+from wallet.rendering import redirect_to
+from wallet.rendering import render_page
+from wallet.richtext import render as rich_text
+from wallet.richtext import safe_url
+from wallet.services import badges
+from wallet.services import images
+from wallet.verification_messages import message
+
+bp = Blueprint("wallet", __name__)
+
+LIST_TARGET = "badge-list"
+MORE_TARGET = "load-more"
+IMPORT_TARGET = "import-form"
+REPORT_TARGET = "verification-report"
+VISIBILITY_TARGET = "visibility-switch"
+
+FILTERS = ("valid", "expiring", "expired", "revoked", "unconfirmed", "public", "private")
+EXTENSIONS = {"png": "png", "svg": "svg", "json": "json", "jws": "jws", "jwt": "jwt", "url": "json"}
+CHECK_MARKS = {"passed": "✓", "failed": "✗", "warning": "!", "skipped": "–", "unsupported": "?"}
+MAX_PAGE = 10_000
+IDENTIFIER_LABELS = {
+    "passNumber": _l("Pass number"),
+    "registrationNumber": _l("Registration number"),
+    "licenseNumber": _l("Licence number"),
+    "certificateNumber": _l("Certificate number"),
+    "studentId": _l("Student ID"),
+    "result": _l("Result"),
+}
+
+
+class ImportForm(FlaskForm):
+    """Bring in a badge: a baked image or file, a URL, or pasted JSON / JWS / VC-JWT text."""
+
+    file = FileField(_l("Badge file"))
+    url = StringField(
+        _l("Badge URL"), validators=[Optional(), Length(max=2000)], filters=[strip]
+    )
+    text = TextAreaField(_l("Badge text (JSON, JWS or VC-JWT)"), filters=[strip])
+
+
+# --- wallet home ---------------------------------------------------------------------------
+
+
+def _page_number(value: str | None) -> int:
+    """Return a page number from the query string (1 when missing or absurd)."""
+    try:
+        page = int(value or 1)
+    except ValueError:
+        return 1
+    return min(max(page, 1), MAX_PAGE)
+
+
+def home() -> Response:
+    """Show the signed-in holder's badges (the `/` page): search, filter and load more."""
+    query = (request.args.get("q") or "").strip()[:200]
+    status = request.args.get("status") or ""
+    if status not in FILTERS:
+        status = ""
+    page = _page_number(request.args.get("page"))
+    items, has_more = badges.list_for(_user(), query=query, status=status, page=page)
+    context = {
+        "cards": [_card(badge) for badge in items],
+        "has_more": has_more,
+        "page": page,
+        "query": query,
+        "status_filter": status,
+        "filters": _filter_labels(),
+        "next_url": url_for("main.index", **_list_args(query, status, page + 1)),
+        "previous_url": (
+            url_for("main.index", **_list_args(query, status, page - 1)) if page > 1 else None
+        ),
+    }
+    if htmx.wants_fragment(MORE_TARGET):
+        return render_page(
+            "wallet/index.html", block="more", target=MORE_TARGET, **context
+        )
+    return render_page("wallet/index.html", block="badge_list", target=LIST_TARGET, **context)
+
+
+def _list_args(query: str, status: str, page: int) -> dict[str, Any]:
+    """Return the query-string arguments of a list page (empty ones left out)."""
+    args: dict[str, Any] = {}
+    if query:
+        args["q"] = query
+    if status:
+        args["status"] = status
+    if page > 1:
+        args["page"] = page
+    return args
+
+
+def _filter_labels() -> list[tuple[str, str]]:
+    """Return the status filter choices in the current language."""
+    return [
+        ("", _("All badges")),
+        ("valid", _("Valid")),
+        ("expiring", _("Expires soon")),
+        ("expired", _("Expired")),
+        ("revoked", _("Revoked")),
+        ("unconfirmed", _("Recipient not confirmed")),
+        ("public", _("Public")),
+        ("private", _("Private")),
+    ]
+
+
+def _card(badge: Badge) -> dict[str, Any]:
+    """Return what a badge card shows (no heavy content is loaded)."""
+    return {
+        "id": badge.id,
+        "name": badge.name,
+        "issuer": badge.issuer_name,
+        "issued_on": badge.issued_on,
+        "expires": badge.expires,
+        "status": badges.status_of(badge),
+        "visibility": badge.visibility,
+    }
+
+
+@bp.get("/badges")
+@login_required
+def index() -> Response:
+    """The badge list lives at `/`; keep /badges working for bookmarks and typed URLs."""
+    return redirect_to(url_for("main.index", **request.args))
+
+
+# --- import --------------------------------------------------------------------------------
+
+
+def _import_limit() -> str:
+    return current_app.config["RATELIMIT_IMPORT"]
+
+
+def _import_key() -> str:
+    """Rate-limit imports per account, whatever the IP."""
+    if current_user.is_authenticated:
+        return f"import-user:{current_user.id}"
+    return "import-ip:" + get_remote_address()
+
+
+@bp.route("/badges/import", methods=["GET", "POST"])
+@login_required
+@limiter.limit(_import_limit, methods=["POST"], key_func=_import_key)
+def import_badge() -> Response:
+    """Show the import dialog; add a badge from an uploaded file, a URL or pasted text."""
+    form = ImportForm()
+    error: str | None = None
+    if form.validate_on_submit():
+        source, error = _source_of(form)
+        if source is not None:
+            try:
+                outcome = badges.import_badge(_user(), source)
+            except badges.ImportFailed as failure:
+                error = _failure_text(failure)
+            else:
+                if outcome.created:
+                    flash(_("The badge was added to your wallet."), "success")
+                else:
+                    flash(_("This badge is already in your wallet."), "info")
+                return redirect_to(url_for("wallet.show", badge_id=outcome.badge.id))
+    elif request.method == "POST":
+        error = _("Please check what you entered.")
+    status = 422 if request.method == "POST" else 200
+    return render_page(
+        "wallet/import.html",
+        block="import_form",
+        target=IMPORT_TARGET,
+        status=status,
+        form=form,
+        error=error,
+        user_email=current_user.email,
+    )
+
+
+def _source_of(form: ImportForm) -> tuple[bytes | str | None, str | None]:
+    """Return the badge source the holder gave (file, URL or text), or an error text."""
+    config = current_app.config
+    upload = form.file.data
+    if upload is not None and getattr(upload, "filename", ""):
+        cap = int(config["IMPORT_MAX_FILE_BYTES"])
+        data = upload.stream.read(cap + 1)
+        if len(data) > cap:
+            megabytes = cap // (1024 * 1024)
+            return None, _("The file is too large (at most %(size)s MB).", size=megabytes)
+        if not data:
+            return None, _("The file is empty.")
+        return data, None
+    if form.url.data:
+        url = form.url.data
+        if not re.match(r"^https?://\S+$", url, re.IGNORECASE):
+            return None, _("Enter a web address that starts with https://.")
+        return url, None
+    if form.text.data:
+        text = form.text.data
+        cap = int(config["IMPORT_MAX_TEXT_BYTES"])
+        if len(text.encode("utf-8")) > cap:
+            return None, _("The text is too large (at most %(size)s KB).", size=cap // 1024)
+        return text, None
+    return None, _("Choose a badge file, paste its web address, or paste its text.")
+
+
+def _lang() -> str:
+    return str(get_locale() or "en")
+
+
+def _check_text(message_id: str | None, params: dict[str, str] | None = None) -> str:
+    """Return the human message of a check; placeholders without values are left out."""
+    if not message_id:
+        return ""
+    text = message(message_id, _lang(), params or None)
+    return re.sub(r"\s*\(?\{\w+\}\)?", "", text) if "{" in text else text
+
+
+def _failure_text(failure: badges.ImportFailed) -> str:
+    """Say in plain words why a badge was not added."""
+    code = failure.code
+    reason = _check_text(failure.message_id)
+    if code == "fetch.refused":
+        return _(
+            "The wallet may not connect to that address. "
+            "Download the badge and upload the file instead."
+        )
+    if code == "fetch.timeout":
+        return _(
+            "The address took too long to answer. "
+            "Please try again later, or upload the badge file."
+        )
+    if code in ("fetch.too_large", "input.too_large"):
+        return _("The badge is too large to be read.")
+    if code.startswith("fetch."):
+        return _(
+            "The badge could not be fetched from that address. "
+            "Check the address, or download the badge and upload the file."
+        )
+    if code in ("input.not_a_badge", "not_a_badge"):
+        return _(
+            "No Open Badge was found in this file or text. An image saved to the photo library "
+            "may have lost its badge data: use the original file from the Files app."
+        )
+    if code.startswith("input."):
+        return _("This file or text could not be read as a badge.")
+    if code == "not_yours":
+        return _(
+            "This badge was issued to someone else: its recipient is not %(email)s.",
+            email=current_user.email,
+        )
+    if code == "email_unconfirmed":
+        return _(
+            "Please confirm your email address first (use the link we mailed to %(email)s), "
+            "then add the badge again.",
+            email=current_user.email,
+        )
+    texts = {
+        "invalid": _("The badge is not valid: its signature or content does not check out."),
+        "revoked": _("The issuer has revoked this badge."),
+        "expired": _("This badge has expired."),
+        "not_yet_valid": _("This badge is not valid yet."),
+        "unverifiable": _(
+            "The badge could not be verified right now: something the issuer publishes could "
+            "not be reached. Please try again later."
+        ),
+    }
+    text = texts.get(code, _("The badge could not be added."))
+    return f"{text} {reason}".strip() if reason else text
+
+
+# --- detail and actions --------------------------------------------------------------------
+
+
+def _user():
+    """Return the signed-in user object (not the proxy) for the services."""
+    return current_user._get_current_object()  # type: ignore[attr-defined]
+
+
+def _owned(badge_id: int) -> Badge:
+    """Return the holder's badge, or 404 (also for anyone else's: never a hint it exists)."""
+    badge = badges.get_owned(_user(), badge_id)
+    if badge is None:
+        abort(404)
+    return badge
+
+
+def _report(badge: Badge) -> dict[str, Any]:
+    """Return the stored verification report in words."""
+    checks = []
+    for check in badges.checks_of(badge):
+        if not isinstance(check, dict):
+            continue
+        status = str(check.get("status") or "")
+        params = check.get("params") if isinstance(check.get("params"), dict) else None
+        checks.append(
+            {
+                "status": status,
+                "mark": CHECK_MARKS.get(status, "?"),
+                "text": _check_text(check.get("message_id"), params)
+                or str(check.get("id") or ""),
+            }
+        )
+    return {
+        "status": badges.status_of(badge),
+        "result": badge.result,
+        "checks": checks,
+        "verified_at": badge.verified_at,
+    }
+
+
+def _identifier_label(item: dict[str, Any]) -> str:
+    """Return the label of an identifier: ours for well-known kinds, else the issuer's."""
+    label = str(item.get("label") or item.get("type") or "")
+    known = IDENTIFIER_LABELS.get(label)
+    return str(known) if known else (label or _("Identifier"))
+
+
+def _public_url(badge: Badge) -> str:
+    """Return the public page of a badge (`public.show` once that blueprint exists)."""
+    if "public.show" in current_app.view_functions:
+        return url_for("public.show", public_id=badge.public_id)
+    return f"/b/{badge.public_id}"
+
+
+def _detail_context(badge: Badge) -> dict[str, Any]:
+    """Return everything the detail page shows, derived from the stored badge."""
+    details = badges.details(badge)
+    issuer = details.get("issuer") if isinstance(details.get("issuer"), dict) else {}
+    return {
+        "badge": badge,
+        "card": _card(badge),
+        "details": details,
+        "issuer": issuer,
+        "issuer_url": safe_url(issuer.get("url")) or safe_url(issuer.get("id")),
+        "criteria_url": safe_url(details.get("criteria_url")),
+        "evidence": [e for e in details.get("evidence") or [] if isinstance(e, dict)],
+        "alignments": [a for a in details.get("alignments") or [] if isinstance(a, dict)],
+        "identifiers": [
+            {"label": _identifier_label(i), "value": str(i.get("value") or "")}
+            for i in details.get("identifiers") or []
+            if isinstance(i, dict)
+        ],
+        "report": _report(badge),
+        "public_url": _public_url(badge),
+        "rich_text": rich_text,
+        "safe_url": safe_url,
+    }
+
+
+@bp.get("/badges/<int:badge_id>")
+@login_required
+def show(badge_id: int) -> Response:
+    """Show everything the badge says, its verification report and the holder's controls."""
+    badge = _owned(badge_id)
+    response = render_page("wallet/show.html", **_detail_context(badge))
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.post("/badges/<int:badge_id>/verify")
+@login_required
+def verify(badge_id: int) -> Response:
+    """Verify the badge again from its stored original."""
+    badge = _owned(badge_id)
+    badges.reverify(badge)
+    if htmx.wants_fragment(REPORT_TARGET):
+        # The commit expired the row; load it again (content included) to render the report.
+        badge = _owned(badge_id)
+        return render_page(
+            "wallet/show.html", block="report", target=REPORT_TARGET, **_detail_context(badge)
+        )
+    flash(_("The badge was verified again."), "success")
+    return redirect_to(url_for("wallet.show", badge_id=badge.id))
+
+
+@bp.post("/badges/<int:badge_id>/visibility")
+@login_required
+def visibility(badge_id: int) -> Response:
+    """Make the badge public or private (one tap; a plain form without JavaScript)."""
+    badge = _owned(badge_id)
+    value = request.form.get("visibility", "")
+    form = ConfirmForm()
+    if value not in ("public", "private") or not form.validate_on_submit():
+        return render_page(
+            "wallet/show.html",
+            block="visibility_switch",
+            target=VISIBILITY_TARGET,
+            status=422,
+            **_detail_context(badge),
+        )
+    badges.set_visibility(badge, value)
+    if htmx.wants_fragment(VISIBILITY_TARGET):
+        badge = _owned(badge_id)
+        return render_page(
+            "wallet/show.html",
+            block="visibility_switch",
+            target=VISIBILITY_TARGET,
+            **_detail_context(badge),
+        )
+    if value == "public":
+        flash(_("The badge is public: anyone with its link can verify it."), "success")
+    else:
+        flash(_("The badge is private: its public page is gone."), "success")
+    return redirect_to(url_for("wallet.show", badge_id=badge.id))
+
+
+@bp.route("/badges/<int:badge_id>/delete", methods=["GET", "POST"])
+@login_required
+def delete(badge_id: int) -> Response:
+    """Ask to confirm, then remove the badge from the wallet."""
+    badge = _owned(badge_id)
+    form = ConfirmForm()
+    if request.method == "POST" and form.validate_on_submit():
+        badges.delete(badge)
+        flash(_("The badge was removed from your wallet."), "success")
+        return redirect_to(url_for("main.index"))
+    return render_page("wallet/delete.html", badge=badge, card=_card(badge))
+
+
+@bp.get("/badges/<int:badge_id>/download")
+@login_required
+def download(badge_id: int) -> Response:
+    """Send the badge exactly as it was received (baked image, JSON or JWS/JWT text)."""
+    badge = _owned(badge_id)
+    content = badge.content
+    extension = EXTENSIONS.get(badge.format, "bin")
+    response = make_response(content.original)
+    response.headers["Content-Type"] = content.original_media_type or "application/octet-stream"
+    response.headers["Content-Disposition"] = (
+        f'attachment; filename="badge-{badge.public_id}.{extension}"'
+    )
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+@bp.get("/badges/<int:badge_id>/image.png")
+@login_required
+def image(badge_id: int) -> Response:
+    """Send our re-encoded PNG of the badge image (never the issuer's bytes)."""
+    badge = _owned(badge_id)
+    png = badge.content.image_png or images.placeholder(badge.name or "?")
+    response = make_response(png)
+    response.headers["Content-Type"] = "image/png"
+    response.headers["Cache-Control"] = "private, max-age=300"
+    return response

@@ -172,3 +172,14 @@ def test_damaged_bundled_context_fails_closed(
     monkeypatch.setitem(jsonld._MANIFEST, url + "2", missing)
     with pytest.raises(jsonld.ContextUnavailable):
         jsonld.load_context(url + "2")
+
+
+def test_canonical_results_are_remembered_per_exact_json_value() -> None:
+    doc = _doc()
+    first = jsonld.canonical(doc)
+    assert jsonld.canonical(dict(reversed(list(doc.items())))) is first
+    assert first.nquads == jsonld.canonize(doc)
+    changed = _doc(validFrom="2026-01-02T00:00:00Z")
+    assert jsonld.canonical(changed).nquads != first.nquads
+    undefined = _doc(notATerm=1)
+    assert jsonld.canonical(undefined).dropped == ("notATerm",)

@@ -222,8 +222,8 @@ def verify_embedded_proofs(
     document = {key: value for key, value in credential.items() if key != "proof"}
     context = credential.get("@context")
     try:
-        analysis = jsonld.analyse(document, budget)
-        document_nquads = jsonld.canonize_dataset(analysis.dataset, budget)
+        analysis = jsonld.canonical(document, budget)
+        document_nquads = analysis.nquads
     except jsonld.JsonLdError as exc:
         return IntegrityReport(proofs=(), error=exc)
     dropped = set(analysis.dropped)
@@ -247,10 +247,10 @@ def verify_embedded_proofs(
             )
             continue
         try:
-            config_analysis = jsonld.analyse(_proof_config(proof, context), budget)
+            config_analysis = jsonld.canonical(_proof_config(proof, context), budget)
             dropped.update(f"proof.{term}" for term in config_analysis.dropped)
             relative.update(config_analysis.relative_types)
-            config_nquads = jsonld.canonize_dataset(config_analysis.dataset, budget)
+            config_nquads = config_analysis.nquads
         except jsonld.JsonLdError as exc:
             return IntegrityReport(proofs=tuple(outcomes), error=exc)
         outcomes.append(_verify_one(index, proof, document_nquads, config_nquads, fetcher))

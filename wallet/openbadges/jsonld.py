@@ -7,6 +7,7 @@ import hashlib
 import json
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from dataclasses import field
@@ -98,7 +99,7 @@ def _read_manifest() -> dict[str, _Entry]:
 
 _MANIFEST = _read_manifest()
 _DOCUMENTS: dict[str, Any] = {}
-_LOCK = threading.Lock()
+_LOCK = threading.RLock()
 
 
 def known_context_urls() -> frozenset[str]:
@@ -319,6 +320,50 @@ def canonize(document: dict[str, Any], budget: Budget | None = None) -> str:
     """Return the RDFC-1.0 canonical N-Quads of a JSON-LD document (bundled contexts only)."""
     budget = (budget or Budget()).start()
     return canonize_dataset(analyse(document, budget).dataset, budget)
+
+
+@dataclass(frozen=True)
+class Canonical:
+    """A document's RDFC-1.0 N-Quads together with its safe-mode findings."""
+
+    nquads: str
+    dropped: tuple[str, ...]
+    relative_types: tuple[str, ...]
+
+
+_CANONICAL_CACHE: OrderedDict[str, Canonical] = OrderedDict()
+CANONICAL_CACHE_SIZE = 256
+
+
+def canonical(document: dict[str, Any], budget: Budget | None = None) -> Canonical:
+    """Analyse and canonicalise ``document``, remembering recent results.
+
+    The result depends only on the JSON value and the hash-pinned contexts, so the same
+    stored badge verified again (every view of a public page) skips the JSON-LD work.
+    """
+    try:
+        key = hashlib.sha256(
+            json.dumps(document, sort_keys=True, ensure_ascii=False).encode("utf-8")
+        ).hexdigest()
+    except (TypeError, ValueError) as exc:
+        raise JsonLdError("document is not plain JSON") from exc
+    with _LOCK:
+        cached = _CANONICAL_CACHE.get(key)
+        if cached is not None:
+            _CANONICAL_CACHE.move_to_end(key)
+            return cached
+    budget = budget or Budget().start()
+    analysis = analyse(document, budget)
+    result = Canonical(
+        nquads=canonize_dataset(analysis.dataset, budget),
+        dropped=analysis.dropped,
+        relative_types=analysis.relative_types,
+    )
+    with _LOCK:
+        _CANONICAL_CACHE[key] = result
+        while len(_CANONICAL_CACHE) > CANONICAL_CACHE_SIZE:
+            _CANONICAL_CACHE.popitem(last=False)
+    return result
 
 
 def expand(document: Any) -> list[Any]:

@@ -1,0 +1,202 @@
+"""Password rule, argon2id hashing, signed state-bound tokens, and safe `next` targets."""
+
+from __future__ import annotations
+
+import pytest
+
+from wallet import security
+from wallet.security import password_problems
+from wallet.security import safe_next_url
+
+
+@pytest.mark.parametrize(
+    ("password", "problems"),
+    [
+        # length: 8 to 20
+        ("Abcdef1", ["length"]),
+        ("Abcdefg1", []),
+        ("Abcdefghij123456789!", []),
+        ("Abcdefghij123456789!x", ["length"]),
+        ("", ["length", "variety"]),
+        # characters: letters, digits and ! @ # % & + = only
+        ("Passw0rd!", []),
+        ("Pass@#%&+=", []),
+        ("Passw0rd$", ["characters"]),
+        ("Passw0rd?", ["characters"]),
+        ("Passw0rd*", ["characters"]),
+        ("Passw0rd-", ["characters"]),
+        ("Passw0rd_", ["characters"]),
+        ("Pass w0rd", ["characters"]),
+        ("Passw0rd\n", ["characters"]),
+        ("Pässw0rd", ["characters"]),
+        ("Ｐａｓｓｗ０ｒｄ", ["characters", "variety"]),
+        ("パスワード1234", ["characters", "variety"]),
+        ("パスワードAb1", ["characters"]),
+        # variety: at least two of upper, lower, digits, symbols
+        ("abcdefgh", ["variety"]),
+        ("ABCDEFGH", ["variety"]),
+        ("12345678", ["variety"]),
+        ("!@#%&+=!", ["variety"]),
+        ("abcdefg1", []),
+        ("ABCDEFG1", []),
+        ("abcdefg!", []),
+        ("ABCDEFG=", []),
+        ("1234567+", []),
+        ("abcdEFGH", []),
+        # several parts at once
+        ("abc", ["length", "variety"]),
+        ("abc?", ["length", "characters", "variety"]),
+        ("aaaaaaaaaaaaaaaaaaaaa?", ["length", "characters", "variety"]),
+    ],
+)
+def test_password_problems(password, problems):
+    assert password_problems(password) == problems
+
+
+@pytest.mark.parametrize(
+    "target",
+    [
+        "/",
+        "/account",
+        "/account?tab=password",
+        "/b/abc123#qr",
+        "/auth/login?next=/account",
+        "/%09/evil.example",  # stays a path: browsers do not decode %09 in a Location path
+        "/ｅｖｉｌ",
+    ],
+)
+def test_safe_next_url_keeps_local_paths(target):
+    assert safe_next_url(target) == target
+
+
+@pytest.mark.parametrize(
+    "target",
+    [
+        None,
+        "",
+        "//evil.example",
+        "//evil.example/path",
+        "///evil.example",
+        "/\\evil.example",
+        "\\\\evil.example",
+        "\\/evil.example",
+        "https://evil.example",
+        "http://evil.example/",
+        "HTTPS://evil.example",
+        "https:evil.example",
+        "http:/evil.example",
+        "javascript:alert(1)",
+        "JavaScript:alert(1)",
+        "data:text/html,<script>alert(1)</script>",
+        "evil.example",
+        "./account",
+        "?next=/",
+        "\t//evil.example",
+        " //evil.example",
+        "/\t/evil.example",
+        "/\n/evil.example",
+        "/\r\nLocation: https://evil.example",
+        "/\x00/evil.example",
+        "/" + "a" * 3000,
+    ],
+)
+def test_safe_next_url_refuses_everything_else(target):
+    assert safe_next_url(target) is None
+
+
+# --- hashing ---------------------------------------------------------------------------------
+
+
+def test_hash_is_argon2id_with_the_configured_cost(app):
+    with app.app_context():
+        hashed = security.hash_password("Passw0rd!")
+        assert hashed.startswith("$argon2id$")
+        assert "m=1024,t=1,p=1" in hashed
+        assert security.hash_password("Passw0rd!") != hashed  # salted
+        assert security.verify_password("Passw0rd!", hashed) == (True, None)
+        assert security.verify_password("passw0rd!", hashed) == (False, None)
+
+
+@pytest.mark.parametrize("garbage", ["", "not-a-hash", "$argon2id$v=19$m=1,t=1,p=1$xx$yy", "$2b$"])
+def test_verify_against_a_broken_hash_is_false(app, garbage):
+    with app.app_context():
+        assert security.verify_password("Passw0rd!", garbage) == (False, None)
+
+
+def test_verify_rehashes_when_the_cost_changes(app):
+    with app.app_context():
+        old = security.hash_password("Passw0rd!")
+        app.config["PASSWORD_MEMORY_COST"] = 2048
+        ok, new = security.verify_password("Passw0rd!", old)
+        assert ok is True
+        assert new is not None and "m=2048" in new
+        assert security.verify_password("Passw0rd!", new) == (True, None)
+
+
+def test_sign_in_upgrades_an_old_hash(app, client, user):
+    from wallet.extensions import db
+    from wallet.models import User
+
+    app.config["PASSWORD_MEMORY_COST"] = 2048
+    response = client.post("/auth/login", data={"email": "taro@example.com",
+                                                "password": "Passw0rd!"})
+    assert response.status_code == 303
+    with app.app_context():
+        assert "m=2048" in db.session.get(User, user["id"]).password_hash
+
+
+def test_dummy_verify_runs(app):
+    with app.app_context():
+        security.dummy_verify()
+        security.dummy_verify()
+
+
+# --- tokens ----------------------------------------------------------------------------------
+
+
+def test_token_round_trip(app):
+    with app.app_context():
+        token = security.make_token("reset-password", 7, "state-1")
+        assert security.read_token("reset-password", token, 60) == (7, "state-1")
+
+
+def test_token_is_bound_to_its_purpose_and_key(app):
+    with app.app_context():
+        token = security.make_token("reset-password", 7, "s")
+        assert security.read_token("verify-email", token, 60) is None
+        app.config["SECRET_KEY"] = "another-secret"
+        assert security.read_token("reset-password", token, 60) is None
+
+
+def test_tampered_and_malformed_tokens(app):
+    with app.app_context():
+        token = security.make_token("verify-email", 7, "s")
+        tampered = token[:-2] + ("AA" if token[-2:] != "AA" else "BB")
+        for bad in (tampered, "", "x", "a.b.c", token + "x", "x" * 1001, token.split(".")[0]):
+            assert security.read_token("verify-email", bad, 60) is None
+
+
+def test_expired_token(app):
+    with app.app_context():
+        token = security.make_token("verify-email", 7, "s")
+        assert security.read_token("verify-email", token, -1) is None
+
+
+def test_token_with_an_unexpected_payload_is_refused(app):
+    from itsdangerous import URLSafeTimedSerializer
+
+    with app.app_context():
+        serializer = URLSafeTimedSerializer(app.config["SECRET_KEY"], salt="wallet.verify-email")
+        for payload in ([7, "s"], {"s": 7}, {"f": "s"}, {"s": 7, "f": 3}, "x", None):
+            token = serializer.dumps(payload)
+            assert security.read_token("verify-email", token, 60) is None
+
+
+def test_fingerprint_changes_with_state():
+    a = security.fingerprint("hash", "2024-01-01")
+    assert a == security.fingerprint("hash", "2024-01-01")
+    assert a != security.fingerprint("hash", "2024-01-02")
+    assert a != security.fingerprint("hash2024-01-01")  # parts are separated
+    assert security.fingerprint("x", None) != security.fingerprint("x", "None")
+    assert security.same_state(a, a)
+    assert not security.same_state(a, security.fingerprint("other"))

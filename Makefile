@@ -34,7 +34,7 @@ translations: $(STAMP)
 	$(BIN)/pybabel compile --use-fuzzy --statistics -d wallet/translations
 
 assets: $(STAMP)
-	$(BIN)/python scripts/fetch_contexts.py
+	$(BIN)/python scripts/fetch_contexts.py --quiet
 
 lint: test-deps
 	$(BIN)/ruff check wallet tests scripts

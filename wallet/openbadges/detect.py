@@ -91,6 +91,13 @@ def is_verifiable_credential(obj: Mapping[str, Any]) -> bool:
     )
 
 
+_V3_HINTS = (
+    "purl.imsglobal.org/spec/ob/v3p0",
+    "www.w3.org/ns/credentials",
+    "www.w3.org/2018/credentials",
+)
+
+
 def _openbadges_context(context: Any) -> bool:
     if isinstance(context, str):
         return "openbadges" in context or "openbadgespec" in context
@@ -116,6 +123,10 @@ def classify(obj: Mapping[str, Any], *, jws: bool = False) -> Spec:
         # context check reports it as invalid instead of refusing the input outright.
         if any(_openbadges_context(c) for c in contexts):
             return "2.0"
+        # A credential-shaped document with an OB 3.0 or VC context in the wrong place is
+        # a malformed 3.0 badge: verify it (and report it invalid) rather than refuse it.
+        if any(isinstance(c, str) and _VC_LIKE in c for c in contexts for _VC_LIKE in _V3_HINTS):
+            return "3.0"
         raise UnsupportedFormat("JSON-LD document with an unknown context")
     recipient = obj.get("recipient")
     if isinstance(recipient, str) and isinstance(obj.get("badge"), dict):

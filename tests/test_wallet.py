@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 import re
 from datetime import UTC
 from datetime import datetime
@@ -103,7 +104,9 @@ def test_home_lists_badge_cards_newest_first(app, signed_in, holder) -> None:
             holder["id"], name="Newer badge", issuer_name="Second Institute",
             created_at=now, expires=now + timedelta(days=10), visibility="private",
         ).id
-    html = signed_in.get("/").get_data(as_text=True)
+    response = signed_in.get("/")
+    assert response.headers["Cache-Control"] == "no-store"
+    html = response.get_data(as_text=True)
     assert html.index("Newer badge") < html.index("Older badge")
     assert f'src="/badges/{old}/image.png"' in html and f'href="/badges/{new}"' in html
     assert "First Institute" in html and "Issued 1 April 2024" in html
@@ -306,6 +309,13 @@ def test_import_by_url_from_a_real_server(loopback_config, app, signed_in) -> No
         assert db.session.get(Badge, baked).name == "Served PNG"
     image = signed_in.get(f"/badges/{hosted}/image.png")
     assert image.status_code == 200 and image.data.startswith(b"\x89PNG")
+    # "As received" from a URL: what the address answered, typed by its content.
+    download = signed_in.get(f"/badges/{baked}/download")
+    assert download.mimetype == "image/png" and download.data.startswith(b"\x89PNG")
+    assert download.headers["Content-Disposition"].endswith('.png"')
+    hosted_download = signed_in.get(f"/badges/{hosted}/download")
+    assert hosted_download.mimetype == "application/json"
+    assert json.loads(hosted_download.data)["type"] == "Assertion"
 
 
 def test_reimport_is_idempotent(app, signed_in) -> None:
@@ -690,3 +700,51 @@ def test_detail_page_opts_out_of_htmx_history(app, signed_in) -> None:
     """Private pages are not kept in htmx history snapshots."""
     badge_id = _import(signed_in, bf.ob3_json())
     assert 'hx-history="false"' in signed_in.get(f"/badges/{badge_id}").get_data(as_text=True)
+
+
+@pytest.fixture
+def csrf_on(app_config):
+    """CSRF protection switched on, as in production."""
+    app_config["WTF_CSRF_ENABLED"] = True
+    return app_config
+
+
+def _token(html: str) -> str:
+    match = re.search(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"', html)
+    assert match, html[:2000]
+    return match.group(1)
+
+
+def test_every_wallet_form_carries_a_csrf_token(csrf_on, app, client, holder) -> None:
+    """With CSRF on: the page tokens work for import, verify, visibility and delete; none fails."""
+    login_page = client.get("/auth/login").get_data(as_text=True)
+    client.post(
+        "/auth/login",
+        data={"email": holder["email"], "password": "Passw0rd!", "csrf_token": _token(login_page)},
+    )
+    page = client.get("/badges/import").get_data(as_text=True)
+    assert page.count('name="csrf_token"') >= 3
+    refused = client.post("/badges/import", data={"text": bf.ob3_json().decode()})
+    assert refused.status_code == 400 and _count(app) == 0
+    response = client.post(
+        "/badges/import", data={"text": bf.ob3_json().decode(), "csrf_token": _token(page)}
+    )
+    assert response.status_code == 303
+    badge_id = _badge_id_from(response)
+    detail = client.get(f"/badges/{badge_id}").get_data(as_text=True)
+    forms = re.findall(r'<form method="post" action="(/badges/\d+/\w+)".*?</form>', detail, re.S)
+    assert {f"/badges/{badge_id}/visibility", f"/badges/{badge_id}/verify"} <= set(forms)
+    token = _token(detail)
+    assert client.post(
+        f"/badges/{badge_id}/visibility", data={"visibility": "private", "csrf_token": token}
+    ).status_code == 303
+    assert client.post(f"/badges/{badge_id}/verify", data={"csrf_token": token}).status_code == 303
+    # htmx sends the token from <main hx-headers> instead of a form field.
+    headers = htmx_headers("verification-report", **{"X-CSRFToken": token})
+    assert client.post(f"/badges/{badge_id}/verify", headers=headers).status_code == 200
+    confirm = client.get(f"/badges/{badge_id}/delete").get_data(as_text=True)
+    assert client.post(f"/badges/{badge_id}/delete").status_code == 400
+    assert client.post(
+        f"/badges/{badge_id}/delete", data={"csrf_token": _token(confirm)}
+    ).status_code == 303
+    assert _count(app) == 0

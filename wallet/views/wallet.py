@@ -104,10 +104,13 @@ def home() -> Response:
         ),
     }
     if htmx.wants_fragment(MORE_TARGET):
-        return render_page(
-            "wallet/index.html", block="more", target=MORE_TARGET, **context
+        response = render_page("wallet/index.html", block="more", target=MORE_TARGET, **context)
+    else:
+        response = render_page(
+            "wallet/index.html", block="badge_list", target=LIST_TARGET, **context
         )
-    return render_page("wallet/index.html", block="badge_list", target=LIST_TARGET, **context)
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 def _list_args(query: str, status: str, page: int) -> dict[str, Any]:
@@ -451,14 +454,34 @@ def download(badge_id: int) -> Response:
     """Send the badge exactly as it was received (baked image, JSON or JWS/JWT text)."""
     badge = _owned(badge_id)
     content = badge.content
-    extension = EXTENSIONS.get(badge.format, "bin")
+    media_type, extension = _received_type(badge)
     response = make_response(content.original)
-    response.headers["Content-Type"] = content.original_media_type or "application/octet-stream"
+    response.headers["Content-Type"] = media_type
     response.headers["Content-Disposition"] = (
         f'attachment; filename="badge-{badge.public_id}.{extension}"'
     )
     response.headers["Cache-Control"] = "private, no-store"
     return response
+
+
+def _received_type(badge: Badge) -> tuple[str, str]:
+    """Return the media type and file extension of what was received.
+
+    A badge imported by URL keeps whatever the address answered (a baked image or text),
+    so its type is read from the bytes rather than from the import format.
+    """
+    content = badge.content
+    if badge.format != "url":
+        media_type = content.original_media_type or "application/octet-stream"
+        return media_type, EXTENSIONS.get(badge.format, "bin")
+    head = content.original[:512].lstrip()
+    if head.startswith(b"\x89PNG"):
+        return "image/png", "png"
+    if head.startswith((b"<svg", b"<?xml", b"<!--")):
+        return "image/svg+xml", "svg"
+    if head.startswith((b"{", b"[")):
+        return "application/json", "json"
+    return "text/plain", "jwt" if badge.spec == "3.0" else "jws"
 
 
 @bp.get("/badges/<int:badge_id>/image.png")

@@ -110,6 +110,7 @@ def add_badge(
     original: bytes | None = None,
     image_png: bytes | None = None,
     public_id: str | None = None,
+    recipient: str = "taro@example.com",
 ) -> Any:
     """Insert a badge (and its content) for user_id and commit; needs an app context."""
     from wallet.extensions import db
@@ -119,6 +120,7 @@ def add_badge(
 
     data = assertion(
         number,
+        recipient=recipient,
         expires=expires.strftime("%Y-%m-%dT%H:%M:%SZ") if expires else None,
         issued_on=(issued_on or datetime(2024, 4, 1, tzinfo=UTC)).strftime("%Y-%m-%dT%H:%M:%SZ"),
     )

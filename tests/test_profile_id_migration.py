@@ -40,8 +40,6 @@ def _clean(engine: sa.Engine) -> None:
         connection.execute(sa.text("DROP TABLE IF EXISTS alembic_version"))
 
 
-# The generated migrations/env.py still tries Flask-SQLAlchemy's deprecated get_engine() first.
-@pytest.mark.filterwarnings("ignore:'get_engine' is deprecated:DeprecationWarning")
 def test_upgrade_backfills_random_unique_profile_ids_and_downgrades(app, monkeypatch):
     from flask_migrate import downgrade
     from flask_migrate import upgrade

@@ -491,6 +491,16 @@ def test_profile_lists_public_badges_only_when_switched_on(app, client, holder):
     assert client.get(f"/u/{profile_id}").status_code == 404
 
 
+def test_profile_lists_newest_issue_first_and_undated_last(app, client, holder):
+    user_id = holder["user_id"]
+    newer = _add(app, user_id, number=2, issued_on=datetime(2025, 5, 1, tzinfo=UTC))
+    undated = _add(app, user_id, number=3, issued_on=None)
+    _set_profile_public(app, user_id, True)
+    html = client.get(f"/u/{_profile_id(app, user_id)}").get_data(as_text=True)
+    order = [html.index(f'href="/b/{pid}"') for pid in (newer, holder["public_id"], undated)]
+    assert order == sorted(order)
+
+
 def test_profile_ids_are_random_and_distinct(app):
     with app.app_context():
         first = make_user("a@example.com")

@@ -42,7 +42,7 @@ def get_public_profile(profile_id: str) -> PublicProfile | None:
     rows = db.session.scalars(
         select(Badge)
         .where(Badge.user_id == user.id, Badge.visibility == "public")
-        .order_by(Badge.issued_on.desc(), Badge.id.desc())
+        .order_by(Badge.issued_on.desc().nulls_last(), Badge.id.desc())
         .limit(MAX_BADGES)
     ).all()
     return PublicProfile(user=user, badges=list(rows))

@@ -719,3 +719,24 @@ def test_429_page_in_japanese(limited, app, client, user):
     assert response.status_code == 429
     assert "Too many attempts" not in text_of(response)
     assert JAPANESE.search(text_of(response))
+
+
+def test_remember_cookie_dies_with_a_password_change(app, client, user, auth):
+    response = client.post(
+        "/auth/login",
+        data={"email": "taro@example.com", "password": PASSWORD, "remember": "y"},
+    )
+    assert response.status_code == 303
+    remembered = client.get_cookie("remember_token").value
+
+    def fresh_device_with_the_cookie():
+        device = app.test_client()
+        device.set_cookie("remember_token", remembered)
+        return device
+
+    assert signed_in(fresh_device_with_the_cookie())
+    with app.app_context():
+        from wallet.services import accounts
+
+        accounts.set_password(db.session.get(User, user["id"]), NEW_PASSWORD)
+    assert not signed_in(fresh_device_with_the_cookie())

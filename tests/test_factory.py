@@ -202,3 +202,17 @@ def test_session_cookie_not_secure_over_plain_http(tmp_path):
     assert "; secure" not in header
     with app.app_context():
         db.drop_all()
+
+
+def test_remember_cookie_flags_under_https(app, client, user):
+    response = client.post(
+        "/auth/login",
+        data={"email": "taro@example.com", "password": "Passw0rd!", "remember": "y"},
+    )
+    assert response.status_code == 303
+    cookies = [c for c in response.headers.getlist("Set-Cookie") if c.startswith("remember_token=")]
+    assert cookies
+    header = cookies[0].lower()
+    assert "; httponly" in header
+    assert "; samesite=lax" in header
+    assert "; secure" in header

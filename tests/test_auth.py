@@ -740,3 +740,9 @@ def test_remember_cookie_dies_with_a_password_change(app, client, user, auth):
 
         accounts.set_password(db.session.get(User, user["id"]), NEW_PASSWORD)
     assert not signed_in(fresh_device_with_the_cookie())
+
+
+def test_next_is_escaped_in_the_sign_in_page(client):
+    body = client.get('/auth/login?next="><script>alert(1)</script>').get_data(as_text=True)
+    assert "<script>alert(1)</script>" not in body
+    assert "&#34;&gt;&lt;script&gt;" in body or "&quot;&gt;&lt;script&gt;" in body

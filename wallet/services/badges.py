@@ -343,6 +343,27 @@ def get_owned(user: User, badge_id: int) -> Badge | None:
     )
 
 
+def get_any(public_id: str) -> Badge | None:
+    """Return the badge with this public id whatever its visibility (operator commands only)."""
+    if not public_id.isalnum() or len(public_id) > 32:
+        return None
+    return db.session.scalar(
+        select(Badge).options(selectinload(Badge.content)).where(Badge.public_id == public_id)
+    )
+
+
+def image_of(user: User, badge_id: int) -> bytes | None:
+    """Return the PNG of the user's badge (a placeholder if none), None when not theirs."""
+    row = db.session.execute(
+        select(BadgeContent.image_png, Badge.name)
+        .join(Badge, Badge.id == BadgeContent.badge_id)
+        .where(Badge.id == badge_id, Badge.user_id == user.id)
+    ).first()
+    if row is None:
+        return None
+    return row[0] or images.placeholder(row[1] or "?")
+
+
 def get_public(public_id: str) -> Badge | None:
     """Return a public badge by its public id (None when private or unknown)."""
     if not public_id.isalnum() or len(public_id) > 32:

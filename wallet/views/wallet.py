@@ -36,7 +36,6 @@ from wallet.rendering import render_page
 from wallet.richtext import render as rich_text
 from wallet.richtext import safe_url
 from wallet.services import badges
-from wallet.services import images
 from wallet.verification_messages import message
 
 bp = Blueprint("wallet", __name__)
@@ -65,9 +64,7 @@ class ImportForm(FlaskForm):
     """Bring in a badge: a baked image or file, a URL, or pasted JSON / JWS / VC-JWT text."""
 
     file = FileField(_l("Badge file"))
-    url = StringField(
-        _l("Badge URL"), validators=[Optional(), Length(max=2000)], filters=[strip]
-    )
+    url = StringField(_l("Badge URL"), validators=[Optional(), Length(max=2000)], filters=[strip])
     text = TextAreaField(_l("Badge text (JSON, JWS or VC-JWT)"), filters=[strip])
 
 
@@ -257,8 +254,7 @@ def _failure_text(failure: badges.ImportFailed) -> str:
         )
     if code == "fetch.timeout":
         return _(
-            "The address took too long to answer. "
-            "Please try again later, or upload the badge file."
+            "The address took too long to answer. Please try again later, or upload the badge file."
         )
     if code in ("fetch.too_large", "input.too_large"):
         return _("The badge is too large to be read.")
@@ -327,8 +323,7 @@ def _report(badge: Badge) -> dict[str, Any]:
             {
                 "status": status,
                 "mark": CHECK_MARKS.get(status, "?"),
-                "text": _check_text(check.get("message_id"), params)
-                or str(check.get("id") or ""),
+                "text": _check_text(check.get("message_id"), params) or str(check.get("id") or ""),
             }
         )
     return {
@@ -488,8 +483,9 @@ def _received_type(badge: Badge) -> tuple[str, str]:
 @login_required
 def image(badge_id: int) -> Response:
     """Send our re-encoded PNG of the badge image (never the issuer's bytes)."""
-    badge = _owned(badge_id)
-    png = badge.content.image_png or images.placeholder(badge.name or "?")
+    png = badges.image_of(_user(), badge_id)
+    if png is None:
+        abort(404)
     response = make_response(png)
     response.headers["Content-Type"] = "image/png"
     response.headers["Cache-Control"] = "private, max-age=300"

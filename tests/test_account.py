@@ -368,3 +368,15 @@ def test_htmx_post_with_the_csrf_header_passes(app, client):
     assert response.headers["HX-Redirect"] == "/"
     with app.app_context():
         assert db.session.scalar(select(User.email)) == "taro@example.com"
+
+
+def test_days_are_formatted_per_language():
+    from datetime import date
+    from datetime import datetime
+
+    from wallet.i18n import format_day
+
+    assert format_day(date(2024, 4, 1), "ja") == "2024年4月1日"
+    assert format_day(date(2024, 4, 1), "en") == "1 April 2024"
+    assert format_day(datetime(2024, 12, 31, 23, 59), "ja") == "2024年12月31日"
+    assert format_day(None, "en") == ""

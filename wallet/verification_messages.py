@@ -241,6 +241,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "ja": "オープンバッジ 3.0 の検証は利用できません。",
     },
     # --- OB 3.0 checks ---
+    "ob3.not_a_badge": {
+        "en": "This is a verifiable credential, but not an Open Badge.",
+        "ja": "検証可能な資格情報ですが、オープンバッジではありません。",
+    },
     "ob3.conformance.ok": {
         "en": "The credential has the structure of an Open Badge 3.0.",
         "ja": "オープンバッジ 3.0 として正しい構造です。",

@@ -338,14 +338,25 @@ def conformance_checks(credential: Mapping[str, Any]) -> list[Check]:
 
     version = vc_version(credential)
     contexts = _as_list(credential.get("@context"))
-    if version is None:
+    types = _types(credential.get("type"))
+    other_kind = bool(types - {"VerifiableCredential"}) and not types & BADGE_TYPES
+    if version is not None and "VerifiableCredential" in types and other_kind:
+        # A sound credential of another kind (e.g. a status list) is not a broken badge;
+        # like an OB 2.0 BadgeClass document it verifies, with a warning saying what it is.
+        checks.append(
+            Check("document", "warning", "ob3.not_a_badge", ", ".join(sorted(types))[:200])
+        )
+    elif version is None:
         fail("ob3.context.invalid", "first @context is not a VC 1.1 or 2.0 context")
     elif not any(
         isinstance(c, str) and (OB_CONTEXT.match(c) or c in OB_LEGACY_CONTEXTS) for c in contexts
     ):
         fail("ob3.context.invalid", "no Open Badges 3.0 context")
-    types = _types(credential.get("type"))
-    if "VerifiableCredential" not in types or not types & BADGE_TYPES:
+    if (
+        version is None
+        or "VerifiableCredential" not in types
+        or not (types & BADGE_TYPES or other_kind)
+    ):
         fail("ob3.type.invalid", "type lacks VerifiableCredential or OpenBadgeCredential")
     issuer = credential.get("issuer")
     issuer_id = issuer if isinstance(issuer, str) else _ref(issuer)

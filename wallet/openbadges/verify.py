@@ -239,6 +239,8 @@ def _verify_v3(
     checks: list[Check] = list(
         v3.verify_v3(loaded.payload, fetcher=fetcher, now=now, limits=limits)
     )
+    if any(c.message_id == "ob3.not_a_badge" for c in checks):
+        return checks, None
     if emails is not None and not any(c.id == "recipient" for c in checks):
         checks.append(recipient_check(credential.recipient, emails))
     return checks, credential

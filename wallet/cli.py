@@ -10,6 +10,8 @@ from flask import Flask
 from flask.cli import AppGroup
 from flask.cli import with_appcontext
 
+from wallet import cli_issuing
+
 users = AppGroup("users", help="Manage wallet accounts.")
 badges_group = AppGroup("badges", help="Import, list, disclose and export holders' badges.")
 
@@ -19,6 +21,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(users)
     app.cli.add_command(badges_group)
     app.cli.add_command(reverify_command)
+    cli_issuing.register(app)
 
 
 def _fail(message: str) -> None:

@@ -21,6 +21,8 @@ def init_app(app: Flask) -> None:
     """Register blueprints, sign-in handling, headers and template globals on app."""
     from wallet.views import account
     from wallet.views import auth
+    from wallet.views import claim
+    from wallet.views import issuer_docs
     from wallet.views import main
     from wallet.views import public
     from wallet.views import wallet
@@ -29,6 +31,8 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(auth.bp)
     app.register_blueprint(account.bp)
     app.register_blueprint(public.bp)
+    app.register_blueprint(issuer_docs.bp)
+    app.register_blueprint(claim.bp)
     app.register_blueprint(wallet.bp)
 
     login_manager.login_view = "auth.login"

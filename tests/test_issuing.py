@@ -1,0 +1,436 @@
+"""Issuing: sealed keys, signed OB 3.0 awards that `wallet verify` accepts, CSV, revocation."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+BASE = "https://wallet.example.test"
+
+CSV_HEADER = "email,family_name,given_name,issue_date,expiry,pass_number,registration_number\n"
+
+
+def make_issuer(slug: str = "jci", **kwargs):
+    """Create an issuer and one achievement (needs an app context)."""
+    from wallet.services import issuing
+
+    issuer = issuing.create_issuer(
+        slug,
+        "日本コンクリート工学会",
+        "https://www.jci-net.or.jp/",
+        "badges@example.org",
+        **kwargs,
+    )
+    achievement = issuing.create_achievement(
+        issuer,
+        "gishi",
+        "コンクリート技士",
+        "コンクリート技士として登録されたことを示します。",
+        "コンクリート技士試験に合格し、登録すること。",
+    )
+    return issuer, achievement
+
+
+def row(email: str = "taro@example.com", **kwargs):
+    """Return an AwardRow with sensible defaults."""
+    from wallet.services import issuing
+
+    values = {
+        "email": email,
+        "family_name": "コンクリート",
+        "given_name": "太郎",
+        "issued_on": date(2025, 4, 1),
+        "expires_on": date(2029, 3, 31),
+        "identifiers": (("passNumber", "G-2024-01234"), ("registrationNumber", "T-567890")),
+    }
+    values.update(kwargs)
+    return issuing.AwardRow(**values)
+
+
+def publish(directory: Path) -> Path:
+    """Write the portal's public documents under directory (needs an app context)."""
+    from wallet.services import issuing
+
+    issuing.publish_documents(directory)
+    return directory
+
+
+def wallet_verify(source: Path, docs: Path, *extra: str) -> dict:
+    """Run `wallet verify SOURCE --json --offline --url-map BASE/=docs` and return its report."""
+    from wallet.verify_command import verify
+
+    result = CliRunner().invoke(
+        verify,
+        [str(source), "--json", "--offline", "--url-map", f"{BASE}/={docs}", *extra],
+    )
+    assert result.exit_code in (0, 1), result.output
+    report = json.loads(result.stdout)
+    assert (result.exit_code == 0) == (report["result"] == "valid")
+    return report
+
+
+def test_private_key_is_sealed_and_bound_to_the_secret(app) -> None:
+    from cryptography.hazmat.primitives import serialization
+
+    from wallet.openbadges.keys import ed25519_multikey
+    from wallet.services import issuing
+
+    with app.app_context():
+        issuer, _ = make_issuer()
+        key = issuing.private_key_of(issuer)
+        raw = key.private_bytes(
+            serialization.Encoding.Raw,
+            serialization.PrivateFormat.Raw,
+            serialization.NoEncryption(),
+        )
+        assert raw not in issuer.private_key_sealed
+        assert ed25519_multikey(key.public_key()) == issuer.public_key_multibase
+        app.config["ISSUER_KEY_SECRET"] = "another secret"
+        with pytest.raises(issuing.IssuingError) as failure:
+            issuing.private_key_of(issuer)
+        assert failure.value.code == "key_unreadable"
+
+
+def test_issuer_key_secret_takes_precedence_over_secret_key(app) -> None:
+    from wallet.services import issuing
+
+    app.config["ISSUER_KEY_SECRET"] = "issuer-only secret"
+    with app.app_context():
+        issuer, _ = make_issuer()
+        app.config["SECRET_KEY"] = "rotated session secret"
+        assert issuing.private_key_of(issuer) is not None
+
+
+def test_credential_has_the_ob3_shape(app) -> None:
+    from wallet.services import issuing
+
+    with app.app_context():
+        issuer, achievement = make_issuer()
+        award = issuing.award(achievement, row(email="Taro@Example.com")).award
+        credential = json.loads(award.credential_json)
+        slug_url = f"{BASE}/issuers/jci"
+    assert credential["@context"] == [
+        "https://www.w3.org/ns/credentials/v2",
+        "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json",
+    ]
+    assert credential["type"] == ["VerifiableCredential", "OpenBadgeCredential"]
+    assert credential["id"].startswith("urn:uuid:")
+    assert credential["issuer"]["id"] == slug_url
+    assert credential["issuer"]["type"] == ["Profile"]
+    assert credential["issuer"]["name"] == "日本コンクリート工学会"
+    # Local (Tokyo) calendar days: valid from the first second of the issue day, all expiry day.
+    assert credential["validFrom"] == "2025-03-31T15:00:00Z"
+    assert credential["validUntil"] == "2029-03-31T14:59:59Z"
+    subject = credential["credentialSubject"]
+    assert subject["type"] == ["AchievementSubject"]
+    email_id, pass_id, registration_id = subject["identifier"]
+    assert email_id["identityType"] == "emailAddress"
+    assert email_id["hashed"] is True
+    assert email_id["identityHash"].startswith("sha256$")
+    assert "taro" not in json.dumps(credential).lower()
+    assert pass_id == {
+        "type": "IdentityObject",
+        "identityType": "ext:passNumber",
+        "hashed": False,
+        "identityHash": "G-2024-01234",
+    }
+    assert registration_id["identityType"] == "ext:registrationNumber"
+    achievement_doc = subject["achievement"]
+    assert achievement_doc["type"] == ["Achievement"]
+    narrative = "コンクリート技士試験に合格し、登録すること。"
+    assert achievement_doc["criteria"] == {"narrative": narrative}
+    assert achievement_doc["image"]["id"].endswith(".png")
+    status = credential["credentialStatus"]
+    assert status["type"] == "BitstringStatusListEntry"
+    assert status["statusPurpose"] == "revocation"
+    assert status["statusListCredential"] == f"{BASE}/status/jci/1"
+    proof = credential["proof"]
+    assert proof["cryptosuite"] == "eddsa-rdfc-2022"
+    assert proof["verificationMethod"] == f"{slug_url}#{issuer.public_key_multibase}"
+
+
+def test_recipient_and_identifiers_read_back_by_the_wallet(app) -> None:
+    from wallet.openbadges import read
+    from wallet.openbadges.recipient import recipient_matches
+    from wallet.services import issuing
+
+    with app.app_context():
+        _, achievement = make_issuer()
+        award = issuing.award(achievement, row(email="Taro@Example.com")).award
+        loaded = read(award.baked_png, fetcher=issuing.PortalFetcher())
+    from wallet.openbadges.v3 import parse_v3
+
+    credential = parse_v3(loaded.payload, format="png", original=award.baked_png)
+    assert recipient_matches(credential.recipient, ["taro@example.com"]) is True
+    assert recipient_matches(credential.recipient, ["jiro@example.com"]) is False
+    assert [(i.label, i.value) for i in credential.identifiers] == [
+        ("passNumber", "G-2024-01234"),
+        ("registrationNumber", "T-567890"),
+    ]
+
+
+def test_issued_badge_verifies_and_fails_when_tampered_revoked_or_expired(
+    app, tmp_path: Path
+) -> None:
+    from wallet.services import claims
+    from wallet.services import issuing
+
+    with app.app_context():
+        _, achievement = make_issuer()
+        award = issuing.award(achievement, row()).award
+        png = tmp_path / "badge.png"
+        png.write_bytes(award.baked_png)
+        credential_text = award.credential_json
+        docs = publish(tmp_path / "docs")
+
+        assert wallet_verify(png, docs)["result"] == "valid"
+        assert wallet_verify(png, docs, "--now", "2029-03-31T14:59:00Z")["result"] == "valid"
+        assert wallet_verify(png, docs, "--now", "2029-04-01T00:00:00Z")["result"] == "expired"
+
+        # One byte of the subject changed: the pass number 01234 -> 01235.
+        assert credential_text.count("G-2024-01234") == 1
+        tampered = tmp_path / "tampered.json"
+        tampered.write_text(credential_text.replace("G-2024-01234", "G-2024-01235"), "utf-8")
+        original = tmp_path / "original.json"
+        original.write_text(credential_text, "utf-8")
+        assert wallet_verify(original, docs)["result"] == "valid"
+        report = wallet_verify(tampered, docs)
+        assert report["result"] == "invalid"
+        assert any(c["id"] == "proof" and c["status"] == "failed" for c in report["checks"])
+
+        with app.test_request_context():
+            assert claims.revoke(award) is True
+            assert claims.revoke(award) is False
+        docs = publish(tmp_path / "docs-after")
+        assert wallet_verify(png, docs)["result"] == "revoked"
+
+
+def test_every_award_of_a_csv_verifies(app, tmp_path: Path) -> None:
+    from wallet.services import issuing
+
+    lines = [CSV_HEADER] + [
+        f"user{n}@example.com,姓{n},名{n},2025-04-01,2029-03-31,P{n},R{n}\n" for n in range(5)
+    ]
+    with app.app_context():
+        _, achievement = make_issuer()
+        report = issuing.award_csv(achievement, "".join(lines).encode())
+        assert len(report.created) == 5 and report.ok
+        docs = publish(tmp_path / "docs")
+        for line, award in report.created:
+            path = tmp_path / f"{line}.png"
+            path.write_bytes(award.baked_png)
+            assert wallet_verify(path, docs)["result"] == "valid", line
+
+
+def test_status_list_credential_is_signed_and_long_enough(app) -> None:
+    from datetime import UTC
+    from datetime import datetime
+
+    from wallet.openbadges.status import status_checks
+    from wallet.services import issuing
+
+    with app.app_context():
+        _, achievement = make_issuer()
+        awards = [
+            issuing.award(achievement, row(email=f"u{n}@example.com")).award for n in range(3)
+        ]
+        assert [a.status_index for a in awards] == [0, 1, 2]
+        issuing.revoke(awards[1])
+        fetcher = issuing.PortalFetcher()
+        results = []
+        for award in awards:
+            credential = json.loads(award.credential_json)
+            (check,) = status_checks(credential, fetcher=fetcher, now=datetime.now(UTC))
+            results.append(check.message_id)
+        status_list = awards[0].status_list
+        assert len(status_list.bitstring) * 8 == 131_072
+        assert status_list.bitstring[0] == 0b0100_0000
+    assert results == ["ob3.status.not_revoked", "ob3.status.revoked", "ob3.status.not_revoked"]
+
+
+def test_published_documents_are_public_json_ld_with_cors(app, client) -> None:
+    from wallet.services import issuing
+
+    with app.app_context():
+        issuer, achievement = make_issuer()
+        issuing.award(achievement, row())
+        public_id = achievement.public_id
+        method = issuing.verification_method(issuer)
+    response = client.get("/issuers/jci")
+    assert response.status_code == 200
+    assert response.mimetype == "application/ld+json"
+    assert response.headers["Access-Control-Allow-Origin"] == "*"
+    profile = response.get_json(force=True)
+    assert profile["id"] == f"{BASE}/issuers/jci"
+    assert profile["assertionMethod"] == [method]
+    assert profile["verificationMethod"][0]["controller"] == profile["id"]
+    assert profile["verificationMethod"][0]["type"] == "Multikey"
+    assert "private" not in json.dumps(profile).lower()
+
+    response = client.get("/status/jci/1")
+    assert response.status_code == 200
+    assert response.mimetype == "application/vc+ld+json"
+    assert response.headers["Access-Control-Allow-Origin"] == "*"
+    assert "BitstringStatusListCredential" in response.get_json(force=True)["type"]
+
+    response = client.get(f"/achievements/{public_id}")
+    assert response.get_json(force=True)["type"] == ["Achievement"]
+    for path in ("/issuers/jci.png", f"/achievements/{public_id}.png"):
+        response = client.get(path)
+        assert response.mimetype == "image/png"
+        assert response.data.startswith(b"\x89PNG")
+    for path in ("/issuers/nobody", "/status/jci/2", "/status/nobody/1", "/achievements/zz"):
+        assert client.get(path).status_code == 404
+
+
+def test_award_is_idempotent_per_achievement_address_and_day(app) -> None:
+    from wallet.services import issuing
+
+    with app.app_context():
+        _, achievement = make_issuer()
+        first = issuing.award(achievement, row())
+        again = issuing.award(achievement, row(email="TARO@example.com"))
+        later = issuing.award(achievement, row(issued_on=date(2025, 5, 1)))
+        assert first.created and not again.created and later.created
+        assert again.award.id == first.award.id
+
+
+def test_validity_days_give_the_default_expiry(app) -> None:
+    from wallet.services import issuing
+
+    with app.app_context():
+        issuer, _ = make_issuer()
+        limited = issuing.create_achievement(
+            issuer, "limited", "期限付き", "説明", "基準", validity_days=30
+        )
+        award = issuing.award(limited, row(expires_on=None)).award
+        assert award.expires_on == date(2025, 5, 1)
+        unlimited = issuing.award(
+            issuing.get_achievement(issuer, "gishi"), row(expires_on=None)
+        ).award
+        assert unlimited.expires_on is None
+        assert "validUntil" not in json.loads(unlimited.credential_json)
+
+
+def test_csv_reports_bad_lines_with_numbers_and_awards_the_good_ones(app) -> None:
+    from wallet.services import issuing
+
+    future = (date.today() + timedelta(days=30)).isoformat()
+    data = (
+        CSV_HEADER
+        + "good1@example.com,山田,花子,2025-04-01,2029-03-31,P1,R1\n"  # line 2
+        + "not-an-address,山田,一郎,2025-04-01,,P2,R2\n"  # 3
+        + "good2@example.com,,一郎,2025-04-01,,P3,R3\n"  # 4
+        + "good3@example.com,佐藤,次郎,2025-13-01,,P4,R4\n"  # 5
+        + f"good4@example.com,佐藤,三郎,{future},,P5,R5\n"  # 6
+        + "good5@example.com,佐藤,四郎,2025-04-01,2025-03-01,P6,R6\n"  # 7
+        + "good1@example.com,山田,花子,2025-04-01,,P7,R7\n"  # 8: repeats line 2
+        + "good6@example.com,佐藤,五郎,2025-04-01\n"  # 9: too few fields
+        + "\n"
+        + "good7@example.com,鈴木,六郎,2025/4/1,2030/3/31,,R9\n"  # 11
+    ).encode()
+    with app.app_context():
+        _, achievement = make_issuer()
+        report = issuing.award_csv(achievement, data)
+        problems = [(p.line, p.code) for p in report.problems]
+        assert problems == [
+            (3, "email"),
+            (4, "family_name"),
+            (5, "issue_date"),
+            (6, "issue_date_future"),
+            (7, "expiry_order"),
+            (8, "repeated"),
+            (9, "columns"),
+        ]
+        assert report.problems[5].message.endswith("appear on line 2.")
+        assert [(line, a.email) for line, a in report.created] == [
+            (2, "good1@example.com"),
+            (11, "good7@example.com"),
+        ]
+        last = report.created[1][1]
+        assert (last.issued_on, last.expires_on) == (date(2025, 4, 1), date(2030, 3, 31))
+        assert json.loads(last.identifiers_json) == [{"type": "registrationNumber", "value": "R9"}]
+
+        again = issuing.award_csv(achievement, data)
+        assert again.created == []
+        assert [line for line, _ in again.existing] == [2, 11]
+        assert len(again.problems) == 7
+        assert issuing.awards_of(achievement)[1] == 2
+
+
+def test_csv_header_problems_refuse_the_file(app) -> None:
+    from wallet.services import issuing
+
+    with app.app_context():
+        _, achievement = make_issuer()
+        missing = issuing.award_csv(achievement, b"email,given_name\na@example.com,A\n")
+        assert [(p.line, p.code, p.value) for p in missing.problems] == [
+            (1, "missing_column", "family_name")
+        ]
+        bad = issuing.award_csv(
+            achievement, "email,family_name,given_name,受験番号\na@example.com,A,B,1\n".encode()
+        )
+        assert [(p.line, p.code) for p in bad.problems] == [(1, "bad_column")]
+        assert issuing.award_csv(achievement, b"").problems[0].code == "empty"
+        assert issuing.award_csv(achievement, b"\xff\xfe\x00\x81").problems[0].code == "encoding"
+        assert issuing.awards_of(achievement)[1] == 0
+
+
+def test_csv_with_japanese_headers_in_shift_jis_and_extra_columns(app) -> None:
+    from wallet.services import issuing
+
+    text = (
+        "メールアドレス,姓,名,発行日,有効期限,合格番号,登録番号,certificate_number\n"
+        "taro@example.com,コンクリート,太郎,2025-04-01,2029-03-31,G-1,T-2,C-3\n"
+    )
+    with app.app_context():
+        _, achievement = make_issuer()
+        report = issuing.award_csv(achievement, text.encode("cp932"))
+        assert report.ok, [p.message for p in report.problems]
+        (line, award), = report.created
+        assert (line, award.family_name, award.given_name) == (2, "コンクリート", "太郎")
+        identifiers = json.loads(award.credential_json)["credentialSubject"]["identifier"]
+        assert [i["identityType"] for i in identifiers[1:]] == [
+            "ext:passNumber",
+            "ext:registrationNumber",
+            "ext:certificateNumber",
+        ]
+
+
+def test_issuer_and_achievement_validation(app) -> None:
+    from wallet.services import issuing
+
+    with app.app_context():
+        make_issuer()
+        with pytest.raises(issuing.IssuingError, match="exists"):
+            make_issuer()
+        for slug, url, email in (
+            ("Bad Slug", "https://a.example", "a@example.org"),
+            ("ok", "javascript:alert(1)", "a@example.org"),
+            ("ok", "https://a.example", "not an address"),
+        ):
+            with pytest.raises(issuing.IssuingError):
+                issuing.create_issuer(slug, "Name", url, email)
+        with pytest.raises(issuing.IssuingError) as failure:
+            issuing.create_issuer(
+                "ok", "Name", "https://a.example", "a@example.org", image=b"<svg/>"
+            )
+        assert failure.value.code == "bad_image"
+
+
+def test_portal_fetcher_answers_only_the_portal(app) -> None:
+    from wallet.openbadges.errors import FetchError
+    from wallet.services import issuing
+
+    with app.app_context():
+        make_issuer()
+        fetcher = issuing.PortalFetcher()
+        assert fetcher.fetch(f"{BASE}/issuers/jci#key").status == 200
+        assert fetcher.fetch(f"{BASE}/issuers/none").status == 404
+        with pytest.raises(FetchError):
+            fetcher.fetch("https://elsewhere.example/issuers/jci")

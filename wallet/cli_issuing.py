@@ -1,0 +1,458 @@
+"""Issuing commands: `wallet issuers`, `wallet achievements`, `wallet award`, `wallet demo`."""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import string
+import sys
+from datetime import UTC
+from datetime import datetime
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import click
+from flask import Flask
+from flask import current_app
+from flask.cli import AppGroup
+from flask.cli import with_appcontext
+
+issuers_group = AppGroup("issuers", help="Institutes whose badges this portal signs.")
+achievements_group = AppGroup("achievements", help="Badge classes of an issuer.")
+
+
+def register(app: Flask) -> None:
+    """Attach the issuing commands to the app's CLI."""
+    app.cli.add_command(issuers_group)
+    app.cli.add_command(achievements_group)
+    app.cli.add_command(award_command)
+    app.cli.add_command(demo_command)
+
+
+def _fail(message: str) -> None:
+    """Print a one-line error to stderr and exit with status 1."""
+    click.echo(f"Error: {message}", err=True)
+    sys.exit(1)
+
+
+def _request_context() -> Any:
+    """A request context for the mail templates and url_for (mails are composed as on the web)."""
+    return current_app.test_request_context("/")
+
+
+def _read(path: str | None) -> bytes | None:
+    if path is None:
+        return None
+    try:
+        return Path(path).read_bytes()
+    except OSError as exc:
+        _fail(f"cannot read {path}: {exc.strerror or exc}.")
+        raise AssertionError from exc  # not reached
+
+
+def _issuer(slug: str):
+    from wallet.services import issuing
+
+    issuer = issuing.get_issuer(slug.strip().lower())
+    if issuer is None:
+        _fail(f"no issuer {slug!r} (see `wallet issuers list`).")
+    return issuer
+
+
+@issuers_group.command("create")
+@click.argument("slug")
+@click.option("--name", required=True, help="The institute's name as badges show it.")
+@click.option("--url", required=True, help="The institute's web site.")
+@click.option("--email", required=True, help="Contact address shown in badges and mails.")
+@click.option("--description", default=None)
+@click.option("--image", type=click.Path(dir_okay=False), default=None, help="Logo (PNG/JPEG).")
+@click.option("--json", "as_json", is_flag=True, help="Print the issuer as one JSON object.")
+@with_appcontext
+def create_issuer(
+    slug: str,
+    name: str,
+    url: str,
+    email: str,
+    description: str | None,
+    image: str | None,
+    as_json: bool,
+) -> None:
+    """Create an issuer SLUG with a new Ed25519 key pair (the slug is part of its URLs)."""
+    from wallet.services import issuing
+
+    try:
+        issuer = issuing.create_issuer(
+            slug, name, url, email, description=description, image=_read(image)
+        )
+    except issuing.IssuingError as exc:
+        _fail(f"{exc.code}: {exc.detail or 'invalid value'}.")
+        return
+    document = {
+        "slug": issuer.slug,
+        "id": issuing.issuer_url(issuer),
+        "verification_method": issuing.verification_method(issuer),
+    }
+    click.echo(f"Created issuer {issuer.slug}: {document['id']}", err=True)
+    if as_json:
+        click.echo(json.dumps(document, ensure_ascii=False))
+
+
+@issuers_group.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON array.")
+@with_appcontext
+def list_issuers(as_json: bool) -> None:
+    """List the issuers and their achievements."""
+    from wallet.services import issuing
+
+    rows = [
+        {
+            "slug": issuer.slug,
+            "name": issuer.name,
+            "id": issuing.issuer_url(issuer),
+            "achievements": [
+                {"slug": a.slug, "public_id": a.public_id, "name": a.name}
+                for a in issuing.achievements_of(issuer)
+            ],
+        }
+        for issuer in issuing.list_issuers()
+    ]
+    if as_json:
+        click.echo(json.dumps(rows, ensure_ascii=False))
+        return
+    for row in rows:
+        click.echo(f"{row['slug']}\t{row['name']}\t{row['id']}")
+        for achievement in row["achievements"]:
+            click.echo(f"  {achievement['slug']}\t{achievement['name']}")
+
+
+@issuers_group.command("publish")
+@click.argument("directory", type=click.Path(file_okay=False))
+@with_appcontext
+def publish(directory: str) -> None:
+    """Write the public documents (profiles, status lists, achievements) under DIRECTORY.
+
+    The layout mirrors the URLs under WALLET_BASE_URL, so
+    `wallet verify BADGE --offline --url-map BASE_URL/=DIRECTORY` works without the server.
+    """
+    from wallet.services import issuing
+
+    written = issuing.publish_documents(Path(directory))
+    click.echo(f"Wrote {len(written)} documents under {directory}.", err=True)
+
+
+@achievements_group.command("create")
+@click.argument("issuer_slug")
+@click.argument("slug")
+@click.option("--name", required=True)
+@click.option("--description", required=True)
+@click.option("--criteria", required=True, help="What the holder did to earn it (Markdown).")
+@click.option("--image", type=click.Path(dir_okay=False), default=None, help="Badge image.")
+@click.option("--validity-days", type=click.IntRange(min=1), default=None, help="Default expiry.")
+@click.option("--json", "as_json", is_flag=True, help="Print the achievement as one JSON object.")
+@with_appcontext
+def create_achievement(
+    issuer_slug: str,
+    slug: str,
+    name: str,
+    description: str,
+    criteria: str,
+    image: str | None,
+    validity_days: int | None,
+    as_json: bool,
+) -> None:
+    """Create an achievement SLUG of ISSUER_SLUG."""
+    from wallet.services import issuing
+
+    issuer = _issuer(issuer_slug)
+    try:
+        achievement = issuing.create_achievement(
+            issuer,
+            slug,
+            name,
+            description,
+            criteria,
+            image=_read(image),
+            validity_days=validity_days,
+        )
+    except issuing.IssuingError as exc:
+        _fail(f"{exc.code}: {exc.detail or 'invalid value'}.")
+        return
+    document = {
+        "slug": achievement.slug,
+        "public_id": achievement.public_id,
+        "id": issuing.achievement_url(achievement),
+    }
+    click.echo(f"Created achievement {achievement.slug} of {issuer.slug}.", err=True)
+    if as_json:
+        click.echo(json.dumps(document, ensure_ascii=False))
+
+
+@click.command("award")
+@click.argument("issuer_slug")
+@click.argument("achievement_ref")
+@click.argument("csv_file", type=click.Path(dir_okay=False))
+@click.option("--no-mail", is_flag=True, help="Do not mail award notices (send them later).")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON report on stdout.")
+@with_appcontext
+def award_command(
+    issuer_slug: str, achievement_ref: str, csv_file: str, no_mail: bool, as_json: bool
+) -> None:
+    """Award ACHIEVEMENT_REF of ISSUER_SLUG to every line of CSV_FILE.
+
+    Columns: email, family_name, given_name, issue_date, expiry (YYYY-MM-DD), and any others
+    (pass_number, registration_number, ...) as identifiers in the badge. Bad lines are
+    reported with their line numbers and the good ones go through; re-running the same file
+    awards nothing twice. Exit status 1 when any line was refused.
+    """
+    from wallet.services import claims
+    from wallet.services import issuing
+
+    issuer = _issuer(issuer_slug)
+    achievement = issuing.get_achievement(issuer, achievement_ref.strip())
+    if achievement is None:
+        _fail(f"{issuer.slug} has no achievement {achievement_ref!r}.")
+        return
+    data = _read(csv_file) or b""
+    try:
+        with _request_context():
+            report = issuing.award_csv(
+                achievement, data, notify=None if no_mail else claims.send_notice
+            )
+    except issuing.IssuingError as exc:
+        _fail(f"{exc.code}: {exc.detail}.")
+        return
+    for problem in report.problems:
+        click.echo(f"{csv_file}:{problem.line}: {problem.message}", err=True)
+    click.echo(
+        f"Awarded {len(report.created)} new badge(s); {len(report.existing)} line(s) were "
+        f"already awarded; {len(report.problems)} line(s) refused.",
+        err=True,
+    )
+    if as_json:
+        document = {
+            "created": len(report.created),
+            "existing": len(report.existing),
+            "problems": [
+                {"line": p.line, "code": p.code, "message": p.message} for p in report.problems
+            ],
+            "awards": [
+                {
+                    "line": line,
+                    "id": award.id,
+                    "email": award.email,
+                    "credential_id": award.credential_id,
+                    "created": created,
+                }
+                for created, rows in ((True, report.created), (False, report.existing))
+                for line, award in rows
+            ],
+        }
+        click.echo(json.dumps(document, ensure_ascii=False))
+    if report.problems:
+        sys.exit(1)
+
+
+# --- demo ---------------------------------------------------------------------------------------
+
+DEMO_HOLDER = "taro@example.com"
+DEMO_OPERATOR = "operator@example.com"
+DEMO_NEWCOMER = "hanako@example.com"
+
+
+def _demo_password() -> str:
+    """Return WALLET_PASSWORD, or a random password that meets the holder password rule."""
+    from wallet.security import password_problems
+
+    given = os.environ.get("WALLET_PASSWORD")
+    if given is not None:
+        if password_problems(given):
+            _fail("WALLET_PASSWORD does not meet the password rule (8-20 letters/digits).")
+        return given
+    alphabet = string.ascii_letters + string.digits
+    body = "".join(secrets.choice(alphabet) for _ in range(10))
+    return "Wa1" + body  # upper, lower and digit guaranteed: 13 characters
+
+
+def _demo_image(rgb: tuple[int, int, int]) -> bytes:
+    """Return a simple round badge image in one colour."""
+    import io
+
+    from PIL import Image
+    from PIL import ImageDraw
+
+    image = Image.new("RGBA", (256, 256), (0, 0, 0, 0))
+    draw = ImageDraw.Draw(image)
+    draw.ellipse((8, 8, 248, 248), fill=(*rgb, 255))
+    draw.ellipse((36, 36, 220, 220), outline=(255, 255, 255, 255), width=8)
+    draw.polygon([(128, 70), (186, 170), (70, 170)], fill=(255, 255, 255, 230))
+    out = io.BytesIO()
+    image.save(out, format="PNG", optimize=True)
+    return out.getvalue()
+
+
+def _database_is_empty() -> bool:
+    from sqlalchemy import func
+    from sqlalchemy import select
+
+    from wallet.extensions import db
+    from wallet.models import User
+    from wallet.models_issuing import Issuer
+
+    users = db.session.scalar(select(func.count(User.id))) or 0
+    issuers = db.session.scalar(select(func.count(Issuer.id))) or 0
+    return users == 0 and issuers == 0
+
+
+def seed_demo() -> dict[str, Any]:
+    """Create the demo institute, holder, operator and badges; return what to sign in with."""
+    from wallet.services import accounts
+    from wallet.services import claims
+    from wallet.services import issuing
+
+    password = _demo_password()
+    issuer = issuing.create_issuer(
+        "demo-institute",
+        "デモ工学会 (Demo Institute)",
+        "https://example.org/",
+        "badges@example.org",
+        description="A demonstration issuer of this badge wallet; its badges prove nothing.",
+        image=_demo_image((29, 78, 216)),
+    )
+    engineer = issuing.create_achievement(
+        issuer,
+        "concrete-engineer",
+        "コンクリート技士",
+        "コンクリートの製造・施工・検査に関する技術を有する者として登録されたことを示します。",
+        "コンクリート技士試験に合格し、登録を済ませていること。",
+        image=_demo_image((22, 128, 61)),
+        validity_days=4 * 365,
+    )
+    chief = issuing.create_achievement(
+        issuer,
+        "chief-concrete-engineer",
+        "コンクリート主任技士",
+        "コンクリートの製造・施工・研究における高度な技術を有する者として登録されたことを示します。",
+        "コンクリート主任技士試験に合格し、登録を済ませていること。",
+        image=_demo_image((180, 83, 9)),
+        validity_days=4 * 365,
+    )
+    diagnostician = issuing.create_achievement(
+        issuer,
+        "concrete-diagnostician",
+        "コンクリート診断士",
+        "コンクリート構造物の診断・維持管理に関する技術を有する者として登録されたことを示します。",
+        "コンクリート診断士試験に合格し、登録を済ませていること。",
+        image=_demo_image((124, 58, 237)),
+        validity_days=4 * 365,
+    )
+    holder = accounts.create_user(
+        accounts.Registration(
+            email=DEMO_HOLDER,
+            family_name="コンクリート",
+            given_name="太郎",
+            password=password,
+            name_order="family-first",
+            language="ja",
+            family_name_kana="コンクリート",
+            given_name_kana="タロウ",
+            romanized_name="Taro Concrete",
+        ),
+        verified=True,
+    )
+    operator = accounts.create_user(
+        accounts.Registration(
+            email=DEMO_OPERATOR,
+            family_name="発行",
+            given_name="担当",
+            password=password,
+            name_order="family-first",
+            language="ja",
+        ),
+        verified=True,
+        role="operator",
+    )
+    today = issuing.today()
+
+    def row(issued_days_ago: int, expires_in: int, pass_no: str, reg_no: str) -> Any:
+        return issuing.AwardRow(
+            email=DEMO_HOLDER,
+            family_name="コンクリート",
+            given_name="太郎",
+            issued_on=today - timedelta(days=issued_days_ago),
+            expires_on=today + timedelta(days=expires_in),
+            identifiers=(("passNumber", pass_no), ("registrationNumber", reg_no)),
+        )
+
+    valid = issuing.award(engineer, row(230, 4 * 365 - 230, "G-2024-01234", "T-567890")).award
+    claims.claim(valid, holder)
+    # Valid when it was claimed, expired since: claimed "at" its issue date, then re-checked.
+    old = issuing.award(diagnostician, row(5 * 365, -40, "S-2020-00777", "D-123456")).award
+    claims.claim(old, holder, at=datetime.now(UTC) - timedelta(days=5 * 365 - 2))
+    revoked = issuing.award(chief, row(120, 4 * 365 - 120, "C-2025-00042", "S-246810")).award
+    claims.claim(revoked, holder)
+    claims.revoke(revoked)
+    expired_badge = claims.badge_for(old)
+    if expired_badge is not None:
+        from wallet.services import badges
+
+        badges.reverify(expired_badge, fetcher=issuing.PortalFetcher())
+    # One award still waiting for its holder: try the claim flow from its link.
+    waiting = issuing.award(
+        engineer,
+        issuing.AwardRow(
+            email=DEMO_NEWCOMER,
+            family_name="セメント",
+            given_name="花子",
+            issued_on=today,
+            identifiers=(("passNumber", "G-2026-00001"),),
+        ),
+    ).award
+    claims.send_notice(waiting)
+    base = current_app.config["BASE_URL"]
+    return {
+        "holder": holder.email,
+        "password": password,
+        "operator": operator.email,
+        "operator_password": password,
+        "issuer": issuing.issuer_url(issuer),
+        "sign_in_url": f"{base}/auth/login",
+        "claim_url": claims.claim_url(waiting),
+        "badges": [
+            {"name": b.name, "public_id": b.public_id, "result": b.result}
+            for b in (claims.badge_for(a) for a in (valid, old, revoked))
+            if b is not None
+        ],
+    }
+
+
+@click.command("demo")
+@click.option("--json", "as_json", is_flag=True, help="Print the sign-in data as one JSON object.")
+@click.option(
+    "--if-empty", is_flag=True, help="Do nothing (exit 0) when the database has accounts already."
+)
+@with_appcontext
+def demo_command(as_json: bool, if_empty: bool) -> None:
+    """Fill an EMPTY database with a demo institute, a holder コンクリート 太郎 and badges."""
+    if current_app.config.get("ENV") == "production":
+        if if_empty:
+            click.echo("Demo data is never created in production; skipped.", err=True)
+            return
+        _fail("demo data is never created in production (WALLET_ENV=production).")
+    if not _database_is_empty():
+        if if_empty:
+            return
+        _fail("the database is not empty; the demo only fills an empty database.")
+    with _request_context():
+        document = seed_demo()
+    lines = [
+        "Demo data created.",
+        f"  Sign in at {document['sign_in_url']}",
+        f"  Holder コンクリート 太郎: {document['holder']} / password {document['password']}",
+        f"  Operator (issuing pages at /issuing): {document['operator']} / same password",
+        f"  A badge waiting to be claimed (hanako@example.com): {document['claim_url']}",
+    ]
+    click.echo("\n".join(lines), err=True)
+    if as_json:
+        click.echo(json.dumps(document, ensure_ascii=False))

@@ -1,0 +1,134 @@
+"""Tables of the issuing portal: issuers and their keys, achievements, awards, status lists."""
+
+from __future__ import annotations
+
+from datetime import date
+from datetime import datetime
+
+from sqlalchemy import Date
+from sqlalchemy import DateTime
+from sqlalchemy import ForeignKey
+from sqlalchemy import Integer
+from sqlalchemy import LargeBinary
+from sqlalchemy import String
+from sqlalchemy import Text
+from sqlalchemy import UniqueConstraint
+from sqlalchemy.orm import Mapped
+from sqlalchemy.orm import mapped_column
+from sqlalchemy.orm import relationship
+
+from wallet.extensions import db
+from wallet.models import User
+from wallet.models import new_public_id
+from wallet.models import utcnow
+
+CLAIM_STATES = ("pending", "claimed")
+# 131,072 entries: the minimum the Bitstring Status List spec allows (herd privacy).
+STATUS_LIST_BITS = 131_072
+
+
+class Issuer(db.Model):  # type: ignore[name-defined,misc]
+    """An institute whose badges the portal signs, with its own Ed25519 key pair."""
+
+    __tablename__ = "issuers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # Part of every published URL and of the issuer id inside signed credentials: never changes.
+    slug: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    url: Mapped[str] = mapped_column(String(2000))
+    email: Mapped[str] = mapped_column(String(254))
+    description: Mapped[str | None] = mapped_column(Text)
+    image_png: Mapped[bytes | None] = mapped_column(LargeBinary)
+    # Multikey (z6Mk...) of the public key; published in the issuer profile.
+    public_key_multibase: Mapped[str] = mapped_column(String(100))
+    # AES-GCM ciphertext of the raw private key (see services.issuing.seal_private_key).
+    private_key_sealed: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class Achievement(db.Model):  # type: ignore[name-defined,misc]
+    """A badge class of an issuer: what the badge says and how long it stays valid."""
+
+    __tablename__ = "achievements"
+    __table_args__ = (UniqueConstraint("issuer_id", "slug"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    public_id: Mapped[str] = mapped_column(String(32), unique=True, default=new_public_id)
+    issuer_id: Mapped[int] = mapped_column(ForeignKey("issuers.id", ondelete="CASCADE"), index=True)
+    slug: Mapped[str] = mapped_column(String(64))
+    name: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text)
+    criteria: Mapped[str] = mapped_column(Text)
+    image_png: Mapped[bytes] = mapped_column(LargeBinary)
+    # Default validity of an award when its row names no expiry (None: no expiry).
+    validity_days: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    issuer: Mapped[Issuer] = relationship(lazy="joined")
+
+
+class StatusList(db.Model):  # type: ignore[name-defined,misc]
+    """One revocation bitstring of an issuer, published as a signed status list credential."""
+
+    __tablename__ = "status_lists"
+    __table_args__ = (UniqueConstraint("issuer_id", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    issuer_id: Mapped[int] = mapped_column(ForeignKey("issuers.id", ondelete="CASCADE"), index=True)
+    number: Mapped[int] = mapped_column(Integer)
+    purpose: Mapped[str] = mapped_column(String(16), default="revocation")
+    bitstring: Mapped[bytes] = mapped_column(LargeBinary)
+    next_index: Mapped[int] = mapped_column(Integer, default=0)
+    # The signed BitstringStatusListCredential as published (re-signed on every change).
+    credential_json: Mapped[str] = mapped_column(Text, default="")
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    issuer: Mapped[Issuer] = relationship(lazy="joined")
+
+
+class Award(db.Model):  # type: ignore[name-defined,misc]
+    """One badge awarded to an email address: the signed credential and its claim."""
+
+    __tablename__ = "awards"
+    __table_args__ = (
+        # Re-running the same CSV creates nothing new.
+        UniqueConstraint("achievement_id", "email_key", "issued_on"),
+        UniqueConstraint("status_list_id", "status_index"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    achievement_id: Mapped[int] = mapped_column(
+        ForeignKey("achievements.id", ondelete="CASCADE"), index=True
+    )
+    email: Mapped[str] = mapped_column(String(254))
+    email_key: Mapped[str] = mapped_column(String(254), index=True)
+    # The name as the institute has it; the holder's account name may differ (shown side by side).
+    family_name: Mapped[str] = mapped_column(String(100))
+    given_name: Mapped[str] = mapped_column(String(100))
+    language: Mapped[str] = mapped_column(String(8), default="ja")
+    issued_on: Mapped[date] = mapped_column(Date)
+    expires_on: Mapped[date | None] = mapped_column(Date)
+    identifiers_json: Mapped[str] = mapped_column(Text, default="[]")
+    credential_id: Mapped[str] = mapped_column(String(100), unique=True)
+    status_list_id: Mapped[int] = mapped_column(ForeignKey("status_lists.id"), index=True)
+    status_index: Mapped[int] = mapped_column(Integer)
+    credential_json: Mapped[str] = mapped_column(Text)
+    baked_png: Mapped[bytes] = mapped_column(LargeBinary)
+    claim_state: Mapped[str] = mapped_column(String(16), default="pending")
+    claimed_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
+    claimed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    notified_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    achievement: Mapped[Achievement] = relationship(lazy="joined")
+    status_list: Mapped[StatusList] = relationship(lazy="select")
+    claimed_by: Mapped[User | None] = relationship(lazy="select")
+
+    @property
+    def name_order(self) -> str:
+        """Return the display order of the awarded name (for names.full_name)."""
+        return "family-first" if self.language == "ja" else "given-first"

@@ -374,7 +374,7 @@ def test_private_badge_leaks_nothing(app, client, suffix):
         user = make_user()
         public_id = add_badge(user.id, visibility="private", name="秘密の資格",
                               issuer_name="Secret Issuer").public_id
-    response = client.get(f"/b/{public_id}{suffix}")
+    response = client.get(f"/b/{public_id}{suffix}", headers={"Accept-Language": "en"})
     assert response.status_code == 404
     html = response.get_data(as_text=True)
     for secret in ("秘密の資格", "Secret Issuer", "コンクリート", "太郎", "og:", "twitter:",

@@ -21,6 +21,7 @@ def init_app(app: Flask) -> None:
     """Register blueprints, sign-in handling, headers and template globals on app."""
     from wallet.views import account
     from wallet.views import auth
+    from wallet.views import data
     from wallet.views import claim
     from wallet.views import issuer_docs
     from wallet.views import main
@@ -31,6 +32,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(auth.bp)
     app.register_blueprint(account.bp)
     app.register_blueprint(public.bp)
+    app.register_blueprint(data.bp)
     app.register_blueprint(issuer_docs.bp)
     app.register_blueprint(claim.bp)
     app.register_blueprint(wallet.bp)

@@ -11,6 +11,7 @@ from flask.cli import AppGroup
 from flask.cli import with_appcontext
 
 from wallet import cli_issuing
+from wallet.cli_documents import documents_group
 
 users = AppGroup("users", help="Manage wallet accounts.")
 badges_group = AppGroup("badges", help="Import, list, disclose and export holders' badges.")
@@ -21,6 +22,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(users)
     app.cli.add_command(badges_group)
     app.cli.add_command(reverify_command)
+    app.cli.add_command(documents_group)
     cli_issuing.register(app)
 
 

@@ -1,0 +1,110 @@
+"""Printable documents of a holder's badge: certificate, details sheet and business card (PDF)."""
+
+from __future__ import annotations
+
+from flask import Blueprint
+from flask import abort
+from flask import current_app
+from flask import make_response
+from flask import request
+from flask import url_for
+from flask.wrappers import Response
+from flask_babel import get_locale
+from flask_login import current_user
+from flask_login import login_required
+
+from wallet.models import Badge
+from wallet.rendering import render_page
+from wallet.services import badges
+from wallet.services import documents
+
+bp = Blueprint("documents", __name__)
+
+
+def _user():
+    """Return the signed-in user object (not the proxy) for the services."""
+    return current_user._get_current_object()  # type: ignore[attr-defined]
+
+
+def _owned(badge_id: int) -> Badge:
+    """Return the holder's badge, or 404 (also for anyone else's: never a hint it exists)."""
+    badge = badges.get_owned(_user(), badge_id)
+    if badge is None:
+        abort(404)
+    return badge
+
+
+def _lang() -> str:
+    """Return the document language: ?lang=ja|en, else the page language."""
+    lang = request.args.get("lang")
+    if lang in documents.LANGS:
+        return lang
+    current = str(get_locale() or "")
+    return current if current in documents.LANGS else "ja"
+
+
+def _title() -> str:
+    """Return the card's title/affiliation line from the query string, cleaned."""
+    return documents.clean_title(request.args.get("title"))
+
+
+def _badge_page(badge: Badge) -> str:
+    """Return the badge's detail page in the wallet (when that blueprint is registered)."""
+    if "wallet.show" in current_app.view_functions:
+        return url_for("wallet.show", badge_id=badge.id)
+    return url_for("main.index")
+
+
+@bp.get("/badges/<int:badge_id>/documents")
+@login_required
+def index(badge_id: int) -> Response:
+    """List the three downloads, with the card's title line form and any printing warnings."""
+    badge = _owned(badge_id)
+    lang = _lang()
+    title = _title()
+    error = None
+    missing: list[str] = []
+    try:
+        missing = documents.missing_characters(badge, _user(), title)
+    except documents.FontMissing:
+        current_app.logger.exception("PDF font missing")
+        error = "font"
+    response = render_page(
+        "documents/index.html",
+        badge=badge,
+        lang_choice=lang,
+        title_line=title,
+        missing=missing,
+        error=error,
+        private=badge.visibility != "public",
+        badge_page=_badge_page(badge),
+        kinds=documents.KINDS,
+        title_max=documents.TITLE_MAX,
+        status=503 if error else 200,
+    )
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.get("/badges/<int:badge_id>/documents/<kind>.pdf")
+@login_required
+def download(badge_id: int, kind: str) -> Response:
+    """Send one document as a PDF attachment (rendered, or from the content cache)."""
+    if kind not in documents.KINDS:
+        abort(404)
+    badge = _owned(badge_id)
+    try:
+        document = documents.build(badge, _user(), kind, _lang(), _title())
+    except documents.FontMissing:
+        current_app.logger.exception("PDF font missing")
+        return index(badge_id)
+    except documents.DocumentError:
+        current_app.logger.exception("PDF rendering failed")
+        abort(500)
+    response = make_response(document.pdf)
+    response.mimetype = "application/pdf"
+    response.headers["Content-Disposition"] = documents.content_disposition(document)
+    response.headers["Content-Length"] = str(len(document.pdf))
+    # Personal data: no shared or stored copies; the server-side cache makes repeats instant.
+    response.headers["Cache-Control"] = "private, no-store"
+    return response

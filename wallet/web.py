@@ -23,6 +23,7 @@ def init_app(app: Flask) -> None:
     from wallet.views import auth
     from wallet.views import data
     from wallet.views import claim
+    from wallet.views import documents
     from wallet.views import issuer_docs
     from wallet.views import main
     from wallet.views import public
@@ -35,6 +36,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(data.bp)
     app.register_blueprint(issuer_docs.bp)
     app.register_blueprint(claim.bp)
+    app.register_blueprint(documents.bp)
     app.register_blueprint(wallet.bp)
 
     login_manager.login_view = "auth.login"

@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test install test-deps system-deps translations assets lint bench lock clean
+.PHONY: run test install test-deps system-deps translations assets fonts lint bench lock clean
 
 run: install
 	$(BIN)/wallet db upgrade
@@ -13,7 +13,7 @@ run: install
 test: system-deps test-deps
 	bash scripts/run_tests.sh
 
-install: $(STAMP) translations assets
+install: $(STAMP) translations assets fonts
 
 $(STAMP): requirements.lock pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -35,6 +35,10 @@ translations: $(STAMP)
 
 assets: $(STAMP)
 	$(BIN)/python scripts/fetch_contexts.py --quiet
+
+# The Japanese PDF font (Debian package when root; reasons in scripts/fonts.sh).
+fonts:
+	bash scripts/fonts.sh
 
 lint: test-deps
 	$(BIN)/ruff check wallet tests scripts

@@ -127,6 +127,24 @@ def font_names(pdf: bytes) -> set[str]:
     return names
 
 
+def text_fonts(pdf: bytes) -> set[str]:
+    """Return the fonts that draw text (ReportLab lists Helvetica in each page's preamble)."""
+    from pypdf.generic import ContentStream
+
+    reader = PdfReader(io.BytesIO(pdf))
+    used = set()
+    for page in reader.pages:
+        fonts = page["/Resources"]["/Font"]
+        names = {key: str(fonts[key].get_object()["/BaseFont"]) for key in fonts}
+        current = None
+        for operands, operator in ContentStream(page.get_contents(), reader).operations:
+            if operator == b"Tf":
+                current = names.get(operands[0], str(operands[0]))
+            elif operator in (b"Tj", b"TJ", b"'", b'"'):
+                used.add(current)
+    return used
+
+
 def rasterize(pdf: bytes, tmp_path: Path, dpi: int = 300) -> Image.Image:
     """Render the first page with pdftoppm at dpi and return it."""
     source = tmp_path / "page.pdf"
@@ -194,6 +212,7 @@ def test_certificate_is_a4_with_name_family_first_font_embedded_and_qr_of_public
     assert "コンクリート診断士" in text and "Japan Concrete Institute" in text
     assert "2024年4月1日" in text and "2099年3月31日" in text
     assert any(name.endswith("+IPAexGothic") for name in font_names(pdf)), font_names(pdf)
+    assert {name.split("+")[-1] for name in text_fonts(pdf)} == {"IPAexGothic"}
     codes = decode_qr(rasterize(pdf, tmp_path))
     assert [c.text for c in codes] == [f"{BASE_URL}/b/{taro['public_id']}"]
     assert codes[0].ec_level == "M"
@@ -242,8 +261,10 @@ def test_details_labels_follow_the_document_language(app, taro):
         with force_locale("ja"):
             pass_label = gettext("Pass number")
             registration_label = gettext("Registration number")
-    text = text_of(build(app, taro, "details", "ja").pdf)
+    pdf = build(app, taro, "details", "ja").pdf
+    text = text_of(pdf)
     assert pass_label in text and registration_label in text
+    assert {name.split("+")[-1] for name in text_fonts(pdf)} == {"IPAexGothic"}
     assert "2024年4月1日" in text
 
 
@@ -258,6 +279,7 @@ def test_business_card_size_name_title_and_printable_qr(app, taro, tmp_path):
     assert "株式会社コンクリート技研 技術部" in text
     assert "コンクリート 太郎" in text and "太郎 コンクリート" not in text
     assert any(name.endswith("+IPAexGothic") for name in font_names(pdf))
+    assert {name.split("+")[-1] for name in text_fonts(pdf)} == {"IPAexGothic"}
     dpi = 300
     page = rasterize(pdf, tmp_path, dpi)
     codes = decode_qr(page)
@@ -338,6 +360,16 @@ def test_character_without_glyph_is_marked_and_reported(app):
     assert "𠮷" not in text
 
 
+def test_text_mapping_escapes_marks_and_keeps_variant_ideographs():
+    glyphs = documents._Glyphs(frozenset(map(ord, "ab<\u795e\ufa19 ")), frozenset({ord("c")}))
+    assert glyphs("a<b\x07a") == "a&lt;b a"
+    assert glyphs("ab\u200b\U000e0100a") == "aba"  # format characters and selectors dropped
+    assert glyphs("acca") == 'a<span class="fallback">cc</span>a'
+    assert glyphs("a\U00020bb7b") == "a〓b" and glyphs.missing == {"\U00020bb7"}
+    # No normalisation: the compatibility ideograph U+FA19 stays itself (NFC would give U+795E).
+    assert glyphs("\ufa19") == "\ufa19"
+
+
 @pytest.mark.skipif(not DEJAVU.is_file(), reason="DejaVu Sans is not installed")
 def test_fallback_font_draws_what_the_japanese_font_lacks(app):
     # Georgian is missing from IPAexGothic but present in DejaVu Sans: it stands in for a
@@ -353,6 +385,8 @@ def test_fallback_font_draws_what_the_japanese_font_lacks(app):
     fonts = font_names(document.pdf)
     assert any(n.endswith("+IPAexGothic") for n in fonts)
     assert any(n.endswith("+DejaVuSans") for n in fonts)
+    drawn = {name.split("+")[-1] for name in text_fonts(document.pdf)}
+    assert drawn == {"IPAexGothic", "DejaVuSans"}
 
 
 def test_missing_font_fails_with_install_hint(app, taro, tmp_path):

@@ -4,7 +4,7 @@ Rendered with xhtml2pdf from ``templates/pdf/*.html`` with an embedded (subset) 
 font; pitfalls verified in notes/stack.md §3. Rendered files are kept in a small process-local
 LRU keyed by everything that shows on the page, so a repeated download is instant and any change
 (name, language, state, template) renders afresh. The cache lives in one worker process only: the
-app stays stateless (another worker simply renders its own copy, byte-identical for equal input).
+app stays stateless (another worker simply renders its own copy of the same content).
 """
 
 from __future__ import annotations
@@ -68,8 +68,9 @@ IMAGE_PIXELS = {"certificate": 640, "details": 400, "card": 200}
 # Static frames whose content must never be dropped for lack of room (templates/pdf/*.html).
 PROOF_FRAMES = {"qr", "image", "proof"}
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
-# Characters that never need a glyph (layout only).
+# A font path goes into a CSS url("..."); these would need quoting there.
 _UNSAFE_PATH_CHARS = set('"\'\\<>&\n\r()')
+# Characters that never need a glyph (layout only).
 _INVISIBLE = {"\n", "\r", "\t", " ", "\u3000", "\u200b", "\ufeff"}
 
 IDENTIFIER_LABELS = {
@@ -132,16 +133,23 @@ class _Glyphs:
 
     def __call__(self, value: Any) -> Markup:
         """Return value escaped, with characters the main font lacks handled."""
-        text = unicodedata.normalize("NFC", "" if value is None else str(value))
+        # No Unicode normalisation: NFC would turn a CJK compatibility ideograph (a variant form a
+        # holder may write their name with) into the unified one.
+        text = "" if value is None else str(value)
         parts: list[str] = []
         in_fallback = False
         for char in text:
             code = ord(char)
-            if char in _INVISIBLE or code in self.main or unicodedata.category(char) == "Cc":
+            category = unicodedata.category(char)
+            if category == "Cf" or _is_variation_selector(code):
+                # Invisible format characters and variation selectors: the base character
+                # prints in its default form (the fonts have no variation sequences).
+                continue
+            if char in _INVISIBLE or code in self.main or category == "Cc":
                 if in_fallback:
                     parts.append("</span>")
                     in_fallback = False
-                parts.append(str(escape(char)) if unicodedata.category(char) != "Cc" else " ")
+                parts.append(" " if category == "Cc" else str(escape(char)))
             elif code in self.fallback:
                 if not in_fallback:
                     parts.append('<span class="fallback">')
@@ -156,6 +164,11 @@ class _Glyphs:
         if in_fallback:
             parts.append("</span>")
         return Markup("".join(parts))
+
+
+def _is_variation_selector(code: int) -> bool:
+    """Return whether a code point is a variation selector (VS1-16, or an ideographic one)."""
+    return 0xFE00 <= code <= 0xFE0F or 0xE0100 <= code <= 0xE01EF
 
 
 # --- fonts ------------------------------------------------------------------------------------

@@ -8,6 +8,7 @@ STAMP := $(VENV)/.installed
 
 run: install
 	$(BIN)/wallet db upgrade
+	$(BIN)/wallet demo --if-empty
 	$(BIN)/wallet run --host 127.0.0.1 --port 5000
 
 test: system-deps test-deps

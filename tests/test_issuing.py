@@ -434,3 +434,145 @@ def test_portal_fetcher_answers_only_the_portal(app) -> None:
         assert fetcher.fetch(f"{BASE}/issuers/none").status == 404
         with pytest.raises(FetchError):
             fetcher.fetch("https://elsewhere.example/issuers/jci")
+
+
+# --- operator pages ------------------------------------------------------------------------------
+
+
+def operator_login(app, client, email: str = "operator@example.com") -> None:
+    """Create an operator account and sign it in."""
+    from tests.conftest import PASSWORD
+    from tests.conftest import make_user
+
+    with app.app_context():
+        make_user(email, role="operator")
+    response = client.post("/auth/login", data={"email": email, "password": PASSWORD})
+    assert response.status_code in (302, 303)
+
+
+def test_issuing_pages_are_404_for_everyone_but_operators(app, client, auth) -> None:
+    from tests.conftest import make_user
+    from wallet.services import issuing
+
+    with app.app_context():
+        _, achievement = make_issuer()
+        award_id = issuing.award(achievement, row()).award.id
+        public_id = achievement.public_id
+        make_user("holder@example.com")
+    paths = [
+        ("get", "/issuing/"),
+        ("post", "/issuing/"),
+        ("get", "/issuing/issuers/jci"),
+        ("post", "/issuing/issuers/jci"),
+        ("get", f"/issuing/achievements/{public_id}"),
+        ("post", f"/issuing/achievements/{public_id}/award"),
+        ("post", f"/issuing/achievements/{public_id}/csv"),
+        ("get", f"/issuing/awards/{award_id}/revoke"),
+        ("post", f"/issuing/awards/{award_id}/revoke"),
+        ("post", f"/issuing/awards/{award_id}/resend"),
+        ("get", "/issuing/nothing-here"),
+    ]
+    for method, path in paths:
+        assert getattr(client, method)(path).status_code == 404, (method, path)
+    auth.login("holder@example.com")
+    for method, path in paths:
+        response = getattr(client, method)(path)
+        assert response.status_code == 404, (method, path)
+        assert "コンクリート" not in response.get_data(as_text=True)
+    auth.logout()
+    operator_login(app, client)
+    assert client.get("/issuing/").status_code == 200
+    assert client.get("/issuing/issuers/jci").status_code == 200
+    assert client.get(f"/issuing/achievements/{public_id}").status_code == 200
+    assert client.get("/issuing/issuers/none").status_code == 404
+    assert client.get("/issuing/achievements/none").status_code == 404
+    assert client.get("/issuing/awards/99999/revoke").status_code == 404
+
+
+def test_operator_creates_issuer_and_badge_and_uploads_a_csv(app, client, outbox) -> None:
+    import io
+
+    operator_login(app, client)
+    response = client.post(
+        "/issuing/",
+        data={
+            "slug": "jci",
+            "name": "日本コンクリート工学会",
+            "url": "https://www.jci-net.or.jp/",
+            "email": "badges@example.org",
+        },
+    )
+    assert response.status_code == 303
+    assert response.headers["Location"] == "/issuing/issuers/jci"
+    taken = client.post(
+        "/issuing/",
+        data={"slug": "jci", "name": "X", "url": "https://x.example", "email": "x@example.org"},
+    )
+    assert taken.status_code == 422
+    response = client.post(
+        "/issuing/issuers/jci",
+        data={
+            "slug": "gishi",
+            "name": "コンクリート技士",
+            "description": "説明",
+            "criteria": "基準",
+            "validity_days": "1460",
+        },
+    )
+    assert response.status_code == 303
+    achievement_path = response.headers["Location"]
+    csv_text = (
+        CSV_HEADER
+        + "a@example.com,山田,花子,2025-04-01,,P1,R1\n"
+        + "oops,山田,一郎,2025-04-01,,P2,R2\n"
+    )
+    response = client.post(
+        achievement_path + "/csv",
+        data={"file": (io.BytesIO(csv_text.encode()), "awards.csv")},
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert "<td>3</td>" in html and "oops" in html
+    assert "a@example.com" in html
+    assert len(outbox.to("a@example.com")) == 1
+    missing = client.post(achievement_path + "/csv", data={}, content_type="multipart/form-data")
+    assert missing.status_code == 422
+
+
+def test_operator_awards_one_revokes_and_resends(app, client, outbox) -> None:
+    from wallet.extensions import db
+    from wallet.models_issuing import Award
+
+    with app.app_context():
+        _, achievement = make_issuer()
+        public_id = achievement.public_id
+    operator_login(app, client)
+    base = f"/issuing/achievements/{public_id}"
+    data = {
+        "email": "b@example.com",
+        "family_name": "佐藤",
+        "given_name": "次郎",
+        "issue_date": "2025-04-01",
+        "pass_number": "P-9",
+        "language": "en",
+    }
+    assert client.post(base + "/award", data=data).status_code == 303
+    assert outbox.to("b@example.com")[0]["Content-Language"] == "en"
+    bad = client.post(
+        base + "/award",
+        data={**data, "expiry": "2020-01-01"},
+        headers={"HX-Request": "true", "HX-Target": "award-form"},
+    )
+    assert bad.status_code == 422 and "<html" not in bad.get_data(as_text=True)
+    with app.app_context():
+        award_id = db.session.scalar(db.select(Award.id))
+    assert client.post(f"/issuing/awards/{award_id}/resend").status_code == 303
+    assert len(outbox.to("b@example.com")) == 2
+    confirm = client.get(f"/issuing/awards/{award_id}/revoke")
+    assert confirm.status_code == 200 and "b@example.com" in confirm.get_data(as_text=True)
+    assert client.post(f"/issuing/awards/{award_id}/revoke").status_code == 303
+    with app.app_context():
+        assert db.session.get(Award, award_id).revoked_at is not None
+    assert client.post(f"/issuing/awards/{award_id}/resend").status_code == 303
+    assert len(outbox.to("b@example.com")) == 2  # no notice for a revoked award

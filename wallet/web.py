@@ -25,6 +25,7 @@ def init_app(app: Flask) -> None:
     from wallet.views import claim
     from wallet.views import documents
     from wallet.views import issuer_docs
+    from wallet.views import issuing
     from wallet.views import main
     from wallet.views import public
     from wallet.views import wallet
@@ -36,6 +37,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(data.bp)
     app.register_blueprint(issuer_docs.bp)
     app.register_blueprint(claim.bp)
+    app.register_blueprint(issuing.bp)
     app.register_blueprint(documents.bp)
     app.register_blueprint(wallet.bp)
 

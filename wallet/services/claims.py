@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from flask import current_app
 from flask import has_request_context
@@ -251,3 +252,16 @@ def pending_for(user: User) -> list[Award]:
             )
         )
     )
+
+
+def award_and_notify(achievement: Any, row: issuing.AwardRow) -> issuing.AwardOutcome:
+    """Award one badge and mail its notice (only when the award is new)."""
+    outcome = issuing.award(achievement, row)
+    if outcome.created:
+        send_notice(outcome.award)
+    return outcome
+
+
+def award_csv_and_notify(achievement: Any, data: bytes) -> issuing.CsvReport:
+    """Award every good line of a CSV and mail a notice for each new award."""
+    return issuing.award_csv(achievement, data, notify=send_notice)

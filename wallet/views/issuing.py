@@ -1,0 +1,383 @@
+"""The issuing portal for operators: issuers, achievements, awards, CSV uploads, revocation.
+
+Everyone but a signed-in operator gets 404 (never 403): the portal does not admit it exists.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint
+from flask import abort
+from flask import current_app
+from flask import flash
+from flask import request
+from flask import url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
+from wtforms import DateField
+from wtforms import EmailField
+from wtforms import IntegerField
+from wtforms import SelectField
+from wtforms import StringField
+from wtforms import TextAreaField
+from wtforms.validators import DataRequired
+from wtforms.validators import Email
+from wtforms.validators import Length
+from wtforms.validators import NumberRange
+from wtforms.validators import Optional
+from wtforms.validators import Regexp
+
+from wallet.forms import ConfirmForm
+from wallet.forms import language_choices
+from wallet.forms import strip
+from wallet.forms import usable_text
+from wallet.rendering import redirect_to
+from wallet.rendering import render_page
+from wallet.services import claims
+from wallet.services import issuing
+
+bp = Blueprint("issuing", __name__, url_prefix="/issuing")
+
+ISSUER_TARGET = "issuer-form"
+ACHIEVEMENT_TARGET = "achievement-form"
+AWARD_TARGET = "award-form"
+PAGE_SIZE = 50
+
+ERRORS = {
+    "bad_slug": _l("Use lower-case letters, digits and hyphens (not at the start or end)."),
+    "slug_taken": _l("This short name is taken already."),
+    "bad_name": _l("Enter a name (200 characters at most)."),
+    "bad_url": _l("Enter an address that starts with https://."),
+    "bad_email": _l("Enter a valid email address."),
+    "bad_description": _l("Enter a description."),
+    "bad_criteria": _l("Enter the criteria."),
+    "bad_image": _l("The image must be a PNG, JPEG, GIF or WebP picture."),
+    "bad_validity": _l("Enter a number of days between 1 and 36,600."),
+    "key_unreadable": _l("The issuer's key cannot be read: ISSUER_KEY_SECRET has changed."),
+}
+SLUG_FIELD = {
+    "validators": [
+        DataRequired(),
+        Length(max=64),
+        Regexp(r"^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$", message=ERRORS["bad_slug"]),
+    ],
+    "filters": [strip],
+}
+
+
+class IssuerForm(FlaskForm):
+    """A new issuer (institute)."""
+
+    slug = StringField(_l("Short name in URLs"), **SLUG_FIELD)
+    name = StringField(
+        _l("Name"), validators=[DataRequired(), Length(max=200), usable_text], filters=[strip]
+    )
+    url = StringField(
+        _l("Web site"),
+        validators=[
+            DataRequired(),
+            Length(max=2000),
+            Regexp(r"^https?://", message=ERRORS["bad_url"]),
+        ],
+        filters=[strip],
+    )
+    email = EmailField(
+        _l("Contact email"),
+        validators=[DataRequired(), Length(max=254), Email(check_deliverability=False)],
+        filters=[strip],
+    )
+    description = TextAreaField(
+        _l("Description"), validators=[Optional(), Length(max=2000), usable_text], filters=[strip]
+    )
+    image = FileField(_l("Logo (PNG or JPEG)"))
+
+
+class AchievementForm(FlaskForm):
+    """A new badge class of an issuer."""
+
+    slug = StringField(_l("Short name"), **SLUG_FIELD)
+    name = StringField(
+        _l("Badge name"), validators=[DataRequired(), Length(max=200), usable_text], filters=[strip]
+    )
+    description = TextAreaField(
+        _l("Description"), validators=[DataRequired(), Length(max=5000), usable_text]
+    )
+    criteria = TextAreaField(
+        _l("Criteria"), validators=[DataRequired(), Length(max=10000), usable_text]
+    )
+    validity_days = IntegerField(
+        _l("Valid for (days, empty: no expiry)"),
+        validators=[Optional(), NumberRange(min=1, max=36600)],
+    )
+    image = FileField(_l("Badge image (PNG)"))
+
+
+class AwardForm(FlaskForm):
+    """Award one badge to one address."""
+
+    email = EmailField(
+        _l("Email address"),
+        validators=[DataRequired(), Length(max=254), Email(check_deliverability=False)],
+        filters=[strip],
+    )
+    family_name = StringField(
+        _l("Family name"),
+        validators=[DataRequired(), Length(max=100), usable_text],
+        filters=[strip],
+    )
+    given_name = StringField(
+        _l("Given name"), validators=[DataRequired(), Length(max=100), usable_text], filters=[strip]
+    )
+    issue_date = DateField(_l("Issue date (empty: today)"), validators=[Optional()])
+    expiry = DateField(_l("Expiry (empty: the badge's default)"), validators=[Optional()])
+    pass_number = StringField(
+        _l("Pass number"), validators=[Optional(), Length(max=200), usable_text], filters=[strip]
+    )
+    registration_number = StringField(
+        _l("Registration number"),
+        validators=[Optional(), Length(max=200), usable_text],
+        filters=[strip],
+    )
+    language = SelectField(_l("Language of the mails"), default="ja")
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.language.choices = language_choices()
+
+
+class CsvForm(FlaskForm):
+    """Award from a CSV file."""
+
+    file = FileField(_l("CSV file"))
+
+
+@bp.before_request
+def operators_only() -> None:
+    """Hide the portal from everyone but operators (404, never 403)."""
+    if not current_user.is_authenticated or not current_user.is_operator:
+        abort(404)
+
+
+def _upload(field: FileField) -> bytes | None:
+    """Return an uploaded file's bytes (None when nothing was chosen)."""
+    data = field.data
+    if data is None or not getattr(data, "filename", ""):
+        return None
+    return data.read(int(current_app.config.get("IMPORT_MAX_FILE_BYTES", 10 * 1024 * 1024)))
+
+
+def _issuer_or_404(slug: str):
+    issuer = issuing.get_issuer(slug)
+    if issuer is None:
+        abort(404)
+    return issuer
+
+
+def _achievement_or_404(public_id: str):
+    achievement = issuing.achievement_by_public_id(public_id)
+    if achievement is None:
+        abort(404)
+    return achievement
+
+
+def _award_or_404(award_id: int):
+    award = issuing.get_award(award_id)
+    if award is None:
+        abort(404)
+    return award
+
+
+@bp.route("/", methods=["GET", "POST"])
+def index():
+    """The issuers, and a form for a new one."""
+    form = IssuerForm()
+    if form.validate_on_submit():
+        try:
+            issuer = issuing.create_issuer(
+                form.slug.data,
+                form.name.data,
+                form.url.data,
+                form.email.data,
+                description=form.description.data or None,
+                image=_upload(form.image),
+            )
+        except issuing.IssuingError as exc:
+            target = form.slug if exc.code in ("bad_slug", "slug_taken") else form.name
+            if exc.code == "bad_image":
+                target = form.image
+            target.errors = [*target.errors, str(ERRORS.get(exc.code, exc.code))]
+        else:
+            flash(_("The issuer is created with its own signing key."), "success")
+            return redirect_to(url_for("issuing.issuer", slug=issuer.slug))
+    return render_page(
+        "issuing/index.html",
+        block="form",
+        target=ISSUER_TARGET,
+        status=422 if form.errors else 200,
+        issuers=issuing.list_issuers(),
+        form=form,
+    )
+
+
+@bp.route("/issuers/<slug>", methods=["GET", "POST"])
+def issuer(slug: str):
+    """An issuer: its public documents, its achievements, a form for a new achievement."""
+    found = _issuer_or_404(slug)
+    form = AchievementForm()
+    if form.validate_on_submit():
+        try:
+            achievement = issuing.create_achievement(
+                found,
+                form.slug.data,
+                form.name.data,
+                form.description.data,
+                form.criteria.data,
+                image=_upload(form.image),
+                validity_days=form.validity_days.data,
+            )
+        except issuing.IssuingError as exc:
+            target = form.image if exc.code == "bad_image" else form.slug
+            target.errors = [*target.errors, str(ERRORS.get(exc.code, exc.code))]
+        else:
+            flash(_("The badge is created."), "success")
+            return redirect_to(url_for("issuing.achievement", public_id=achievement.public_id))
+    return render_page(
+        "issuing/issuer.html",
+        block="form",
+        target=ACHIEVEMENT_TARGET,
+        status=422 if form.errors else 200,
+        issuer=found,
+        issuer_id=issuing.issuer_url(found),
+        achievements=issuing.achievements_of(found),
+        form=form,
+    )
+
+
+def _achievement_page(achievement, *, form=None, csv_form=None, report=None, status=200):
+    try:
+        page = max(1, int(request.args.get("page", "1")))
+    except ValueError:
+        page = 1
+    awards, total = issuing.awards_of(achievement, page=page, size=PAGE_SIZE)
+    return render_page(
+        "issuing/achievement.html",
+        block="award_form",
+        target=AWARD_TARGET,
+        status=status,
+        achievement=achievement,
+        issuer=achievement.issuer,
+        awards=awards,
+        total=total,
+        page=page,
+        has_more=page * PAGE_SIZE < total,
+        form=form or AwardForm(formdata=None),
+        csv_form=csv_form or CsvForm(formdata=None),
+        action_form=ConfirmForm(),
+        report=report,
+        award_state=state_of,
+    )
+
+
+@bp.get("/achievements/<public_id>")
+def achievement(public_id: str):
+    """An achievement: its awards, and forms to award one address or a CSV file."""
+    return _achievement_page(_achievement_or_404(public_id))
+
+
+@bp.post("/achievements/<public_id>/award")
+def award_one(public_id: str):
+    """Award the badge to one address and mail the notice."""
+    found = _achievement_or_404(public_id)
+    form = AwardForm()
+    if form.validate_on_submit():
+        issued_on = form.issue_date.data or issuing.today()
+        problem = None
+        if issued_on > issuing.today():
+            problem = (form.issue_date, _("The issue date is in the future."))
+        elif form.expiry.data and form.expiry.data < issued_on:
+            problem = (form.expiry, _("The expiry is before the issue date."))
+        if problem is None:
+            identifiers = tuple(
+                (kind, value)
+                for kind, value in (
+                    ("passNumber", form.pass_number.data),
+                    ("registrationNumber", form.registration_number.data),
+                )
+                if value
+            )
+            outcome = claims.award_and_notify(
+                found,
+                issuing.AwardRow(
+                    email=form.email.data,
+                    family_name=form.family_name.data,
+                    given_name=form.given_name.data,
+                    issued_on=issued_on,
+                    expires_on=form.expiry.data,
+                    identifiers=identifiers,
+                    language=form.language.data,
+                ),
+            )
+            if outcome.created:
+                flash(_("The badge is awarded and the notice is mailed."), "success")
+            else:
+                flash(_("This address already has this badge for that day."), "info")
+            return redirect_to(url_for("issuing.achievement", public_id=public_id))
+        field, message = problem
+        field.errors = [*field.errors, message]
+    return _achievement_page(found, form=form, status=422)
+
+
+@bp.post("/achievements/<public_id>/csv")
+def award_csv(public_id: str):
+    """Award the badge to every good line of an uploaded CSV; show a per-line report."""
+    found = _achievement_or_404(public_id)
+    csv_form = CsvForm()
+    data = _upload(csv_form.file) if csv_form.validate_on_submit() else None
+    if not data:
+        csv_form.file.errors = [*csv_form.file.errors, _("Choose a CSV file.")]
+        return _achievement_page(found, csv_form=csv_form, status=422)
+    try:
+        report = claims.award_csv_and_notify(found, data)
+    except issuing.IssuingError as exc:
+        csv_form.file.errors = [*csv_form.file.errors, str(ERRORS.get(exc.code, exc.code))]
+        return _achievement_page(found, csv_form=csv_form, status=422)
+    return _achievement_page(found, report=report, status=200)
+
+
+@bp.route("/awards/<int:award_id>/revoke", methods=["GET", "POST"])
+def revoke(award_id: int):
+    """Confirm, then revoke an award (its status bit is set and the list re-signed)."""
+    award = _award_or_404(award_id)
+    form = ConfirmForm()
+    if request.method == "POST" and form.validate_on_submit():
+        if claims.revoke(award):
+            flash(_("The badge is revoked. Verifiers see it as revoked from now on."), "success")
+        return redirect_to(
+            url_for("issuing.achievement", public_id=award.achievement.public_id)
+        )
+    return render_page("issuing/revoke.html", award=award, form=form)
+
+
+@bp.post("/awards/<int:award_id>/resend")
+def resend(award_id: int):
+    """Mail the award notice again, with a fresh claim link."""
+    award = _award_or_404(award_id)
+    if ConfirmForm().validate_on_submit():
+        if claims.send_notice(award):
+            flash(_("The notice is mailed again."), "success")
+        else:
+            flash(
+                _("No notice was sent: the badge is received, revoked or the mail failed."),
+                "info",
+            )
+    return redirect_to(url_for("issuing.achievement", public_id=award.achievement.public_id))
+
+
+def state_of(award) -> str:
+    """Return the award's state for the table: revoked, claimed or pending."""
+    if award.revoked_at is not None:
+        return "revoked"
+    return award.claim_state
+

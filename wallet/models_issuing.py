@@ -84,7 +84,8 @@ class StatusList(db.Model):  # type: ignore[name-defined,misc]
     credential_json: Mapped[str] = mapped_column(Text, default="")
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
-    issuer: Mapped[Issuer] = relationship(lazy="joined")
+    # Loaded apart: the row is read FOR UPDATE, which PostgreSQL refuses across an outer join.
+    issuer: Mapped[Issuer] = relationship(lazy="select")
 
 
 class Award(db.Model):  # type: ignore[name-defined,misc]

@@ -496,7 +496,7 @@ def _status_slot(issuer: Issuer, key: ed25519.Ed25519PrivateKey) -> tuple[Status
         .where(StatusList.issuer_id == issuer.id)
         .order_by(StatusList.number.desc())
         .limit(1)
-        .with_for_update()
+        .with_for_update(of=StatusList)
     )
     if current is None or current.next_index >= STATUS_LIST_BITS:
         current = StatusList(
@@ -617,7 +617,9 @@ def revoke(record: Award) -> bool:
     if record.revoked_at is not None:
         return False
     status_list = db.session.scalar(
-        select(StatusList).where(StatusList.id == record.status_list_id).with_for_update()
+        select(StatusList)
+        .where(StatusList.id == record.status_list_id)
+        .with_for_update(of=StatusList)
     )
     assert status_list is not None
     bits = bytearray(status_list.bitstring)

@@ -614,3 +614,26 @@ def test_cli_warns_about_missing_glyphs_and_private_badge(app, runner, tmp_path)
     )
     assert result.exit_code == 0
     assert "U+20BB7" in result.output and "private" in result.output
+
+
+def test_cli_renders_many_in_one_process(app, runner, taro, tmp_path):
+    with app.app_context():
+        user = make_user("jane@example.com", family_name="Concrete", given_name="Taro",
+                         name_order="given-first", language="en")
+        _, other = add_badge(user.id, name="Concrete Engineer", visibility="private")
+    ids = tmp_path / "ids.txt"
+    ids.write_text(f"# institute batch\n{taro['public_id']}\nnosuchbadge\n{other}\n")
+    out = tmp_path / "pdfs"
+    result = runner.invoke(
+        args=["documents", "render-many", "certificate", "--ids", str(ids), "-o", str(out)]
+    )
+    assert result.exit_code == 1  # one id was unknown
+    assert "no badge with the public id nosuchbadge" in result.output
+    assert "Wrote 2 certificate PDF(s)" in result.output
+    assert "private" in result.output and "Traceback" not in result.output
+    taro_pdf = (out / f"{taro['public_id']}-certificate.pdf").read_bytes()
+    assert "コンクリート 太郎" in text_of(taro_pdf)
+    assert "Taro Concrete" in text_of((out / f"{other}-certificate.pdf").read_bytes())
+    assert sorted(p.name for p in out.iterdir()) == sorted(
+        [f"{taro['public_id']}-certificate.pdf", f"{other}-certificate.pdf"]
+    )

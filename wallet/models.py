@@ -63,6 +63,8 @@ class User(UserMixin, db.Model):  # type: ignore[name-defined,misc]
     profile_public: Mapped[bool] = mapped_column(Boolean, default=False)
     # Stable and random: /u/<profile_id> must not reveal or enumerate accounts.
     profile_id: Mapped[str] = mapped_column(String(32), unique=True, default=new_profile_id)
+    # The holder's Mastodon server (a validated host name), asked once when sharing.
+    mastodon_instance: Mapped[str | None] = mapped_column(String(253))
     email_verified_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     password_changed_at: Mapped[datetime] = mapped_column(

@@ -28,12 +28,14 @@ def init_app(app: Flask) -> None:
     from wallet.views import issuing
     from wallet.views import main
     from wallet.views import public
+    from wallet.views import share
     from wallet.views import wallet
 
     app.register_blueprint(main.bp)
     app.register_blueprint(auth.bp)
     app.register_blueprint(account.bp)
     app.register_blueprint(public.bp)
+    app.register_blueprint(share.bp)
     app.register_blueprint(data.bp)
     app.register_blueprint(issuer_docs.bp)
     app.register_blueprint(claim.bp)

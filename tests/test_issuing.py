@@ -333,6 +333,7 @@ def test_csv_reports_bad_lines_with_numbers_and_awards_the_good_ones(app) -> Non
         + "good6@example.com,佐藤,五郎,2025-04-01\n"  # 9: too few fields
         + "\n"
         + "good7@example.com,鈴木,六郎,2025/4/1,2030/3/31,,R9\n"  # 11
+        + "good8@example.com,鈴木,七郎,2020-04-01,2024-03-31,,\n"  # 12: expired already
     ).encode()
     with app.app_context():
         _, achievement = make_issuer()
@@ -346,6 +347,7 @@ def test_csv_reports_bad_lines_with_numbers_and_awards_the_good_ones(app) -> Non
             (7, "expiry_order"),
             (8, "repeated"),
             (9, "columns"),
+            (12, "expiry_past"),
         ]
         assert report.problems[5].message.endswith("appear on line 2.")
         assert [(line, a.email) for line, a in report.created] == [
@@ -359,7 +361,7 @@ def test_csv_reports_bad_lines_with_numbers_and_awards_the_good_ones(app) -> Non
         again = issuing.award_csv(achievement, data)
         assert again.created == []
         assert [line for line, _ in again.existing] == [2, 11]
-        assert len(again.problems) == 7
+        assert len(again.problems) == 8
         assert issuing.awards_of(achievement)[1] == 2
 
 

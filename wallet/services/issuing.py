@@ -679,6 +679,7 @@ ROW_MESSAGES = {
     "issue_date_future": N_("The issue date %(value)s is in the future."),
     "expiry": N_("The expiry %(value)s is not a date (YYYY-MM-DD)."),
     "expiry_order": N_("The expiry %(value)s is not after the issue date."),
+    "expiry_past": N_("The expiry %(value)s has passed already."),
     "identifier": N_("The value of %(value)s is too long or contains unusable characters."),
     "repeated": N_("The same address and issue date already appear on line %(value)s."),
     "failed": N_("The badge could not be issued (%(value)s)."),
@@ -832,6 +833,9 @@ def _row(
             return None, RowProblem(line, "expiry", expiry_text[:40])
         if expires_on < issued_on:
             return None, RowProblem(line, "expiry_order", expiry_text[:40])
+        if expires_on < now:
+            # The holder's wallet refuses an expired badge: it could never be claimed.
+            return None, RowProblem(line, "expiry_past", expiry_text[:40])
     identifiers: list[tuple[str, str]] = []
     for column in columns:
         if column in ("email", "family_name", "given_name", "issue_date", "expiry", "language"):

@@ -298,6 +298,8 @@ def award_one(public_id: str):
             problem = (form.issue_date, _("The issue date is in the future."))
         elif form.expiry.data and form.expiry.data < issued_on:
             problem = (form.expiry, _("The expiry is before the issue date."))
+        elif form.expiry.data and form.expiry.data < issuing.today():
+            problem = (form.expiry, _("The expiry has passed already."))
         if problem is None:
             identifiers = tuple(
                 (kind, value)

@@ -335,6 +335,39 @@ def test_private_badge_documents_carry_a_visible_warning(app):
     assert "Private badge: this QR code will not verify it." in card
 
 
+def test_long_texts_still_fit_on_one_certificate_and_one_card(app):
+    long_name = (
+        "一級コンクリート構造物維持管理診断技術者"
+        "（鉄筋コンクリート・プレストレストコンクリート・補修補強設計施工管理）認定資格"
+    )
+    with app.app_context():
+        user = make_user(family_name="長谷川原田小笠原", given_name="太郎左衛門之介")
+        user.family_name_kana = "ハセガワハラダオガサワラ"
+        user.given_name_kana = "タロウザエモンノスケ"
+        user.romanized_name = "HASEGAWAHARADAOGASAWARA Tarozaemonnosuke"
+        db.session.commit()
+        badge_id, _ = add_badge(user.id, visibility="private", result="revoked", name=long_name)
+        ids = {"user_id": user.id, "badge_id": badge_id}
+    for kind in ("certificate", "card"):
+        for lang in ("ja", "en"):
+            pdf = build(app, ids, kind, lang, "株式会社コンクリート技研 技術部 第一課").pdf
+            assert len(PdfReader(io.BytesIO(pdf)).pages) == 1, (kind, lang)
+            text = "".join(text_of(pdf).split())
+            assert "長谷川原田小笠原太郎左衛門之介" in text
+    text = "".join(text_of(build(app, ids, "certificate", "ja").pdf).split())
+    assert "".join(long_name.split()) in text and "2099年3月31日" in text
+    # A 500-character qualification (the most a badge name holds) is cut short with "…", and
+    # what still spills over is rendered again smaller until it fits.
+    with app.app_context():
+        db.session.get(Badge, badge_id).name = (long_name * 8)[:500]
+        db.session.get(Badge, badge_id).issuer_name = "公益社団法人日本コンクリート工学会 " * 6
+        db.session.commit()
+    for lang in ("ja", "en"):
+        pdf = build(app, ids, "certificate", lang).pdf
+        assert len(PdfReader(io.BytesIO(pdf)).pages) == 1, lang
+        assert "…" in text_of(pdf) and "2099" in text_of(pdf)
+
+
 def test_revoked_badge_certificate_says_so(app):
     with app.app_context():
         user = make_user(language="en")

@@ -64,6 +64,9 @@ LAYOUT_VERSION = "1"
 CACHE_ENTRIES = 256
 CACHE_BYTES = 64 * 1024 * 1024
 TITLE_MAX = 80
+# A certificate and a card are one sheet: when the content spills over, render again smaller.
+ONE_PAGE = {"certificate", "card"}
+MAX_COMPACT = 2
 IMAGE_PIXELS = {"certificate": 640, "details": 400, "card": 200}
 # Static frames whose content must never be dropped for lack of room (templates/pdf/*.html).
 PROOF_FRAMES = {"qr", "image", "proof"}
@@ -430,7 +433,14 @@ def _shorten(text: str, limit: float) -> str:
 
 
 def _context(
-    badge: Badge, user: User, kind: str, lang: str, title_line: str, fonts: Fonts, glyphs: _Glyphs
+    badge: Badge,
+    user: User,
+    kind: str,
+    lang: str,
+    title_line: str,
+    fonts: Fonts,
+    glyphs: _Glyphs,
+    compact: int = 0,
 ) -> dict[str, Any]:
     """Return the template context of one document (all text already escaped and glyph-checked)."""
     texts = _texts(badge, user, title_line)
@@ -464,6 +474,16 @@ def _context(
         "printed_on": format_day(_local_now(), lang),
         "public_id": badge.public_id,
     }
+    if kind == "certificate":
+        # One page always: long names get smaller type, and each retry (compact) shrinks more.
+        # The full name is on the details sheet; the certificate keeps about three lines of it.
+        context["badge_name"] = glyphs(_shorten(texts["badge_name"] or _("(no name)"), 110))
+        context["qualification_size"] = _fit(
+            texts["badge_name"], [(16, 20), (30, 16), (48, 13)], 11
+        ) - 2 * compact
+        context["name_size"] = _fit(ordered_name, [(14, 30), (20, 24), (28, 18)], 14) - 4 * compact
+        context["image_mm"] = round(54 - 12 * compact - (6 if context["private"] else 0))
+        context["gap"] = round(1 - 0.3 * compact, 2)
     if kind == "card":
         context["title_size"] = _fit(title_line, [(40, 7.5), (54, 6.2)], 5.2)
         context["name_size"] = _fit(ordered_name, [(8, 16), (11, 13), (15, 10), (20, 7.5)], 6)
@@ -747,22 +767,34 @@ def _as_cached(document: Document) -> Document:
 def _render(
     badge: Badge, user: User, kind: str, lang: str, title: str, fonts: Fonts
 ) -> Document:
-    """Render one document now (no cache)."""
-    glyphs = _glyphs(fonts)
-    previous = g.get("force_lang")
-    g.force_lang = lang
-    try:
-        with force_locale(lang):
-            context = _context(badge, user, kind, lang, title, fonts, glyphs)
-            template = current_app.jinja_env.get_template(f"pdf/{kind}.html")
-            html = template.render(**context)
-    finally:
-        g.force_lang = previous
-    pdf = _pdf(html, fonts)
+    """Render one document now (no cache); a one-sheet document that spills over shrinks."""
+    for compact in range(MAX_COMPACT + 1):
+        glyphs = _glyphs(fonts)
+        previous = g.get("force_lang")
+        g.force_lang = lang
+        try:
+            with force_locale(lang):
+                context = _context(badge, user, kind, lang, title, fonts, glyphs, compact)
+                template = current_app.jinja_env.get_template(f"pdf/{kind}.html")
+                html = template.render(**context)
+        finally:
+            g.force_lang = previous
+        pdf = _pdf(html, fonts)
+        if kind not in ONE_PAGE or _page_count(pdf) == 1:
+            break
+        log.info("PDF %s of badge %s: %d pages at compact=%d", kind, badge.public_id,
+                 _page_count(pdf), compact)
     if glyphs.missing:
         log.info("PDF %s of badge %s: no glyph for %s", kind, badge.public_id, glyphs.missing)
     filename, filename_utf8 = _filenames(badge, kind, lang)
     return Document(pdf, kind, lang, filename, filename_utf8, tuple(sorted(glyphs.missing)))
+
+
+def _page_count(pdf: bytes) -> int:
+    """Return the number of pages of a PDF we rendered."""
+    from pypdf import PdfReader
+
+    return len(PdfReader(io.BytesIO(pdf)).pages)
 
 
 def render(

@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Install the Debian packages `make bench` uses (wrk, redis-server) when root on Debian; else say what is missing.
+set -euo pipefail
+PACKAGES=(wrk redis-server)
+missing=()
+for pkg in "${PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  exit 0
+fi
+if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null; then
+  echo "Installing Debian packages: ${missing[*]}" >&2
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  # The packaged redis-server starts a system instance; the benchmarks start their own on a
+  # random loopback port, so the system one is not needed (left as the package configured it).
+else
+  echo "Missing Debian packages (install them as root): ${missing[*]}; the benchmarks that need them will be skipped." >&2
+fi

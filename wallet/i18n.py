@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from datetime import date
 from datetime import datetime
+from functools import lru_cache
 
+from babel import Locale
 from babel.dates import format_date
 from flask import current_app
 from flask import g
@@ -42,4 +44,10 @@ def format_day(value: date | datetime | None, lang: str) -> str:
         return ""
     if isinstance(value, datetime):
         value = value.date()
-    return format_date(value, DAY_PATTERNS.get(lang, DAY_PATTERNS["en"]), locale=lang)
+    return format_date(value, DAY_PATTERNS.get(lang, DAY_PATTERNS["en"]), locale=_locale(lang))
+
+
+@lru_cache(maxsize=16)
+def _locale(lang: str) -> Locale:
+    """Return the parsed locale (parsing it reads locale data from disk; a list has many dates)."""
+    return Locale.parse(lang)

@@ -61,14 +61,21 @@ def _no_shared_copies(response: Response) -> Response:
     return response
 
 
-def _badge_or_404(public_id: str) -> Badge:
+def _badge_or_404(public_id: str, *, with_content: bool = False) -> Badge:
     """Return the public badge, or end the request with the neutral 404 (private or unknown)."""
     if not profiles.valid_id(public_id):
         abort(404)
-    badge = badges.get_public(public_id)
+    badge = badges.get_public(public_id, with_content=with_content)
     if badge is None:
         abort(404)
     return badge
+
+
+def _public_or_404(public_id: str) -> str:
+    """Return public_id when a public badge has it, else end with the same neutral 404."""
+    if not profiles.valid_id(public_id) or not badges.is_public(public_id):
+        abort(404)
+    return public_id
 
 
 def absolute(endpoint: str, **values: str) -> str:
@@ -104,7 +111,6 @@ def show(public_id: str) -> Response:
         stale=freshness.is_stale(badge, at),
         checked_at=_moment(badge.verified_at),
         checked_iso=_iso(badge.verified_at),
-        details=badges.details(badge),
         page_url=absolute("public.show", public_id=badge.public_id),
         image_url=absolute("public.image", public_id=badge.public_id),
     )
@@ -122,7 +128,7 @@ def _binary(data: bytes, mimetype: str) -> Response:
 @bp.get("/b/<public_id>/image.png")
 def image(public_id: str) -> Response:
     """The badge image as re-encoded by us at import (never the issuer's bytes)."""
-    badge = _badge_or_404(public_id)
+    badge = _badge_or_404(public_id, with_content=True)
     data = badge.content.image_png or images.placeholder(badge.name or "?")
     return _binary(data, "image/png")
 
@@ -130,17 +136,17 @@ def image(public_id: str) -> Response:
 @bp.get("/b/<public_id>/qr.png")
 def qr_png(public_id: str) -> Response:
     """Print-quality PNG QR code of the public URL."""
-    badge = _badge_or_404(public_id)
-    return _binary(qr.png(absolute("public.show", public_id=badge.public_id)), "image/png")
+    public_id = _public_or_404(public_id)
+    return _binary(qr.png(absolute("public.show", public_id=public_id)), "image/png")
 
 
 @bp.get("/b/<public_id>/qr.svg")
 def qr_svg(public_id: str) -> Response:
     """Vector QR code of the public URL, served so that it can never run script."""
-    badge = _badge_or_404(public_id)
-    response = _binary(qr.svg(absolute("public.show", public_id=badge.public_id)), "image/svg+xml")
+    public_id = _public_or_404(public_id)
+    response = _binary(qr.svg(absolute("public.show", public_id=public_id)), "image/svg+xml")
     response.headers["Content-Security-Policy"] = SVG_CSP
-    response.headers["Content-Disposition"] = f'inline; filename="qr-{badge.public_id}.svg"'
+    response.headers["Content-Disposition"] = f'inline; filename="qr-{public_id}.svg"'
     return response
 
 

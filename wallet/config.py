@@ -69,6 +69,10 @@ class Config:
 
     FETCH_ALLOWED_NETWORKS: str | list[str] = ""
 
+    # Number of reverse proxies in front of the app whose X-Forwarded-For/-Proto/-Host/-Port
+    # headers are trusted (werkzeug ProxyFix). 0: ignore them (direct exposure, or tests).
+    PROXY_FIX = 0
+
     # Per-field caps on the import form (MAX_CONTENT_LENGTH caps the whole request).
     IMPORT_MAX_FILE_BYTES = 10 * 1024 * 1024
     IMPORT_MAX_TEXT_BYTES = 2 * 1024 * 1024

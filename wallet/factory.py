@@ -48,7 +48,23 @@ def build_app(config: Mapping[str, Any] | None = None) -> Flask:
     errors.register_error_handlers(app)
     cli.register(app)
     app.shell_context_processor(_shell_context)
+    _trust_proxies(app)
     return app
+
+
+def _trust_proxies(app: Flask) -> None:
+    """Behind N reverse proxies, take the client address and scheme from X-Forwarded-* headers.
+
+    Only the last N hops are believed (a client can send any header), so rate limits key on the
+    real address and request.is_secure follows the proxy's TLS.
+    """
+    hops = int(app.config.get("PROXY_FIX") or 0)
+    if hops > 0:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops
+        )
 
 
 def _finish_config(app: Flask) -> None:

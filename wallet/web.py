@@ -106,13 +106,12 @@ def _template_globals() -> dict[str, object]:
     """Values every template may use."""
     from flask import current_app
 
-    from wallet.forms import LanguageForm
-
+    # No form objects here: this runs on every page render (base.html writes the language
+    # switch by hand), and building a FlaskForm each time cost ~10% of the verification page.
     lang = str(get_locale() or "en")
     return {
         "lang": lang,
         "htmx_src": current_app.config["HTMX_SRC"],
         "htmx_sri": current_app.config["HTMX_SRI"],
-        "language_form": LanguageForm(formdata=None, lang=lang),
         "format_day": lambda value: format_day(value, lang),
     }

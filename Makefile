@@ -23,6 +23,7 @@ $(STAMP): requirements.lock pyproject.toml
 	touch $(STAMP)
 
 test-deps: install $(VENV)/.test-installed
+	$(BIN)/python scripts/fetch_axe.py --quiet
 
 $(VENV)/.test-installed: requirements-test.lock $(STAMP)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-test.lock
@@ -36,6 +37,7 @@ translations: $(STAMP)
 
 assets: $(STAMP)
 	$(BIN)/python scripts/fetch_contexts.py --quiet
+	$(BIN)/python scripts/fetch_htmx.py --quiet
 
 # The Japanese PDF font (Debian package when root; reasons in scripts/fonts.sh).
 fonts:

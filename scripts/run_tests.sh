@@ -12,7 +12,7 @@ if ls -d /usr/lib/postgresql/*/bin >/dev/null 2>&1; then
   trap 'bash scripts/pg_throwaway.sh stop "$pgdir"' EXIT
   url=$(bash scripts/pg_throwaway.sh start "$pgdir" "$port")
   echo "== database tests again on PostgreSQL ($url)" >&2
-  WALLET_TEST_DATABASE_URL="$url" "$BIN/python" -m pytest -q -p no:cacheprovider -m db "$@"
+  WALLET_TEST_DATABASE_URL="$url" "$BIN/python" -m pytest -q -p no:cacheprovider -m "db and not browser" "$@"
 else
   echo "PostgreSQL binaries not found: the PostgreSQL run is skipped." >&2
 fi

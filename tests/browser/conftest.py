@@ -1,0 +1,446 @@
+"""Real-browser fixtures: the app on a loopback live server, Debian Chromium driven by Playwright.
+
+Every page runs with the production CSP and loads htmx from its CDN URL, answered here from the
+copy `scripts/fetch_htmx.py` checked against the pinned SRI (so the page's own integrity check
+runs). Any other request that would leave 127.0.0.1 is aborted and recorded, and fails the test;
+so do console errors, uncaught page errors and CSP violations.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from dataclasses import field
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = Path("/usr/bin/chromium")
+HTMX_COPY = ROOT / "wallet" / "static" / "vendor" / "htmx.min.js"
+AXE_COPY = Path(__file__).parent / "vendor" / "axe.min.js"
+SCREENSHOTS = ROOT / "artifacts" / "screenshots"
+# axe-core is added as a same-origin script (answered by the route below), so the page's CSP
+# allows it like any script of the app; an inline copy would be refused.
+AXE_PATH = "/__browser-tests__/axe.min.js"
+
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+IPHONE_UA = (
+    "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 "
+    "(KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1"
+)
+VIEWPORTS: dict[str, dict[str, Any]] = {
+    "phone": {
+        "viewport": {"width": 390, "height": 844},
+        "device_scale_factor": 2,
+        "is_mobile": True,
+        "has_touch": True,
+        "user_agent": IPHONE_UA,
+    },
+    "desktop": {"viewport": {"width": 1280, "height": 800}},
+    # The narrowest phone we support: every page must fit it without sideways scrolling.
+    "narrow": {
+        "viewport": {"width": 360, "height": 740},
+        "device_scale_factor": 2,
+        "is_mobile": True,
+        "has_touch": True,
+        "user_agent": IPHONE_UA,
+    },
+}
+LOCALES = {"ja": "ja-JP", "en": "en-US"}
+
+try:
+    import playwright.sync_api  # noqa: F401
+
+    PLAYWRIGHT = True
+except ImportError:  # pragma: no cover - the test extras are not installed
+    PLAYWRIGHT = False
+
+
+def _skip_reason() -> str | None:
+    """Say why the browser suite cannot run here, or None when it can."""
+    if not PLAYWRIGHT:
+        return "Playwright is not installed (pip install -r requirements-test.lock)"
+    if not CHROMIUM.exists():
+        return (
+            "Chromium is not installed at /usr/bin/chromium "
+            "(as root: apt-get install chromium fonts-noto-cjk, or run `make test` as root)"
+        )
+    if not HTMX_COPY.is_file():
+        return "wallet/static/vendor/htmx.min.js is missing (run: python scripts/fetch_htmx.py)"
+    return None
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Mark the browser tests, and skip them with a reason when Chromium is not available."""
+    here = Path(__file__).parent
+    reason = _skip_reason()
+    for item in items:
+        if here in Path(str(item.fspath)).parents:
+            item.add_marker(pytest.mark.browser)
+            if reason:
+                item.add_marker(pytest.mark.skip(reason=reason))
+
+
+# --- pytest-playwright: Debian Chromium instead of a downloaded browser ---------------------
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[str, Any]:
+    """Launch /usr/bin/chromium with the arguments from notes/stack.md §4."""
+    return {**browser_type_launch_args, "executable_path": str(CHROMIUM), "args": CHROMIUM_ARGS}
+
+
+# --- the live server --------------------------------------------------------------------------
+
+
+@dataclass
+class LiveServer:
+    """The app served on 127.0.0.1 from a thread, with its own database file and outbox."""
+
+    app: Any
+    url: str
+    outbox_dir: Path
+
+    def outbox(self):
+        """Return the mail outbox (tests.conftest.Outbox)."""
+        from tests.conftest import Outbox
+
+        return Outbox(self.outbox_dir)
+
+    def mails_to(self, address: str) -> list[Any]:
+        """Return the mails sent to address, oldest first."""
+        return self.outbox().to(address)
+
+    def link_in_last_mail(self, address: str, contains: str) -> str:
+        """Return the first link containing `contains` in the newest mail to address."""
+        from tests.conftest import Outbox
+
+        mails = self.mails_to(address)
+        assert mails, f"no mail was sent to {address}"
+        links = [link for link in Outbox.links(mails[-1]) if contains in link]
+        assert links, f"no {contains} link in the mail to {address}: {Outbox.text(mails[-1])}"
+        return links[0]
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """Run the app with a fresh SQLite file database on a free loopback port."""
+    from werkzeug.serving import make_server
+
+    from tests.conftest import CHEAP_HASHING
+    from wallet import create_app
+    from wallet.extensions import db
+
+    base = tmp_path_factory.mktemp("live")
+    outbox = base / "outbox"
+    app = create_app(
+        {
+            "SECRET_KEY": "browser-test-secret-key",
+            "DATABASE_URL": f"sqlite:///{base / 'wallet.db'}",
+            "MAIL_BACKEND": "outbox",
+            "MAIL_OUTBOX_DIR": str(outbox),
+            "RATELIMIT_ENABLED": False,
+            "FETCH_ALLOWED_NETWORKS": ["127.0.0.1/32"],
+            "HTMX_LOCAL": False,  # htmx from its CDN URL, as in production (answered below)
+            "BASE_URL": "http://127.0.0.1",  # replaced below once the port is known
+            **CHEAP_HASHING,
+        }
+    )
+    app.instance_path = str(base / "instance")
+    with app.app_context():
+        db.create_all()
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    url = f"http://127.0.0.1:{server.server_port}"
+    app.config["BASE_URL"] = url
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.1})
+    thread.daemon = True
+    thread.start()
+    try:
+        yield LiveServer(app=app, url=url, outbox_dir=outbox)
+    finally:
+        server.shutdown()
+        thread.join(5)
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def base_url(live_server: LiveServer) -> str:
+    """pytest-base-url's base URL: the live server."""
+    return live_server.url
+
+
+# --- one browser context per (viewport, language, JavaScript) ---------------------------------
+
+CSP_INIT_SCRIPT = """
+document.addEventListener("securitypolicyviolation", function (e) {
+  window.__walletReport && window.__walletReport(
+    e.violatedDirective + " blocked " + (e.blockedURI || "inline") + " at " +
+    (e.sourceFile || location.href) + ":" + e.lineNumber);
+}, true);
+"""
+
+# Standalone buttons and links in the main content that are smaller than 44 x 44 CSS px.
+# A link inside running text is exempt (WCAG 2.5.5 "inline" exception): its parent block
+# holds other text than the link itself.
+TAP_TARGETS_JS = """
+() => {
+  const small = [];
+  const isInline = (el) => {
+    if (el.tagName !== "A") return false;
+    const parent = el.parentElement;
+    if (!parent) return false;
+    const own = parent.textContent.replace(el.textContent, "").trim();
+    return own.length > 0 && getComputedStyle(el).display === "inline";
+  };
+  for (const el of document.querySelectorAll(
+      "main a[href], main button, main input[type=submit], main input[type=button]")) {
+    const box = el.getBoundingClientRect();
+    const style = getComputedStyle(el);
+    if (box.width === 0 || box.height === 0 || style.visibility === "hidden") continue;
+    if (el.closest(".visually-hidden")) continue;
+    if (isInline(el)) continue;
+    if (box.height < 43.5 || box.width < 43.5) {
+      small.push(`${el.tagName.toLowerCase()} "${el.textContent.trim().slice(0, 40)}" ` +
+                 `${Math.round(box.width)}x${Math.round(box.height)}`);
+    }
+  }
+  return small;
+}
+"""
+
+
+@dataclass
+class Tab:
+    """A browser context with one page, recording what must not happen."""
+
+    page: Any
+    context: Any
+    server: LiveServer
+    viewport: str
+    lang: str
+    js: bool
+    shots_dir: Path
+    external: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    allowed: list[re.Pattern[str]] = field(default_factory=list)
+    cdn_hits: int = 0
+    shot_count: int = 0
+
+    @property
+    def url(self) -> str:
+        """The current page URL."""
+        return self.page.url
+
+    def goto(self, path: str, *, status: int | None = 200) -> Any:
+        """Open a path of the live server (or an absolute loopback URL); check the status."""
+        target = path if path.startswith("http") else self.server.url + path
+        response = self.page.goto(target)
+        if status is not None:
+            assert response is not None and response.status == status, (
+                f"{target} answered {response and response.status}, expected {status}"
+            )
+        return response
+
+    def allow_console(self, pattern: str) -> None:
+        """Accept console errors matching pattern (e.g. the 404 of a page opened on purpose)."""
+        self.allowed.append(re.compile(pattern))
+
+    @contextmanager
+    def expecting(self, pattern: str) -> Iterator[None]:
+        """Accept console errors matching pattern within the block only."""
+        compiled = re.compile(pattern)
+        self.allowed.append(compiled)
+        try:
+            yield
+        finally:
+            self.allowed.remove(compiled)
+
+    def record_error(self, text: str) -> None:
+        """Remember a console error, page error or CSP violation unless it is expected."""
+        if any(p.search(text) for p in self.allowed):
+            return
+        self.errors.append(text)
+
+    def shot(self, step: str) -> Path:
+        """Save a full-page screenshot of this step; check the page while at it."""
+        self.shot_count += 1
+        self.shots_dir.mkdir(parents=True, exist_ok=True)
+        path = self.shots_dir / f"{self.shot_count:02d}-{step}.png"
+        self.page.screenshot(
+            path=str(path), full_page=True, animations="disabled", caret="hide", scale="css"
+        )
+        self.check_basics()
+        return path
+
+    def check_basics(self) -> None:
+        """The page is in the right language, has no horizontal scroll, and nothing failed."""
+        assert self.page.get_attribute("html", "lang") == self.lang, (
+            f"<html lang> is {self.page.get_attribute('html', 'lang')!r} on {self.url}"
+        )
+        width = self.page.evaluate("document.documentElement.scrollWidth")
+        viewport = self.page.viewport_size["width"]
+        assert width <= viewport, f"horizontal scroll on {self.url}: {width} > {viewport} px"
+        shown = self.page.evaluate(
+            "[...document.querySelectorAll('[hidden]')].filter(e => e.getClientRects().length)"
+            ".map(e => e.outerHTML.slice(0, 120))"
+        )
+        assert not shown, f"elements marked hidden are shown on {self.url}: {shown}"
+        self.assert_clean()
+
+    def assert_clean(self) -> None:
+        """No request left 127.0.0.1; no console error, page error or CSP violation."""
+        external, self.external = self.external, []
+        errors, self.errors = self.errors, []
+        assert not external, f"requests that would leave 127.0.0.1: {external}"
+        assert not errors, "errors in the browser:\n" + "\n".join(errors)
+
+    def small_tap_targets(self) -> list[str]:
+        """Return the buttons and standalone links in <main> smaller than 44 x 44 px."""
+        return self.page.evaluate(TAP_TARGETS_JS)
+
+    def axe(self) -> list[dict[str, Any]]:
+        """Run axe-core on the page; return the serious and critical violations."""
+        if not self.page.evaluate("typeof window.axe !== 'undefined'"):
+            self.page.add_script_tag(url=self.server.url + AXE_PATH)
+        result = self.page.evaluate(
+            """async () => {
+                 const r = await axe.run(document, {resultTypes: ["violations"]});
+                 return r.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,
+                   nodes: v.nodes.map(n => ({target: n.target.join(" "),
+                                            summary: n.failureSummary}))}));
+               }"""
+        )
+        return [v for v in result if v["impact"] in ("serious", "critical")]
+
+    def assert_accessible(self) -> None:
+        """Fail with the violations listed when axe finds serious or critical ones."""
+        violations = self.axe()
+        assert not violations, f"axe on {self.url} ({self.lang}):\n" + json.dumps(
+            violations, indent=1, ensure_ascii=False
+        )
+
+    def navigations(self) -> int:
+        """Return how many main-frame navigations happened so far."""
+        return self._navigations  # type: ignore[attr-defined, no-any-return]
+
+
+def _open_tab(
+    browser: Any,
+    server: LiveServer,
+    *,
+    viewport: str,
+    lang: str,
+    js: bool,
+    shots_dir: Path,
+    extra: dict[str, Any] | None = None,
+) -> Tab:
+    """Open a fresh context and page with the guards installed."""
+    context = browser.new_context(
+        **VIEWPORTS[viewport],
+        locale=LOCALES[lang],
+        java_script_enabled=js,
+        accept_downloads=True,
+        **(extra or {}),
+    )
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    tab = Tab(page, context, server, viewport, lang, js, shots_dir)
+    tab._navigations = 0  # type: ignore[attr-defined]
+    htmx_body = HTMX_COPY.read_bytes()
+    cdn_url = server.app.config["HTMX_SRC"]
+    axe_url = server.url + AXE_PATH
+
+    def route(r: Any) -> None:
+        url = r.request.url
+        if url == axe_url:
+            r.fulfill(status=200, path=str(AXE_COPY), content_type="application/javascript")
+        elif url.startswith("http://127.0.0.1:"):
+            r.continue_()
+        elif url == cdn_url:
+            tab.cdn_hits += 1
+            r.fulfill(
+                status=200,
+                body=htmx_body,
+                headers={
+                    "Content-Type": "application/javascript; charset=utf-8",
+                    "Access-Control-Allow-Origin": "*",
+                    "Cache-Control": "public, max-age=31536000, immutable",
+                },
+            )
+        else:
+            tab.external.append(url)
+            r.abort()
+
+    context.route("**/*", route)
+
+    def on_console(message: Any) -> None:
+        if message.type == "error":
+            tab.record_error(f"console: {message.text} ({message.location.get('url', '')})")
+        elif "Content Security Policy" in message.text or "Refused to" in message.text:
+            tab.record_error(f"console {message.type}: {message.text}")
+
+    def on_frame(frame: Any) -> None:
+        if frame == page.main_frame:
+            tab._navigations += 1  # type: ignore[attr-defined]
+
+    page.on("console", on_console)
+    page.on("pageerror", lambda error: tab.record_error(f"page error: {error}"))
+    page.on("framenavigated", on_frame)
+    if js:
+        page.expose_function("__walletReport", lambda text: tab.record_error(f"CSP: {text}"))
+        context.add_init_script(CSP_INIT_SCRIPT)
+    return tab
+
+
+@pytest.fixture
+def open_tab(browser: Any, live_server: LiveServer, request: pytest.FixtureRequest):
+    """Return a factory of Tabs; every one is checked clean and closed at teardown."""
+    tabs: list[Tab] = []
+    test_dir = SCREENSHOTS / request.node.originalname.removeprefix("test_")
+
+    def factory(
+        viewport: str = "phone",
+        lang: str = "ja",
+        *,
+        js: bool = True,
+        name: str | None = None,
+        **extra: Any,
+    ) -> Tab:
+        label = name or f"{viewport}-{lang}" + ("" if js else "-nojs")
+        if (test_dir / label).exists():
+            shutil.rmtree(test_dir / label)  # screenshots of an earlier run
+        tab = _open_tab(
+            browser,
+            live_server,
+            viewport=viewport,
+            lang=lang,
+            js=js,
+            shots_dir=test_dir / label,
+            extra=extra,
+        )
+        tabs.append(tab)
+        return tab
+
+    yield factory
+    try:
+        for tab in tabs:
+            tab.assert_clean()
+    finally:
+        for tab in tabs:
+            tab.context.close()

@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
+from datetime import datetime
+
+_ISO_INSTANT = re.compile(
+    r"^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?$"
+)
 
 # message_id -> {language -> text}; text may use {name} placeholders filled from Check.params.
 MESSAGES: dict[str, dict[str, str]] = {
@@ -581,7 +587,28 @@ def message(message_id: str, lang: str = "en", params: Mapping[str, str] | None 
     text = texts.get(lang) or texts["en"]
     if params:
         try:
-            return text.format(**params)
+            return text.format(**{key: _readable(value, lang) for key, value in params.items()})
         except (KeyError, IndexError, ValueError):
             return text
+    return text
+
+
+def _readable(value: str, lang: str) -> str:
+    """Show an ISO 8601 instant as a day people read (2026年4月1日 / 1 April 2026 UTC 09:00)."""
+    if not isinstance(value, str) or not _ISO_INSTANT.match(value):
+        return value
+    try:
+        instant = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return value
+    from babel.dates import format_datetime
+
+    if len(value) <= 10:
+        pattern = "y年M月d日" if lang == "ja" else "d MMMM y"
+    else:
+        pattern = "y年M月d日 HH:mm" if lang == "ja" else "d MMMM y, HH:mm"
+    text = format_datetime(instant, pattern, tzinfo=instant.tzinfo, locale=lang)
+    zone = instant.strftime("%z") if instant.tzinfo else ""
+    if zone and len(value) > 10:
+        text += " UTC" if zone == "+0000" else f" (UTC{zone[:3]}:{zone[3:]})"
     return text

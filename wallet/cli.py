@@ -10,6 +10,7 @@ from flask import Flask
 from flask.cli import AppGroup
 from flask.cli import with_appcontext
 
+from wallet import cli_backup
 from wallet import cli_issuing
 from wallet.cli_documents import documents_group
 
@@ -24,6 +25,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(reverify_command)
     app.cli.add_command(documents_group)
     cli_issuing.register(app)
+    cli_backup.register(app)
 
 
 def _fail(message: str) -> None:

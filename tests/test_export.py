@@ -187,13 +187,47 @@ def test_export_needs_the_csrf_token(csrf_on, app, client, holder):
         assert accepted.mimetype == "application/zip"
 
 
-def test_export_service_reads_originals_from_the_database(app, holder):
+def test_small_exports_are_plain_bytes_with_nothing_left_open(app, holder):
     from wallet.extensions import db
     from wallet.models import User
     from wallet.services import export
 
     with app.test_request_context():
         user = db.session.scalar(select(User).where(User.id == holder["id"]))
-        with export.export_zip(user) as spooled, zipfile.ZipFile(spooled) as archive:
-            assert len(archive.namelist()) == 6
-            assert not spooled._rolled  # small exports never touch the disk
+        result = export.export_zip(user)
+    assert result.file is None and result.size == len(result.data)
+    assert len(zipfile.ZipFile(io.BytesIO(result.data)).namelist()) == 6
+
+
+def test_large_exports_stream_from_a_temporary_file_and_close_it(app, client, auth, holder,
+                                                                  monkeypatch):
+    from wallet.extensions import db
+    from wallet.models import User
+    from wallet.services import export
+
+    monkeypatch.setattr(export, "SPOOL_BYTES", 512)
+    with app.test_request_context():
+        user = db.session.scalar(select(User).where(User.id == holder["id"]))
+        result = export.export_zip(user)
+    assert result.data is None and result.file is not None
+    data = b"".join(result.chunks(size=100))
+    assert result.file.closed and len(data) == result.size
+    assert len(zipfile.ZipFile(io.BytesIO(data)).namelist()) == 6
+
+    auth.login()
+    archive = _export(client)  # the same through HTTP, streamed
+    for public_id, (ext, original) in holder["originals"].items():
+        assert archive.read(f"badges/{public_id}.{ext}") == original
+
+
+@pytest.mark.parametrize("spool", [None, 512])
+def test_export_response_has_a_length_and_reads_without_closing(client, auth, holder, spool,
+                                                                monkeypatch):
+    from wallet.services import export
+
+    if spool:
+        monkeypatch.setattr(export, "SPOOL_BYTES", spool)
+    auth.login()
+    response = client.post("/account/export")  # a client that never calls close()
+    assert int(response.headers["Content-Length"]) == len(response.data)
+    assert zipfile.ZipFile(io.BytesIO(response.data)).testzip() is None

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import tempfile
 import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import datetime
 from typing import IO
 from typing import Any
@@ -103,8 +105,33 @@ def _json_bytes(data: Any) -> bytes:
     return json.dumps(data, ensure_ascii=False, indent=2).encode("utf-8")
 
 
-def export_zip(user: User) -> IO[bytes]:
-    """Write the whole account to a zip and return it rewound (the caller streams and closes it).
+@dataclass
+class Export:
+    """A finished export: ``data`` when small, else ``file`` (rewound; read it with chunks)."""
+
+    size: int
+    data: bytes | None = None
+    file: IO[bytes] | None = None
+
+    def chunks(self, size: int = 64 * 1024) -> Iterator[bytes]:
+        """Yield the zip in pieces; the temporary file is closed once read (or abandoned)."""
+        if self.file is None:
+            yield self.data or b""
+            return
+        try:
+            while chunk := self.file.read(size):
+                yield chunk
+        finally:
+            self.file.close()
+
+    def close(self) -> None:
+        """Release the temporary file, if any (safe to call twice)."""
+        if self.file is not None:
+            self.file.close()
+
+
+def export_zip(user: User) -> Export:
+    """Write the whole account to a zip: the bytes when small, else a temporary file to stream.
 
     profile.json, badges/<public_id>.<ext> (each original byte for byte as received) and
     index.json (one entry per badge, pointing at its file).
@@ -147,8 +174,13 @@ def export_zip(user: User) -> IO[bytes]:
             _json_bytes({"export_version": EXPORT_VERSION, "exported_at": _iso(now),
                          "count": len(entries), "badges": entries}),
         )
+    size = out.tell()
     out.seek(0)
-    return out
+    if size <= SPOOL_BYTES:
+        # Still in memory: hand over plain bytes, nothing left open for anyone to forget.
+        with out:
+            return Export(size=size, data=out.read())
+    return Export(size=size, file=out)
 
 
 def export_name(at: datetime | None = None) -> str:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from flask import Blueprint
 from flask import flash
-from flask import send_file
 from flask import session
 from flask import url_for
 from flask.wrappers import Response
@@ -60,15 +59,10 @@ def export_download() -> Response:
     if not form.validate_on_submit():
         return redirect_to(url_for("data.export_page"))
     archive = export.export_zip(current_user)
-    response = send_file(
-        archive,
-        mimetype="application/zip",
-        as_attachment=True,
-        download_name=export.export_name(),
-        max_age=0,
-        etag=False,
-        last_modified=None,
-    )
+    response = Response(archive.chunks(), mimetype="application/zip")
+    response.call_on_close(archive.close)
+    response.content_length = archive.size
+    response.headers["Content-Disposition"] = f'attachment; filename="{export.export_name()}"'
     response.headers["Cache-Control"] = "no-store"
     return response
 

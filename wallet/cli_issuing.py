@@ -230,6 +230,13 @@ def award_command(
         f"already awarded; {len(report.problems)} line(s) refused.",
         err=True,
     )
+    unmailed = [award for _line, award in report.created if award.notified_at is None]
+    if unmailed and not no_mail:
+        click.echo(
+            f"Warning: {len(unmailed)} award notice(s) could not be mailed; the awards are kept "
+            "and the notices can be sent again from the issuing pages.",
+            err=True,
+        )
     if as_json:
         document = {
             "created": len(report.created),

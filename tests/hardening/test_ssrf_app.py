@@ -18,9 +18,10 @@ from tests.hardening.helpers import db_state
 from tests.hardening.helpers import write_figures
 
 # The holder's language is Japanese (tests.conftest.make_user); English for English holders.
+# Refused, unresolvable and unreachable addresses share one message (no internal mapping).
 REFUSED_TEXTS = (
-    "ウォレットからはこのアドレスに接続できません",
-    "The wallet may not connect to that address",
+    "このアドレスからバッジを取得できませんでした",
+    "The badge could not be fetched from that address",
 )
 
 

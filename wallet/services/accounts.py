@@ -104,8 +104,8 @@ def _external(endpoint: str, **values: str) -> str:
 
 
 def _verify_state(user: User) -> str:
-    """Fingerprint that changes once the address is confirmed (single-use tokens)."""
-    return security.fingerprint(user.email_key, user.email_verified_at)
+    """Fingerprint that changes once the address is confirmed, or the password changes."""
+    return security.fingerprint(user.email_key, user.email_verified_at, user.password_hash)
 
 
 def _reset_state(user: User) -> str:

@@ -321,8 +321,16 @@ def award_one(public_id: str):
                     language=form.language.data,
                 ),
             )
-            if outcome.created:
+            if outcome.created and outcome.award.notified_at is not None:
                 flash(_("The badge is awarded and the notice is mailed."), "success")
+            elif outcome.created:
+                flash(
+                    _(
+                        "The badge is awarded, but the notice could not be mailed. "
+                        "Send it again from the list when the mail server is back."
+                    ),
+                    "error",
+                )
             else:
                 flash(_("This address already has this badge for that day."), "info")
             return redirect_to(url_for("issuing.achievement", public_id=public_id))

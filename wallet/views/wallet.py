@@ -247,11 +247,8 @@ def _failure_text(failure: badges.ImportFailed) -> str:
     """Say in plain words why a badge was not added."""
     code = failure.code
     reason = _check_text(failure.message_id)
-    if code == "fetch.refused":
-        return _(
-            "The wallet may not connect to that address. "
-            "Download the badge and upload the file instead."
-        )
+    # Refused, unresolvable and unreachable addresses get one message: telling them apart
+    # would let anyone map which internal names exist (security notes S13).
     if code == "fetch.timeout":
         return _(
             "The address took too long to answer. Please try again later, or upload the badge file."

@@ -380,3 +380,20 @@ def test_days_are_formatted_per_language():
     assert format_day(date(2024, 4, 1), "en") == "1 April 2024"
     assert format_day(datetime(2024, 12, 31, 23, 59), "ja") == "2024年12月31日"
     assert format_day(None, "en") == ""
+
+
+def test_settings_link_to_export_delete_and_the_public_profile(app, client, user, auth):
+    auth.login()
+    page = client.get("/account").get_data(as_text=True)
+    assert 'href="/account/export"' in page and 'href="/account/delete"' in page
+    assert "/u/" not in page  # the profile is off by default
+    with app.app_context():
+        from wallet.extensions import db
+        from wallet.models import User
+
+        found = db.session.get(User, user["id"])
+        found.profile_public = True
+        profile_id = found.profile_id
+        db.session.commit()
+    page = client.get("/account").get_data(as_text=True)
+    assert f'href="/u/{profile_id}"' in page

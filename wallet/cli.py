@@ -129,17 +129,9 @@ def _holder(email: str):
 
 def _badge_by_public_id(public_id: str):
     """Return the badge with this public id whatever its visibility (operators), or exit 1."""
-    from sqlalchemy import select
-    from sqlalchemy.orm import selectinload
+    from wallet.services import badges
 
-    from wallet.extensions import db
-    from wallet.models import Badge
-
-    badge = None
-    if public_id.isalnum() and len(public_id) <= 32:
-        badge = db.session.scalar(
-            select(Badge).options(selectinload(Badge.content)).where(Badge.public_id == public_id)
-        )
+    badge = badges.get_any(public_id)
     if badge is None:
         _fail(f"no badge with the public id {public_id}.")
     return badge
@@ -256,7 +248,11 @@ def set_visibility(public_id: str, visibility: str) -> None:
 @badges_group.command("export")
 @click.argument("public_id")
 @click.option(
-    "-o", "--output", "output", required=True, type=click.Path(dir_okay=False, writable=True),
+    "-o",
+    "--output",
+    "output",
+    required=True,
+    type=click.Path(dir_okay=False, writable=True),
     help="File to write (the badge as received).",
 )
 @with_appcontext

@@ -21,8 +21,8 @@ def init_app(app: Flask) -> None:
     """Register blueprints, sign-in handling, headers and template globals on app."""
     from wallet.views import account
     from wallet.views import auth
-    from wallet.views import data
     from wallet.views import claim
+    from wallet.views import data
     from wallet.views import documents
     from wallet.views import issuer_docs
     from wallet.views import issuing
@@ -37,10 +37,10 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(public.bp)
     app.register_blueprint(share.bp)
     app.register_blueprint(data.bp)
+    app.register_blueprint(documents.bp)
     app.register_blueprint(issuer_docs.bp)
     app.register_blueprint(claim.bp)
     app.register_blueprint(issuing.bp)
-    app.register_blueprint(documents.bp)
     app.register_blueprint(wallet.bp)
 
     login_manager.login_view = "auth.login"

@@ -1,4 +1,4 @@
-"""Shared fixtures: the app on SQLite (or PostgreSQL), a client, a CLI runner, mail outbox, users."""
+"""Shared fixtures: the app on SQLite or PostgreSQL, a client, a CLI runner, the outbox, users."""
 
 from __future__ import annotations
 
@@ -170,9 +170,7 @@ class AuthActions:
 
     def login(self, email_address: str = "taro@example.com", password: str = PASSWORD):
         """Post the sign-in form."""
-        return self._client.post(
-            "/auth/login", data={"email": email_address, "password": password}
-        )
+        return self._client.post("/auth/login", data={"email": email_address, "password": password})
 
     def logout(self):
         """Post the sign-out form."""

@@ -84,16 +84,23 @@ def test_settings_save_every_preference(app, client, outbox, signed_in):
 def test_settings_clear_optional_fields_and_switch_back(app, client, outbox, signed_in):
     client.post("/account", data=settings_form())
     data = settings_form(
-        family_name_kana="", given_name_kana="", romanized_name="", name_order="family-first",
-        language="ja", default_visibility="public",
+        family_name_kana="",
+        given_name_kana="",
+        romanized_name="",
+        name_order="family-first",
+        language="ja",
+        default_visibility="public",
     )
     del data["profile_public"]
     assert client.post("/account", data=data).status_code == 303
     user = load(app, signed_in["id"])
     assert user.family_name_kana is None and user.given_name_kana is None
     assert user.romanized_name is None
-    assert (user.name_order, user.language, user.default_visibility) == ("family-first", "ja",
-                                                                         "public")
+    assert (user.name_order, user.language, user.default_visibility) == (
+        "family-first",
+        "ja",
+        "public",
+    )
     assert user.profile_public is False
     lang, line = greeting(client, outbox)
     assert lang == "ja"
@@ -135,10 +142,15 @@ def test_settings_refuse_bad_values(app, client, signed_in, field, value):
     response = client.post("/account", data=settings_form(**{field: value}))
     assert response.status_code == 422
     assert 'aria-invalid="true"' in response.get_data(as_text=True) or field in (
-        "name_order", "default_visibility")
+        "name_order",
+        "default_visibility",
+    )
     after = load(app, signed_in["id"])
     assert (after.family_name, after.given_name, after.language) == (
-        before.family_name, before.given_name, before.language)
+        before.family_name,
+        before.given_name,
+        before.language,
+    )
 
 
 def test_settings_need_sign_in(client, user):
@@ -196,9 +208,10 @@ def test_change_password_applies_the_rule(app, client, signed_in):
 def test_accept_language_picks_the_default(client):
     assert '<html lang="ja">' in client.get("/", headers={"Accept-Language": "ja-JP"}).text
     assert '<html lang="en">' in client.get("/", headers={"Accept-Language": "en-GB"}).text
-    assert '<html lang="ja">' in client.get(
-        "/", headers={"Accept-Language": "fr, ja;q=0.8, en;q=0.5"}
-    ).text
+    assert (
+        '<html lang="ja">'
+        in client.get("/", headers={"Accept-Language": "fr, ja;q=0.8, en;q=0.5"}).text
+    )
     assert '<html lang="en">' in client.get("/", headers={"Accept-Language": "fr"}).text
     assert '<html lang="en">' in client.get("/").text
 
@@ -306,7 +319,8 @@ def test_htmx_password_fragment(client, signed_in):
 )
 def test_boosted_and_history_restore_get_full_pages(client, signed_in, extra):
     response = client.post(
-        "/account", data=settings_form(family_name=""),
+        "/account",
+        data=settings_form(family_name=""),
         headers=htmx_headers("profile-form", **extra),
     )
     assert "<html" in response.get_data(as_text=True)
@@ -331,9 +345,7 @@ def test_expired_session_on_htmx_answers_hx_redirect(app, client, signed_in):
         user = db.session.get(User, signed_in["id"])
         user.session_token = new_session_token()  # as after a password change elsewhere
         db.session.commit()
-    response = client.post(
-        "/account", data=settings_form(), headers=htmx_headers("profile-form")
-    )
+    response = client.post("/account", data=settings_form(), headers=htmx_headers("profile-form"))
     assert response.status_code in (200, 204)
     assert response.headers["HX-Redirect"] == "/auth/login?next=/account"
     assert "Location" not in response.headers
@@ -351,7 +363,7 @@ def test_main_carries_the_csrf_header_for_htmx(app_config, app, client):
     app.config["WTF_CSRF_ENABLED"] = True
     body = client.get("/").text
     assert '<main id="main"' in body
-    assert "hx-headers='{\"X-CSRFToken\": \"" in body
+    assert 'hx-headers=\'{"X-CSRFToken": "' in body
 
 
 def test_htmx_post_with_the_csrf_header_passes(app, client):
@@ -361,7 +373,8 @@ def test_htmx_post_with_the_csrf_header_passes(app, client):
     body = client.get("/auth/login").text
     token = body.split('"X-CSRFToken": "', 1)[1].split('"', 1)[0]
     response = client.post(
-        "/auth/login", data={"email": "taro@example.com", "password": PASSWORD},
+        "/auth/login",
+        data={"email": "taro@example.com", "password": PASSWORD},
         headers=htmx_headers("auth-form", **{"X-CSRFToken": token}),
     )
     assert response.status_code == 200

@@ -35,6 +35,7 @@ def needs_ja(msgid: str) -> pytest.MarkDecorator:
         not translated, reason=f"Japanese catalogue does not translate {msgid!r} yet"
     )
 
+
 JAPANESE = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]")
 
 NEW_PASSWORD = "N3w+Secret"
@@ -146,8 +147,12 @@ def test_register_verify_signout_reset_signin_in_japanese(app, client, outbox):
     assert response.status_code == 303
     assert get_user(app, "hanako@example.com").is_verified
 
-    assert client.post("/auth/login", data={"email": "hanako@example.com",
-                                             "password": "Hanak0+pw"}).status_code == 303
+    assert (
+        client.post(
+            "/auth/login", data={"email": "hanako@example.com", "password": "Hanak0+pw"}
+        ).status_code
+        == 303
+    )
     assert signed_in(client)
     assert client.post("/auth/logout").status_code == 303
     assert not signed_in(client)
@@ -310,8 +315,10 @@ def test_duplicate_registration_reveals_nothing_and_mails_the_owner(app, client,
         "/auth/register", data=registration(email="TARO@example.com", family_name="Mallory")
     )
     dup_page = text_of(client.get("/auth/check-email"))
-    assert (dup.status_code, dup.headers["Location"]) == (fresh.status_code,
-                                                         fresh.headers["Location"])
+    assert (dup.status_code, dup.headers["Location"]) == (
+        fresh.status_code,
+        fresh.headers["Location"],
+    )
     # CSRF tokens carry a timestamp, so two renderings may differ in them alone.
     assert without_tokens(dup_page.replace("TARO@example.com", "X")) == without_tokens(
         fresh_page.replace("new@example.com", "X")
@@ -432,7 +439,8 @@ def test_reset_for_unknown_address_looks_the_same_and_sends_nothing(client, outb
     known = client.post("/auth/forgot", data={"email": "taro@example.com"})
     unknown = client.post("/auth/forgot", data={"email": "nobody@example.com"})
     assert (known.status_code, known.headers["Location"]) == (
-        unknown.status_code, unknown.headers["Location"]
+        unknown.status_code,
+        unknown.headers["Location"],
     )
     assert outbox.to("nobody@example.com") == []
     assert len(outbox.to("taro@example.com")) == 1
@@ -463,8 +471,11 @@ def test_reset_token_dies_with_a_password_change(app, client, outbox, user, auth
     auth.login()
     response = client.post(
         "/account/password",
-        data={"current_password": PASSWORD, "password": NEW_PASSWORD,
-              "password_confirm": NEW_PASSWORD},
+        data={
+            "current_password": PASSWORD,
+            "password": NEW_PASSWORD,
+            "password_confirm": NEW_PASSWORD,
+        },
     )
     assert response.status_code == 303
     auth.logout()
@@ -542,8 +553,11 @@ def test_password_change_ends_other_sessions(app, client, user, auth):
     assert signed_in(other)
     response = client.post(
         "/account/password",
-        data={"current_password": PASSWORD, "password": NEW_PASSWORD,
-              "password_confirm": NEW_PASSWORD},
+        data={
+            "current_password": PASSWORD,
+            "password": NEW_PASSWORD,
+            "password_confirm": NEW_PASSWORD,
+        },
     )
     assert response.status_code == 303
     assert signed_in(client)  # the session that changed it stays signed in
@@ -622,8 +636,10 @@ def test_sign_out_needs_the_csrf_token_when_csrf_is_on(app_config, app, client, 
     token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page)
     token = token or re.search(r'name="csrf_token" value="([^"]+)"', page)
     assert token
-    client.post("/auth/login", data={"email": "taro@example.com", "password": PASSWORD,
-                                     "csrf_token": token.group(1)})
+    client.post(
+        "/auth/login",
+        data={"email": "taro@example.com", "password": PASSWORD, "csrf_token": token.group(1)},
+    )
     assert signed_in(client)
     assert client.post("/auth/logout").status_code == 400
     assert signed_in(client)
@@ -666,56 +682,89 @@ def assert_friendly_429(response) -> None:
 
 def test_sign_in_is_limited_per_ip(limited, app, client, user):
     for i in range(3):
-        response = client.post("/auth/login", data={"email": f"u{i}@example.com",
-                                                     "password": "Wrong+pass1"},
-                               headers={"Accept-Language": "en"}, **from_ip("198.51.100.7"))
+        response = client.post(
+            "/auth/login",
+            data={"email": f"u{i}@example.com", "password": "Wrong+pass1"},
+            headers={"Accept-Language": "en"},
+            **from_ip("198.51.100.7"),
+        )
         assert response.status_code == 422
-    response = client.post("/auth/login", data={"email": "taro@example.com",
-                                                 "password": PASSWORD},
-                           headers={"Accept-Language": "en"}, **from_ip("198.51.100.7"))
+    response = client.post(
+        "/auth/login",
+        data={"email": "taro@example.com", "password": PASSWORD},
+        headers={"Accept-Language": "en"},
+        **from_ip("198.51.100.7"),
+    )
     assert_friendly_429(response)
     assert not signed_in(client)
-    other = client.post("/auth/login", data={"email": "taro@example.com", "password": PASSWORD},
-                        **from_ip("198.51.100.8"))
+    other = client.post(
+        "/auth/login",
+        data={"email": "taro@example.com", "password": PASSWORD},
+        **from_ip("198.51.100.8"),
+    )
     assert other.status_code == 303
     assert client.get("/auth/login", **from_ip("198.51.100.7")).status_code == 200
 
 
 def test_sign_in_is_limited_per_account_across_ips(limited, app, client, user):
     for i in range(4):
-        response = client.post("/auth/login", data={"email": "taro@example.com",
-                                                     "password": "Wrong+pass1"},
-                               **from_ip(f"203.0.113.{i + 1}"))
+        response = client.post(
+            "/auth/login",
+            data={"email": "taro@example.com", "password": "Wrong+pass1"},
+            **from_ip(f"203.0.113.{i + 1}"),
+        )
         assert response.status_code == 422
-    response = client.post("/auth/login", data={"email": "TARO@example.com",
-                                                 "password": PASSWORD},
-                           headers={"Accept-Language": "en"}, **from_ip("203.0.113.50"))
+    response = client.post(
+        "/auth/login",
+        data={"email": "TARO@example.com", "password": PASSWORD},
+        headers={"Accept-Language": "en"},
+        **from_ip("203.0.113.50"),
+    )
     assert_friendly_429(response)
-    other = client.post("/auth/login", data={"email": "ghost@example.com",
-                                             "password": "Wrong+pass1"},
-                        **from_ip("203.0.113.51"))
+    other = client.post(
+        "/auth/login",
+        data={"email": "ghost@example.com", "password": "Wrong+pass1"},
+        **from_ip("203.0.113.51"),
+    )
     assert other.status_code == 422
 
 
 def test_registration_is_limited_per_ip(limited, app, client):
     for i in range(2):
-        response = client.post("/auth/register", data=registration(email=f"r{i}@example.com"),
-                               **from_ip("192.0.2.10"))
+        response = client.post(
+            "/auth/register", data=registration(email=f"r{i}@example.com"), **from_ip("192.0.2.10")
+        )
         assert response.status_code == 303
-    response = client.post("/auth/register", data=registration(email="r9@example.com"),
-                           headers={"Accept-Language": "en"}, **from_ip("192.0.2.10"))
+    response = client.post(
+        "/auth/register",
+        data=registration(email="r9@example.com"),
+        headers={"Accept-Language": "en"},
+        **from_ip("192.0.2.10"),
+    )
     assert_friendly_429(response)
     assert user_count(app) == 2
-    assert client.post("/auth/register", data=registration(email="r8@example.com"),
-                       **from_ip("192.0.2.11")).status_code == 303
+    assert (
+        client.post(
+            "/auth/register", data=registration(email="r8@example.com"), **from_ip("192.0.2.11")
+        ).status_code
+        == 303
+    )
 
 
 def test_reset_requests_are_limited_per_ip(limited, app, client, outbox, user):
     for _ in range(2):
-        assert client.post("/auth/forgot", data={"email": "taro@example.com"},
-                           **from_ip("192.0.2.20")).status_code == 303
-    response = client.post("/auth/forgot", data={"email": "taro@example.com"},
-                           headers={"Accept-Language": "en"}, **from_ip("192.0.2.20"))
+        assert (
+            client.post(
+                "/auth/forgot", data={"email": "taro@example.com"}, **from_ip("192.0.2.20")
+            ).status_code
+            == 303
+        )
+    response = client.post(
+        "/auth/forgot",
+        data={"email": "taro@example.com"},
+        headers={"Accept-Language": "en"},
+        **from_ip("192.0.2.20"),
+    )
     assert_friendly_429(response)
     assert len(outbox.to("taro@example.com")) == 2
 
@@ -723,8 +772,12 @@ def test_reset_requests_are_limited_per_ip(limited, app, client, outbox, user):
 @needs_ja("Too many attempts")
 def test_429_page_in_japanese(limited, app, client, user):
     for _ in range(4):
-        response = client.post("/auth/login", data={"email": "x@example.com", "password": "x"},
-                               headers={"Accept-Language": "ja"}, **from_ip("192.0.2.30"))
+        response = client.post(
+            "/auth/login",
+            data={"email": "x@example.com", "password": "x"},
+            headers={"Accept-Language": "ja"},
+            **from_ip("192.0.2.30"),
+        )
     assert response.status_code == 429
     assert "Too many attempts" not in text_of(response)
     assert JAPANESE.search(text_of(response))

@@ -76,7 +76,8 @@ def test_import_is_idempotent(app) -> None:
         assert first.badge.id == second.badge.id
         # The same credential in another container (baked PNG of the same JSON) is the same badge.
         again = badges.import_badge(
-            user, bake_png(bf.plain_png(), "openbadgecredential", source.decode()),
+            user,
+            bake_png(bf.plain_png(), "openbadgecredential", source.decode()),
             fetcher=bf.DictFetcher(),
         )
         assert not again.created and again.badge.id == first.badge.id

@@ -27,8 +27,12 @@ def test_seeded_wallet_pages_use_a_constant_number_of_queries(tmp_path):
     url = f"sqlite:///{tmp_path}/bench.db"
     app = create_app(
         benchlib.bench_config(
-            url, WTF_CSRF_ENABLED=False, TESTING=True, PASSWORD_TIME_COST=1,
-            PASSWORD_MEMORY_COST=1024, PASSWORD_PARALLELISM=1,
+            url,
+            WTF_CSRF_ENABLED=False,
+            TESTING=True,
+            PASSWORD_TIME_COST=1,
+            PASSWORD_MEMORY_COST=1024,
+            PASSWORD_PARALLELISM=1,
         )
     )
     app.instance_path = str(tmp_path / "instance")

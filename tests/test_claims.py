@@ -82,7 +82,7 @@ def test_full_claim_from_csv_to_wallet(app, client, outbox) -> None:
     assert page.status_code == 200
     assert page.headers["Cache-Control"] == "no-store"
     html = page.get_data(as_text=True)
-    assert "Hanako@Example.com" in html and 'readonly' in html
+    assert "Hanako@Example.com" in html and "readonly" in html
     assert 'value="セメント"' in html and 'value="花子"' in html  # prefilled from the award
 
     # The email cannot be changed: a posted address is ignored.

@@ -74,23 +74,35 @@ def test_create_a_japanese_holder(app, runner, client):
 
 
 def test_english_holder_defaults_to_given_first(app, runner):
-    result = create(runner, "jane@example.com", "--family-name", "Doe", "--given-name", "Jane",
-                    "--lang", "en")
+    result = create(
+        runner, "jane@example.com", "--family-name", "Doe", "--given-name", "Jane", "--lang", "en"
+    )
     assert result.exit_code == 0, result.output
     user = stored(app, "jane@example.com")
     assert (user.language, user.name_order) == ("en", "given-first")
 
 
 def test_name_order_option_beats_the_language_default(app, runner):
-    result = create(runner, "kenji@example.com", "--family-name", "Sato", "--given-name", "Kenji",
-                    "--lang", "ja", "--name-order", "given-first")
+    result = create(
+        runner,
+        "kenji@example.com",
+        "--family-name",
+        "Sato",
+        "--given-name",
+        "Kenji",
+        "--lang",
+        "ja",
+        "--name-order",
+        "given-first",
+    )
     assert result.exit_code == 0, result.output
     assert stored(app, "kenji@example.com").name_order == "given-first"
 
 
 def test_verified_flag(app, runner):
-    result = create(runner, "ok@example.com", "--family-name", "A", "--given-name", "B",
-                    "--verified")
+    result = create(
+        runner, "ok@example.com", "--family-name", "A", "--given-name", "B", "--verified"
+    )
     assert result.exit_code == 0, result.output
     assert stored(app, "ok@example.com").email_verified_at is not None
 
@@ -125,8 +137,9 @@ def test_bad_email_is_refused(app, runner, address):
     ],
 )
 def test_bad_password_is_refused_naming_the_rule(app, runner, password, fragments):
-    result = create(runner, "p@example.com", "--family-name", "A", "--given-name", "B",
-                    password=password)
+    result = create(
+        runner, "p@example.com", "--family-name", "A", "--given-name", "B", password=password
+    )
     assert_clean_failure(result, *fragments)
     assert count(app) == 0
 
@@ -148,16 +161,18 @@ def test_bad_names_are_refused(app, runner, options):
 
 
 def test_unknown_language_is_a_usage_error(app, runner):
-    result = create(runner, "l@example.com", "--family-name", "A", "--given-name", "B",
-                    "--lang", "fr")
+    result = create(
+        runner, "l@example.com", "--family-name", "A", "--given-name", "B", "--lang", "fr"
+    )
     assert result.exit_code == 2
     assert "Traceback" not in result.output
     assert count(app) == 0
 
 
 def test_missing_password_without_a_terminal(app, runner):
-    result = create(runner, "n@example.com", "--family-name", "A", "--given-name", "B",
-                    password=None)
+    result = create(
+        runner, "n@example.com", "--family-name", "A", "--given-name", "B", password=None
+    )
     assert_clean_failure(result, "WALLET_PASSWORD")
     assert count(app) == 0
 
@@ -168,7 +183,11 @@ def test_missing_password_without_a_terminal(app, runner):
 def run_wallet(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     """Run the installed `wallet` console script."""
     return subprocess.run(
-        [str(WALLET), *args], env=env, capture_output=True, text=True, timeout=120,
+        [str(WALLET), *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
         cwd=Path(__file__).resolve().parent.parent,
     )
 
@@ -187,8 +206,15 @@ def test_console_script_migrates_and_creates_a_user(tmp_path):
     assert upgraded.returncode == 0, upgraded.stderr
 
     created = run_wallet(
-        "users", "create", "cli@example.com", "--family-name", "コンクリート",
-        "--given-name", "太郎", "--verified", env=env,
+        "users",
+        "create",
+        "cli@example.com",
+        "--family-name",
+        "コンクリート",
+        "--given-name",
+        "太郎",
+        "--verified",
+        env=env,
     )
     assert created.returncode == 0, created.stderr
     assert "Created account cli@example.com" in created.stderr

@@ -125,8 +125,18 @@ def test_issuer_commands_refuse_bad_input(runner) -> None:
     )
     assert result.exit_code == 1 and "bad_slug" in result.stderr
     result = runner.invoke(
-        args=["achievements", "create", "none", "x", "--name", "N", "--description", "D",
-              "--criteria", "C"]
+        args=[
+            "achievements",
+            "create",
+            "none",
+            "x",
+            "--name",
+            "N",
+            "--description",
+            "D",
+            "--criteria",
+            "C",
+        ]
     )
     assert result.exit_code == 1 and "no issuer" in result.stderr
 
@@ -155,9 +165,10 @@ def test_demo_fills_an_empty_database_once(app, runner, tmp_path: Path) -> None:
     assert runner.invoke(args=["issuers", "publish", str(docs)]).exit_code == 0
     valid = next(b for b in document["badges"] if b["result"] == "valid")
     exported = tmp_path / "valid.png"
-    assert runner.invoke(
-        args=["badges", "export", valid["public_id"], "-o", str(exported)]
-    ).exit_code == 0
+    assert (
+        runner.invoke(args=["badges", "export", valid["public_id"], "-o", str(exported)]).exit_code
+        == 0
+    )
     assert wallet_verify(exported, docs)["result"] == "valid"
 
     again = runner.invoke(args=["demo"])

@@ -70,8 +70,7 @@ XFAIL: dict[str, str] = {
 }
 
 # The specific result a vector's name makes obvious, where the engine gives another one.
-XFAIL_SPECIFIC: dict[str, str] = {
-}
+XFAIL_SPECIFIC: dict[str, str] = {}
 
 # Vectors that the INDEX conventions alone cannot answer offline (a response INDEX says to mock).
 REVOCATION_MOCKS = {"ob30/credential-status-revoked.json"}

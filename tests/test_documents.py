@@ -55,8 +55,11 @@ DETAILS = {
     "description": "Passed the **concrete diagnostician** examination. <b>not bold</b>",
     "criteria_narrative": "Pass the written and oral examinations.",
     "criteria_url": "https://issuer.example/criteria",
-    "issuer": {"id": "https://issuer.example", "name": "Japan Concrete Institute",
-               "url": "https://issuer.example/"},
+    "issuer": {
+        "id": "https://issuer.example",
+        "name": "Japan Concrete Institute",
+        "url": "https://issuer.example/",
+    },
     "identifiers": [
         {"label": "passNumber", "value": "P-2023-004217", "type": "ext:passNumber"},
         {"label": "registrationNumber", "value": "R-2024-118822", "type": "ext:registrationNumber"},
@@ -65,8 +68,14 @@ DETAILS = {
 }
 
 
-def add_badge(user_id: int, *, visibility: str = "public", result: str = "valid",
-              name: str = "コンクリート診断士", details: dict | None = None) -> tuple[int, str]:
+def add_badge(
+    user_id: int,
+    *,
+    visibility: str = "public",
+    result: str = "valid",
+    name: str = "コンクリート診断士",
+    details: dict | None = None,
+) -> tuple[int, str]:
     """Insert a Badge and its BadgeContent directly; return (id, public_id)."""
     badge = Badge(
         user_id=user_id,
@@ -150,8 +159,19 @@ def rasterize(pdf: bytes, tmp_path: Path, dpi: int = 300) -> Image.Image:
     source = tmp_path / "page.pdf"
     source.write_bytes(pdf)
     subprocess.run(
-        ["pdftoppm", "-r", str(dpi), "-png", "-singlefile", "-f", "1", "-l", "1",
-         str(source), str(tmp_path / "page")],
+        [
+            "pdftoppm",
+            "-r",
+            str(dpi),
+            "-png",
+            "-singlefile",
+            "-f",
+            "1",
+            "-l",
+            "1",
+            str(source),
+            str(tmp_path / "page"),
+        ],
         check=True,
     )
     return Image.open(tmp_path / "page.png").convert("L")
@@ -222,8 +242,13 @@ def test_certificate_is_a4_with_name_family_first_font_embedded_and_qr_of_public
 @needs_poppler
 def test_english_certificate_of_a_given_first_holder(app, tmp_path):
     with app.app_context():
-        user = make_user("jane@example.com", family_name="Concrete", given_name="Taro",
-                         name_order="given-first", language="en")
+        user = make_user(
+            "jane@example.com",
+            family_name="Concrete",
+            given_name="Taro",
+            name_order="given-first",
+            language="en",
+        )
         badge_id, public_id = add_badge(user.id, name="Concrete Engineer")
         ids = {"user_id": user.id, "badge_id": badge_id}
     pdf = build(app, ids, "certificate", "en").pdf
@@ -240,11 +265,23 @@ def test_details_sheet_has_identifiers_description_criteria_and_state(app, taro)
     assert abs(width - A4[0]) <= 1 and abs(height - A4[1]) <= 1
     text = text_of(pdf)
     for expected in (
-        "コンクリート 太郎", "コンクリート診断士", "Japan Concrete Institute",
-        "Pass number", "P-2023-004217", "Registration number", "R-2024-118822",
-        "memberClass", "Regular", "https://issuer.example/", "https://issuer.example/criteria",
-        "Pass the written and oral examinations.", "1 April 2024", "31 March 2099",
-        f"{BASE_URL}/b/{taro['public_id']}", "State when printed", "Valid",
+        "コンクリート 太郎",
+        "コンクリート診断士",
+        "Japan Concrete Institute",
+        "Pass number",
+        "P-2023-004217",
+        "Registration number",
+        "R-2024-118822",
+        "memberClass",
+        "Regular",
+        "https://issuer.example/",
+        "https://issuer.example/criteria",
+        "Pass the written and oral examinations.",
+        "1 April 2024",
+        "31 March 2099",
+        f"{BASE_URL}/b/{taro['public_id']}",
+        "State when printed",
+        "Valid",
     ):
         assert expected in text, expected
     # Issuer text is plain: Markdown shows as its words, HTML as visible characters.
@@ -305,8 +342,13 @@ def test_business_card_size_name_title_and_printable_qr(app, taro, tmp_path):
 
 def test_english_card_of_a_given_first_holder(app):
     with app.app_context():
-        user = make_user("jane@example.com", family_name="Concrete", given_name="Taro",
-                         name_order="given-first", language="en")
+        user = make_user(
+            "jane@example.com",
+            family_name="Concrete",
+            given_name="Taro",
+            name_order="given-first",
+            language="en",
+        )
         badge_id, _ = add_badge(user.id, name="Concrete Engineer")
         ids = {"user_id": user.id, "badge_id": badge_id}
     text = text_of(build(app, ids, "card", "en", "Concrete Lab Inc.").pdf)
@@ -578,8 +620,9 @@ def test_missing_font_page_explains_instead_of_crashing(app, client, auth, taro,
 
 
 def test_content_disposition_is_ascii_with_utf8_name():
-    document = documents.Document(b"%PDF", "certificate", "ja", "certificate-abc-ja.pdf",
-                                  "証書 - a/b.pdf")
+    document = documents.Document(
+        b"%PDF", "certificate", "ja", "certificate-abc-ja.pdf", "証書 - a/b.pdf"
+    )
     value = documents.content_disposition(document)
     value.encode("ascii")
     assert value == (
@@ -602,8 +645,18 @@ def test_cli_renders_a_valid_pdf(app, runner, taro, tmp_path):
     assert "2024年4月1日" in text_of(pdf)  # the holder's language by default
     assert not (tmp_path / "cert.pdf.part").exists()
     result = runner.invoke(
-        args=["documents", "render", taro["public_id"], "card", "-o", str(tmp_path / "c.pdf"),
-              "--lang", "en", "--title", "Engineering"]
+        args=[
+            "documents",
+            "render",
+            taro["public_id"],
+            "card",
+            "-o",
+            str(tmp_path / "c.pdf"),
+            "--lang",
+            "en",
+            "--title",
+            "Engineering",
+        ]
     )
     assert result.exit_code == 0, result.output
     assert "Engineering" in text_of((tmp_path / "c.pdf").read_bytes())
@@ -611,11 +664,22 @@ def test_cli_renders_a_valid_pdf(app, runner, taro, tmp_path):
 
 def test_cli_fails_cleanly_on_bad_input(app, runner, taro, tmp_path):
     cases = [
-        (["documents", "render", "nosuchbadge", "certificate", "-o", str(tmp_path / "a.pdf")],
-         "no badge with the public id"),
+        (
+            ["documents", "render", "nosuchbadge", "certificate", "-o", str(tmp_path / "a.pdf")],
+            "no badge with the public id",
+        ),
         (["documents", "render", "-x", "certificate", "-o", str(tmp_path / "a.pdf")], ""),
-        (["documents", "render", taro["public_id"], "certificate",
-          "-o", str(tmp_path / "missing-dir" / "a.pdf")], "cannot write"),
+        (
+            [
+                "documents",
+                "render",
+                taro["public_id"],
+                "certificate",
+                "-o",
+                str(tmp_path / "missing-dir" / "a.pdf"),
+            ],
+            "cannot write",
+        ),
     ]
     for args, expected in cases:
         result = runner.invoke(args=args)
@@ -651,8 +715,13 @@ def test_cli_warns_about_missing_glyphs_and_private_badge(app, runner, tmp_path)
 
 def test_cli_renders_many_in_one_process(app, runner, taro, tmp_path):
     with app.app_context():
-        user = make_user("jane@example.com", family_name="Concrete", given_name="Taro",
-                         name_order="given-first", language="en")
+        user = make_user(
+            "jane@example.com",
+            family_name="Concrete",
+            given_name="Taro",
+            name_order="given-first",
+            language="en",
+        )
         _, other = add_badge(user.id, name="Concrete Engineer", visibility="private")
     ids = tmp_path / "ids.txt"
     ids.write_text(f"# institute batch\n{taro['public_id']}\nnosuchbadge\n{other}\n")

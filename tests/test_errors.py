@@ -107,8 +107,12 @@ def trigger(client, status: int, headers: dict[str, str]):
     if status == 405:
         return client.get("/auth/logout", headers=headers)
     if status == 413:
-        return client.post("/_test/upload", data=b"x" * 2048, headers=headers,
-                           content_type="application/octet-stream")
+        return client.post(
+            "/_test/upload",
+            data=b"x" * 2048,
+            headers=headers,
+            content_type="application/octet-stream",
+        )
     if status == 429:
         client.get("/_test/limited", headers=headers)
         return client.get("/_test/limited", headers=headers)
@@ -207,7 +211,8 @@ def test_wrong_csrf_token_is_refused(csrf_on, app, client):
 
 def test_csrf_error_on_htmx_is_a_toast(csrf_on, app, client):
     response = client.post(
-        "/auth/login", data={"email": "a@example.com", "password": "x"},
+        "/auth/login",
+        data={"email": "a@example.com", "password": "x"},
         headers=htmx_headers("auth-form", **{"Accept-Language": "en"}),
     )
     assert response.status_code == 400
@@ -321,8 +326,8 @@ def test_undecodable_percent_escapes_never_store_broken_text(app, client):
 
 def test_invalid_utf8_in_a_multipart_body(app, client):
     body = (
-        b"--b\r\nContent-Disposition: form-data; name=\"email\"\r\n\r\n\xff\xfe\r\n"
-        b"--b\r\nContent-Disposition: form-data; name=\"family_name\"\r\n\r\n\xc3\x28\r\n--b--\r\n"
+        b'--b\r\nContent-Disposition: form-data; name="email"\r\n\r\n\xff\xfe\r\n'
+        b'--b\r\nContent-Disposition: form-data; name="family_name"\r\n\r\n\xc3\x28\r\n--b--\r\n'
     )
     response = client.post(
         "/auth/register", data=body, content_type="multipart/form-data; boundary=b"
@@ -363,18 +368,24 @@ def test_reset_post_with_invalid_utf8(app, client, outbox, user):
     link = [u for u in re.findall(r"https?://\S+", outbox.text(outbox.last())) if "/reset/" in u][0]
     path = link.split("wallet.example.test", 1)[1]
     response = client.post(
-        path, data=b"password=\xff\xfe\xfd\xfc\xfb\xfa\xf9\xf8&password_confirm=\xff\xfe",
+        path,
+        data=b"password=\xff\xfe\xfd\xfc\xfb\xfa\xf9\xf8&password_confirm=\xff\xfe",
         content_type="application/x-www-form-urlencoded",
     )
     assert response.status_code == 422
-    assert client.post("/auth/login", data={"email": "taro@example.com",
-                                            "password": PASSWORD}).status_code == 303
+    assert (
+        client.post(
+            "/auth/login", data={"email": "taro@example.com", "password": PASSWORD}
+        ).status_code
+        == 303
+    )
 
 
 def test_too_many_form_fields_is_a_4xx(client):
     body = b"&".join(b"f%d=x" % i for i in range(5000))
-    response = client.post("/auth/login", data=body,
-                           content_type="application/x-www-form-urlencoded")
+    response = client.post(
+        "/auth/login", data=body, content_type="application/x-www-form-urlencoded"
+    )
     assert response.status_code in (400, 413, 422)
 
 
@@ -382,10 +393,15 @@ def test_unexpected_error_rolls_back_and_shows_500(app_config, app, client):
     @app.post("/_test/half-written")
     def _half_written():
 
-        db.session.add(User(
-            email="half@example.com", email_key="half@example.com", family_name="半",
-            given_name="分", password_hash="x",
-        ))
+        db.session.add(
+            User(
+                email="half@example.com",
+                email_key="half@example.com",
+                family_name="半",
+                given_name="分",
+                password_hash="x",
+            )
+        )
         db.session.flush()
         raise RuntimeError("after a write")
 

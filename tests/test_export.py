@@ -40,8 +40,14 @@ def holder(app):
         text = json.dumps(assertion(3), ensure_ascii=False).encode()
         js = add_badge(user_id, number=3, fmt="json", original=text, expires=None)
         originals[js.public_id] = ("json", text)
-        jws = add_badge(user_id, number=4, fmt="jws", original=JWS.encode(), visibility="private",
-                        name="非公開の資格")
+        jws = add_badge(
+            user_id,
+            number=4,
+            fmt="jws",
+            original=JWS.encode(),
+            visibility="private",
+            name="非公開の資格",
+        )
         originals[jws.public_id] = ("jws", JWS.encode())
         return {"id": user_id, "email": user.email, "originals": originals}
 
@@ -79,8 +85,18 @@ def test_index_describes_each_badge_and_points_at_its_file(client, auth, holder)
     for public_id, entry in entries.items():
         assert entry["file"] in archive.namelist()
         assert entry["file"] == f"badges/{public_id}.{holder['originals'][public_id][0]}"
-        assert set(entry) >= {"public_id", "name", "issuer", "issued_on", "expires", "result",
-                              "visibility", "spec", "format", "file"}
+        assert set(entry) >= {
+            "public_id",
+            "name",
+            "issuer",
+            "issued_on",
+            "expires",
+            "result",
+            "visibility",
+            "spec",
+            "format",
+            "file",
+        }
     png = next(e for e in entries.values() if e["format"] == "png")
     assert png["name"] == "コンクリート技士"
     assert png["issuer"] == "日本コンクリート協会"
@@ -199,8 +215,9 @@ def test_small_exports_are_plain_bytes_with_nothing_left_open(app, holder):
     assert len(zipfile.ZipFile(io.BytesIO(result.data)).namelist()) == 6
 
 
-def test_large_exports_stream_from_a_temporary_file_and_close_it(app, client, auth, holder,
-                                                                  monkeypatch):
+def test_large_exports_stream_from_a_temporary_file_and_close_it(
+    app, client, auth, holder, monkeypatch
+):
     from wallet.extensions import db
     from wallet.models import User
     from wallet.services import export
@@ -221,8 +238,9 @@ def test_large_exports_stream_from_a_temporary_file_and_close_it(app, client, au
 
 
 @pytest.mark.parametrize("spool", [None, 512])
-def test_export_response_has_a_length_and_reads_without_closing(client, auth, holder, spool,
-                                                                monkeypatch):
+def test_export_response_has_a_length_and_reads_without_closing(
+    client, auth, holder, spool, monkeypatch
+):
     from wallet.services import export
 
     if spool:

@@ -170,8 +170,9 @@ def test_reverify_command_without_stale_badges(app, runner, holder_id, monkeypat
     assert "Re-verified 0 badge(s)" in result.stderr
 
 
-def test_reverify_command_fails_when_a_badge_cannot_be_rechecked(app, runner, holder_id,
-                                                                 monkeypatch):
+def test_reverify_command_fails_when_a_badge_cannot_be_rechecked(
+    app, runner, holder_id, monkeypatch
+):
     from wallet.extensions import db
     from wallet.models import BadgeContent
     from wallet.services import badges
@@ -217,8 +218,11 @@ def test_public_state(app, result, confirmed, expires_in, state):
     from wallet.services import freshness
 
     at = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
-    badge = Badge(result=result, recipient_confirmed=confirmed,
-                  expires=at + expires_in if expires_in is not None else None)
+    badge = Badge(
+        result=result,
+        recipient_confirmed=confirmed,
+        expires=at + expires_in if expires_in is not None else None,
+    )
     with app.app_context():
         assert freshness.public_state(badge, at) == state
 

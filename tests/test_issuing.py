@@ -394,7 +394,7 @@ def test_csv_with_japanese_headers_in_shift_jis_and_extra_columns(app) -> None:
         _, achievement = make_issuer()
         report = issuing.award_csv(achievement, text.encode("cp932"))
         assert report.ok, [p.message for p in report.problems]
-        (line, award), = report.created
+        ((line, award),) = report.created
         assert (line, award.family_name, award.given_name) == (2, "コンクリート", "太郎")
         identifiers = json.loads(award.credential_json)["credentialSubject"]["identifier"]
         assert [i["identityType"] for i in identifiers[1:]] == [

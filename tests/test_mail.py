@@ -74,7 +74,8 @@ class Sink:
 def authenticator(server, session, envelope, mechanism, auth_data) -> AuthResult:
     """Accept only the test account."""
     ok = isinstance(auth_data, LoginPassword) and (
-        auth_data.login.decode(), auth_data.password.decode()
+        auth_data.login.decode(),
+        auth_data.password.decode(),
     ) == (SMTP_USER, SMTP_PASSWORD)
     return AuthResult(success=ok, handled=False, auth_data=auth_data if ok else None)
 
@@ -114,9 +115,15 @@ def _ca(common_name: str, now: datetime.datetime):
         .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
         .add_extension(
             x509.KeyUsage(
-                digital_signature=True, content_commitment=False, key_encipherment=False,
-                data_encipherment=False, key_agreement=False, key_cert_sign=True,
-                crl_sign=True, encipher_only=False, decipher_only=False,
+                digital_signature=True,
+                content_commitment=False,
+                key_encipherment=False,
+                data_encipherment=False,
+                key_agreement=False,
+                key_cert_sign=True,
+                crl_sign=True,
+                encipher_only=False,
+                decipher_only=False,
             ),
             critical=True,
         )
@@ -169,9 +176,7 @@ def certificates(tmp_path_factory) -> Certificates:
     files.other_ca_file.write_bytes(other_ca.public_bytes(pem))
     files.cert_file.write_bytes(cert.public_bytes(pem))
     files.key_file.write_bytes(
-        key.private_bytes(
-            pem, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-        )
+        key.private_bytes(pem, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
     )
     return files
 
@@ -232,7 +237,8 @@ def tls_server(certificates) -> Iterator[SmtpServer]:
     """An SMTP server with implicit TLS (SMTPS) and AUTH."""
     # aiosmtpd 1.4 counts only STARTTLS as TLS for AUTH, so allow AUTH on the SMTPS channel.
     controller, server = start_server(
-        ssl_context=server_tls_context(certificates), authenticator=authenticator,
+        ssl_context=server_tls_context(certificates),
+        authenticator=authenticator,
         auth_require_tls=False,
     )
     yield server
@@ -242,8 +248,12 @@ def tls_server(certificates) -> Iterator[SmtpServer]:
 def use_smtp(app, port: int, security: str = "none", **extra: object) -> None:
     """Point the app's mail at the SMTP server on 127.0.0.1:port."""
     app.config.update(
-        MAIL_BACKEND="smtp", SMTP_HOST="127.0.0.1", SMTP_PORT=port, SMTP_SECURITY=security,
-        SMTP_TIMEOUT=5.0, **extra,
+        MAIL_BACKEND="smtp",
+        SMTP_HOST="127.0.0.1",
+        SMTP_PORT=port,
+        SMTP_SECURITY=security,
+        SMTP_TIMEOUT=5.0,
+        **extra,
     )
 
 
@@ -331,9 +341,10 @@ def test_smtp_plain_delivery(app, plain_server):
     assert got.tls is False
     assert got.message["Content-Language"] == "ja"
     assert got.message.get_body(preferencelist=("html",)) is not None
-    assert app.config["BASE_URL"] + "/auth/verify/" in got.message.get_body(
-        preferencelist=("plain",)
-    ).get_content()
+    assert (
+        app.config["BASE_URL"] + "/auth/verify/"
+        in got.message.get_body(preferencelist=("plain",)).get_content()
+    )
 
 
 def test_smtp_starttls_with_the_configured_ca(app, starttls_server, certificates):
@@ -364,8 +375,12 @@ def test_smtp_server_requiring_starttls_refuses_plain(app, starttls_server):
 
 def test_smtp_starttls_with_login(app, starttls_server, certificates):
     use_smtp(
-        app, starttls_server.port, "starttls", SMTP_CAFILE=str(certificates.ca_file),
-        SMTP_USER=SMTP_USER, SMTP_PASSWORD=SMTP_PASSWORD,
+        app,
+        starttls_server.port,
+        "starttls",
+        SMTP_CAFILE=str(certificates.ca_file),
+        SMTP_USER=SMTP_USER,
+        SMTP_PASSWORD=SMTP_PASSWORD,
     )
     assert send_verification(app) is True
     (got,) = starttls_server.received
@@ -375,8 +390,12 @@ def test_smtp_starttls_with_login(app, starttls_server, certificates):
 
 def test_smtp_wrong_password_fails_softly(app, starttls_server, certificates):
     use_smtp(
-        app, starttls_server.port, "starttls", SMTP_CAFILE=str(certificates.ca_file),
-        SMTP_USER=SMTP_USER, SMTP_PASSWORD="wrong",
+        app,
+        starttls_server.port,
+        "starttls",
+        SMTP_CAFILE=str(certificates.ca_file),
+        SMTP_USER=SMTP_USER,
+        SMTP_PASSWORD="wrong",
     )
     assert send_verification(app) is False
     assert starttls_server.received == []
@@ -384,8 +403,12 @@ def test_smtp_wrong_password_fails_softly(app, starttls_server, certificates):
 
 def test_smtp_implicit_tls_with_login(app, tls_server, certificates):
     use_smtp(
-        app, tls_server.port, "tls", SMTP_CAFILE=str(certificates.ca_file),
-        SMTP_USER=SMTP_USER, SMTP_PASSWORD=SMTP_PASSWORD,
+        app,
+        tls_server.port,
+        "tls",
+        SMTP_CAFILE=str(certificates.ca_file),
+        SMTP_USER=SMTP_USER,
+        SMTP_PASSWORD=SMTP_PASSWORD,
     )
     assert send_verification(app) is True
     (got,) = tls_server.received
@@ -415,9 +438,13 @@ def test_registration_survives_a_dead_smtp_server(app, client):
     response = client.post(
         "/auth/register",
         data={
-            "email": "hanako@example.com", "family_name": "コンクリート", "given_name": "花子",
-            "name_order": "family-first", "language": "ja",
-            "password": "Hanak0+pw", "password_confirm": "Hanak0+pw",
+            "email": "hanako@example.com",
+            "family_name": "コンクリート",
+            "given_name": "花子",
+            "name_order": "family-first",
+            "language": "ja",
+            "password": "Hanak0+pw",
+            "password_confirm": "Hanak0+pw",
         },
     )
     assert response.status_code == 303
@@ -433,9 +460,13 @@ def test_registration_over_smtp(app, client, plain_server):
     client.post(
         "/auth/register",
         data={
-            "email": "hanako@example.com", "family_name": "コンクリート", "given_name": "花子",
-            "name_order": "family-first", "language": "en",
-            "password": "Hanak0+pw", "password_confirm": "Hanak0+pw",
+            "email": "hanako@example.com",
+            "family_name": "コンクリート",
+            "given_name": "花子",
+            "name_order": "family-first",
+            "language": "en",
+            "password": "Hanak0+pw",
+            "password_confirm": "Hanak0+pw",
         },
     )
     (got,) = plain_server.received
@@ -446,7 +477,12 @@ def test_registration_over_smtp(app, client, plain_server):
 def test_deliver_raises_mail_error_for_a_dead_server(app):
     use_smtp(app, free_port())
     with app.test_request_context():
-        message = mail.compose("taro@example.com", "verify_email", "en",
-                               user=make_user(), verify_url="https://x.example/")
+        message = mail.compose(
+            "taro@example.com",
+            "verify_email",
+            "en",
+            user=make_user(),
+            verify_url="https://x.example/",
+        )
         with pytest.raises(mail.MailError):
             mail.deliver(message)

@@ -14,8 +14,11 @@ from wallet.models import User
 def person(family: str, given: str, order: str, family_kana=None, given_kana=None):
     """Return an object shaped like a holder."""
     return SimpleNamespace(
-        family_name=family, given_name=given, name_order=order,
-        family_name_kana=family_kana, given_name_kana=given_kana,
+        family_name=family,
+        given_name=given,
+        name_order=order,
+        family_name_kana=family_kana,
+        given_name_kana=given_kana,
     )
 
 
@@ -63,8 +66,13 @@ def test_ordered_returns_the_two_parts():
 
 def test_the_user_model_keeps_names_apart():
     columns = {c.key for c in sa_inspect(User).columns}
-    assert {"family_name", "given_name", "family_name_kana", "given_name_kana",
-            "name_order"} <= columns
+    assert {
+        "family_name",
+        "given_name",
+        "family_name_kana",
+        "given_name_kana",
+        "name_order",
+    } <= columns
     assert not columns & {"name", "full_name", "display_name"}
 
 

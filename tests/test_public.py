@@ -127,16 +127,19 @@ def test_page_in_japanese_formats_dates_the_japanese_way(client, holder):
 
 def test_language_switch_cookie_wins_over_accept_language(client, holder):
     client.set_cookie("wallet_lang", "ja")
-    html = client.get(
-        f"/b/{holder['public_id']}", headers={"Accept-Language": "en"}
-    ).get_data(as_text=True)
+    html = client.get(f"/b/{holder['public_id']}", headers={"Accept-Language": "en"}).get_data(
+        as_text=True
+    )
     assert "2024年4月1日" in html
 
 
 def test_given_first_holder_is_shown_given_name_first(app, client):
     with app.app_context():
         user = make_user(
-            "ann@example.com", family_name="Smith", given_name="Ann", name_order="given-first",
+            "ann@example.com",
+            family_name="Smith",
+            given_name="Ann",
+            name_order="given-first",
             language="en",
         )
         public_id = add_badge(user.id).public_id
@@ -147,8 +150,9 @@ def test_given_first_holder_is_shown_given_name_first(app, client):
 
 def test_title_open_graph_and_canonical_use_absolute_urls(client, holder):
     public_id = holder["public_id"]
-    page = parse(client.get(f"/b/{public_id}", headers={"Accept-Language": "en"}).get_data(
-        as_text=True))
+    page = parse(
+        client.get(f"/b/{public_id}", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    )
     url = f"{BASE}/b/{public_id}"
     assert page.title.strip() == "コンクリート技士 – コンクリート 太郎 – Badge Wallet"
     assert page.canonical == url
@@ -346,8 +350,9 @@ def _without_date(headers) -> list[tuple[str, str]]:
 
 
 @pytest.mark.parametrize("suffix", SUFFIXES)
-def test_private_and_never_existed_give_identical_404s(app, client, holder, suffix,
-                                                      frozen_csrf_clock):
+def test_private_and_never_existed_give_identical_404s(
+    app, client, holder, suffix, frozen_csrf_clock
+):
     public_id = holder["public_id"]
     assert client.get(f"/b/{public_id}{suffix}").status_code == 200
     for _ in range(2):  # an ordinary visitor whose session cookie is already settled
@@ -372,13 +377,23 @@ def test_private_and_never_existed_give_identical_404s(app, client, holder, suff
 def test_private_badge_leaks_nothing(app, client, suffix):
     with app.app_context():
         user = make_user()
-        public_id = add_badge(user.id, visibility="private", name="秘密の資格",
-                              issuer_name="Secret Issuer").public_id
+        public_id = add_badge(
+            user.id, visibility="private", name="秘密の資格", issuer_name="Secret Issuer"
+        ).public_id
     response = client.get(f"/b/{public_id}{suffix}", headers={"Accept-Language": "en"})
     assert response.status_code == 404
     html = response.get_data(as_text=True)
-    for secret in ("秘密の資格", "Secret Issuer", "コンクリート", "太郎", "og:", "twitter:",
-                   "canonical", 'rel="canonical"', "<img"):
+    for secret in (
+        "秘密の資格",
+        "Secret Issuer",
+        "コンクリート",
+        "太郎",
+        "og:",
+        "twitter:",
+        "canonical",
+        'rel="canonical"',
+        "<img",
+    ):
         assert secret not in html
     assert "not disclosed or does not exist" in html
 
@@ -455,8 +470,7 @@ def _set_profile_public(app, user_id: int, on: bool) -> None:
         accounts.update_profile(db.session.get(User, user_id), profile_public=on)
 
 
-def test_profile_is_off_by_default_and_identical_to_unknown(app, client, holder,
-                                                            frozen_csrf_clock):
+def test_profile_is_off_by_default_and_identical_to_unknown(app, client, holder, frozen_csrf_clock):
     profile_id = _profile_id(app, holder["user_id"])
     assert re.fullmatch(r"[a-z][a-z0-9]{19}", profile_id)
     for _ in range(2):

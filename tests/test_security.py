@@ -138,8 +138,9 @@ def test_sign_in_upgrades_an_old_hash(app, client, user):
     from wallet.models import User
 
     app.config["PASSWORD_MEMORY_COST"] = 2048
-    response = client.post("/auth/login", data={"email": "taro@example.com",
-                                                "password": "Passw0rd!"})
+    response = client.post(
+        "/auth/login", data={"email": "taro@example.com", "password": "Passw0rd!"}
+    )
     assert response.status_code == 303
     with app.app_context():
         assert "m=2048" in db.session.get(User, user["id"]).password_hash

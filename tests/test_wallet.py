@@ -97,12 +97,19 @@ def test_home_lists_badge_cards_newest_first(app, signed_in, holder) -> None:
     now = datetime.now(UTC)
     with app.app_context():
         old = add_badge(
-            holder["id"], name="Older badge", issuer_name="First Institute",
-            created_at=now - timedelta(days=3), issued_on=datetime(2024, 4, 1, tzinfo=UTC),
+            holder["id"],
+            name="Older badge",
+            issuer_name="First Institute",
+            created_at=now - timedelta(days=3),
+            issued_on=datetime(2024, 4, 1, tzinfo=UTC),
         ).id
         new = add_badge(
-            holder["id"], name="Newer badge", issuer_name="Second Institute",
-            created_at=now, expires=now + timedelta(days=10), visibility="private",
+            holder["id"],
+            name="Newer badge",
+            issuer_name="Second Institute",
+            created_at=now,
+            expires=now + timedelta(days=10),
+            visibility="private",
         ).id
     response = signed_in.get("/")
     assert response.headers["Cache-Control"] == "no-store"
@@ -343,7 +350,7 @@ def test_htmx_import_success_redirects_with_hx_redirect(app, signed_in) -> None:
     [
         ({"text": "hello"}, "No Open Badge was found"),
         ("plain_png", "No Open Badge was found"),
-        ({"text": "{\"a\": "}, "could not be read as a badge"),
+        ({"text": '{"a": '}, "could not be read as a badge"),
         ({"url": "ftp://example.com/a.json"}, "starts with https://"),
         ({}, "Choose a badge file, paste its web address, or paste its text."),
         ({"text": bf.ob3_json(email="someone@else.example").decode()}, "issued to someone else"),
@@ -522,11 +529,11 @@ def test_hostile_issuer_content_is_escaped_and_sanitized(app, signed_in) -> None
             name='<script>alert("name")</script>',
             issuer_name='<img src=x onerror=alert("issuer")>',
             description=(
-                '<img src=x onerror=alert(1)> [click](javascript:alert(2)) '
+                "<img src=x onerror=alert(1)> [click](javascript:alert(2)) "
                 '<div hx-get="/badges/1/delete" hx-trigger="load">x</div> '
                 "[ok](https://example.org/ok)"
             ),
-            criteria="**bold** <a href=\"javascript:alert(3)\">bad</a>",
+            criteria='**bold** <a href="javascript:alert(3)">bad</a>',
         ),
     )
     html = signed_in.get(f"/badges/{badge_id}").get_data(as_text=True)
@@ -736,16 +743,20 @@ def test_every_wallet_form_carries_a_csrf_token(csrf_on, app, client, holder) ->
     forms = re.findall(r'<form method="post" action="(/badges/\d+/\w+)".*?</form>', detail, re.S)
     assert {f"/badges/{badge_id}/visibility", f"/badges/{badge_id}/verify"} <= set(forms)
     token = _token(detail)
-    assert client.post(
-        f"/badges/{badge_id}/visibility", data={"visibility": "private", "csrf_token": token}
-    ).status_code == 303
+    assert (
+        client.post(
+            f"/badges/{badge_id}/visibility", data={"visibility": "private", "csrf_token": token}
+        ).status_code
+        == 303
+    )
     assert client.post(f"/badges/{badge_id}/verify", data={"csrf_token": token}).status_code == 303
     # htmx sends the token from <main hx-headers> instead of a form field.
     headers = htmx_headers("verification-report", **{"X-CSRFToken": token})
     assert client.post(f"/badges/{badge_id}/verify", headers=headers).status_code == 200
     confirm = client.get(f"/badges/{badge_id}/delete").get_data(as_text=True)
     assert client.post(f"/badges/{badge_id}/delete").status_code == 400
-    assert client.post(
-        f"/badges/{badge_id}/delete", data={"csrf_token": _token(confirm)}
-    ).status_code == 303
+    assert (
+        client.post(f"/badges/{badge_id}/delete", data={"csrf_token": _token(confirm)}).status_code
+        == 303
+    )
     assert _count(app) == 0

@@ -53,11 +53,16 @@ def _badge_and_holder(public_id: str):
 @click.argument("public_id")
 @click.argument("kind", type=click.Choice(["certificate", "details", "card"]))
 @click.option(
-    "-o", "--output", required=True, type=click.Path(dir_okay=False),
+    "-o",
+    "--output",
+    required=True,
+    type=click.Path(dir_okay=False),
     help="PDF file to write ('-' for standard output).",
 )
 @click.option(
-    "--lang", type=click.Choice(["ja", "en"]), default=None,
+    "--lang",
+    type=click.Choice(["ja", "en"]),
+    default=None,
     help="Document language (default: the holder's language).",
 )
 @click.option("--title", default=None, help="Title or affiliation line of a business card.")
@@ -113,16 +118,23 @@ def _warnings(document, badge) -> list[str]:
 @documents_group.command("render-many")
 @click.argument("kind", type=click.Choice(["certificate", "details", "card"]))
 @click.option(
-    "--ids", "ids_file", required=True, type=click.File("r", encoding="utf-8"),
+    "--ids",
+    "ids_file",
+    required=True,
+    type=click.File("r", encoding="utf-8"),
     help="File with one public id per line ('-' for standard input).",
 )
 @click.option(
-    "-o", "--output-dir", required=True,
+    "-o",
+    "--output-dir",
+    required=True,
     type=click.Path(file_okay=False, writable=True),
     help="Folder for the PDFs (created if missing), named <public id>-<kind>.pdf.",
 )
 @click.option(
-    "--lang", type=click.Choice(["ja", "en"]), default=None,
+    "--lang",
+    type=click.Choice(["ja", "en"]),
+    default=None,
     help="Document language (default: each holder's language).",
 )
 @with_appcontext

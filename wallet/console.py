@@ -15,7 +15,6 @@ def main() -> None:
     from flask.cli import FlaskGroup
 
     from wallet import create_app
-
     from wallet.verify_command import verify
 
     cli = FlaskGroup(

@@ -84,14 +84,18 @@ class NameFields:
     family_name = StringField(
         _l("Family name"),
         validators=[
-            DataRequired(message=_l("Enter your family name.")), Length(max=100), usable_text
+            DataRequired(message=_l("Enter your family name.")),
+            Length(max=100),
+            usable_text,
         ],
         filters=[strip],
     )
     given_name = StringField(
         _l("Given name"),
         validators=[
-            DataRequired(message=_l("Enter your given name.")), Length(max=100), usable_text
+            DataRequired(message=_l("Enter your given name.")),
+            Length(max=100),
+            usable_text,
         ],
         filters=[strip],
     )

@@ -67,9 +67,7 @@ class User(UserMixin, db.Model):  # type: ignore[name-defined,misc]
     mastodon_instance: Mapped[str | None] = mapped_column(String(253))
     email_verified_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    password_changed_at: Mapped[datetime] = mapped_column(
-        DateTime(timezone=True), default=utcnow
-    )
+    password_changed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
     def get_id(self) -> str:
         """Return the session id: changes with the password, so old sessions die with it."""
@@ -87,7 +85,7 @@ class User(UserMixin, db.Model):  # type: ignore[name-defined,misc]
 
 
 def new_public_id() -> str:
-    """Return a random public id: 20 lower-case letters/digits (≈103 bits), starting with a letter."""
+    """Return a random public id: 20 lower-case letters and digits (~103 bits), a letter first."""
     alphabet = "abcdefghijklmnopqrstuvwxyz0123456789"
     first = secrets.choice(alphabet[:26])
     return first + "".join(secrets.choice(alphabet) for _ in range(19))
@@ -117,7 +115,9 @@ class Badge(db.Model):  # type: ignore[name-defined,misc]
     result: Mapped[str] = mapped_column(String(16))
     report_json: Mapped[str] = mapped_column(Text, default="[]")
     verified_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+    created_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), default=utcnow, index=True
+    )
 
     user: Mapped[User] = relationship(lazy="raise")
     content: Mapped[BadgeContent] = relationship(

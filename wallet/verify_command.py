@@ -60,7 +60,10 @@ _CLI_MESSAGES: dict[str, dict[str, str]] = {
     },
     "cli.bad_url_map": {
         "en": "--url-map must be PREFIX=DIR with an existing directory (or URL=FILE): {value}",
-        "ja": "--url-map は PREFIX=DIR（または URL=FILE）の形で、存在するディレクトリかファイルを指定してください: {value}",
+        "ja": (
+            "--url-map は PREFIX=DIR（または URL=FILE）の形で、"
+            "存在するディレクトリかファイルを指定してください: {value}"
+        ),
     },
     "cli.bad_allowed_networks": {
         "en": "WALLET_FETCH_ALLOWED_NETWORKS must be comma-separated CIDRs.",

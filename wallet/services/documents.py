@@ -72,7 +72,7 @@ IMAGE_PIXELS = {"certificate": 640, "details": 400, "card": 200}
 PROOF_FRAMES = {"qr", "image", "proof"}
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 # A font path goes into a CSS url("..."); these would need quoting there.
-_UNSAFE_PATH_CHARS = set('"\'\\<>&\n\r()')
+_UNSAFE_PATH_CHARS = set("\"'\\<>&\n\r()")
 # Characters that never need a glyph (layout only).
 _INVISIBLE = {"\n", "\r", "\t", " ", "\u3000", "\u200b", "\ufeff"}
 
@@ -478,9 +478,9 @@ def _context(
         # One page always: long names get smaller type, and each retry (compact) shrinks more.
         # The full name is on the details sheet; the certificate keeps about three lines of it.
         context["badge_name"] = glyphs(_shorten(texts["badge_name"] or _("(no name)"), 110))
-        context["qualification_size"] = _fit(
-            texts["badge_name"], [(16, 20), (30, 16), (48, 13)], 11
-        ) - 2 * compact
+        context["qualification_size"] = (
+            _fit(texts["badge_name"], [(16, 20), (30, 16), (48, 13)], 11) - 2 * compact
+        )
         context["name_size"] = _fit(ordered_name, [(14, 30), (20, 24), (28, 18)], 14) - 4 * compact
         context["image_mm"] = round(54 - 12 * compact - (6 if context["private"] else 0))
         context["gap"] = round(1 - 0.3 * compact, 2)
@@ -588,9 +588,7 @@ def _stamp(value: datetime | date | None) -> str | None:
     return value.isoformat() if value is not None else None
 
 
-def cache_key(
-    badge: Badge, user: User, kind: str, lang: str, title_line: str, fonts: Fonts
-) -> str:
+def cache_key(badge: Badge, user: User, kind: str, lang: str, title_line: str, fonts: Fonts) -> str:
     """Return the content key of a document: everything that can change what it shows."""
     content = badge.content
     image = content.image_png if content is not None else None
@@ -764,9 +762,7 @@ def _as_cached(document: Document) -> Document:
     )
 
 
-def _render(
-    badge: Badge, user: User, kind: str, lang: str, title: str, fonts: Fonts
-) -> Document:
+def _render(badge: Badge, user: User, kind: str, lang: str, title: str, fonts: Fonts) -> Document:
     """Render one document now (no cache); a one-sheet document that spills over shrinks."""
     for compact in range(MAX_COMPACT + 1):
         glyphs = _glyphs(fonts)
@@ -782,8 +778,13 @@ def _render(
         pdf = _pdf(html, fonts)
         if kind not in ONE_PAGE or _page_count(pdf) == 1:
             break
-        log.info("PDF %s of badge %s: %d pages at compact=%d", kind, badge.public_id,
-                 _page_count(pdf), compact)
+        log.info(
+            "PDF %s of badge %s: %d pages at compact=%d",
+            kind,
+            badge.public_id,
+            _page_count(pdf),
+            compact,
+        )
     if glyphs.missing:
         log.info("PDF %s of badge %s: no glyph for %s", kind, badge.public_id, glyphs.missing)
     filename, filename_utf8 = _filenames(badge, kind, lang)
@@ -797,8 +798,6 @@ def _page_count(pdf: bytes) -> int:
     return len(PdfReader(io.BytesIO(pdf)).pages)
 
 
-def render(
-    badge: Badge, user: User, kind: str, lang: str, title_line: str | None = None
-) -> bytes:
+def render(badge: Badge, user: User, kind: str, lang: str, title_line: str | None = None) -> bytes:
     """Return the PDF of a badge document: kind certificate|details|card, lang ja|en."""
     return build(badge, user, kind, lang, title_line).pdf

@@ -140,9 +140,7 @@ def export_zip(user: User) -> Export:
     now = utcnow()
     stamp = (now.year, now.month, now.day, now.hour, now.minute, now.second)
     ids = db.session.scalars(
-        select(Badge.id)
-        .where(Badge.user_id == user.id)
-        .order_by(Badge.created_at, Badge.id)
+        select(Badge.id).where(Badge.user_id == user.id).order_by(Badge.created_at, Badge.id)
     ).all()
     entries: list[dict[str, Any]] = []
     with zipfile.ZipFile(out, "w") as archive:
@@ -154,7 +152,7 @@ def export_zip(user: User) -> Export:
 
         write("profile.json", _json_bytes(profile_data(user)))
         for start in range(0, len(ids), BATCH):
-            chunk = ids[start:start + BATCH]
+            chunk = ids[start : start + BATCH]
             rows = db.session.scalars(
                 select(Badge)
                 .options(selectinload(Badge.content))
@@ -171,8 +169,14 @@ def export_zip(user: User) -> Export:
                 db.session.expunge(badge)
         write(
             "index.json",
-            _json_bytes({"export_version": EXPORT_VERSION, "exported_at": _iso(now),
-                         "count": len(entries), "badges": entries}),
+            _json_bytes(
+                {
+                    "export_version": EXPORT_VERSION,
+                    "exported_at": _iso(now),
+                    "count": len(entries),
+                    "badges": entries,
+                }
+            ),
         )
     size = out.tell()
     out.seek(0)

@@ -21,8 +21,15 @@ from wallet.services import badges
 log = logging.getLogger(__name__)
 
 # What a visitor of /b/<public_id> may be told (see public_state).
-PUBLIC_STATES = ("valid", "expired", "revoked", "unconfirmed", "unverifiable", "invalid",
-                 "not_yet_valid")
+PUBLIC_STATES = (
+    "valid",
+    "expired",
+    "revoked",
+    "unconfirmed",
+    "unverifiable",
+    "invalid",
+    "not_yet_valid",
+)
 BATCH = 50
 
 
@@ -84,7 +91,7 @@ def reverify_stale(
     summary = ReverifySummary()
     ids = stale_ids(older_than if older_than is not None else max_age(), limit=limit)
     for start in range(0, len(ids), BATCH):
-        chunk = ids[start:start + BATCH]
+        chunk = ids[start : start + BATCH]
         rows = db.session.scalars(
             select(Badge).options(selectinload(Badge.content)).where(Badge.id.in_(chunk))
         ).all()

@@ -657,6 +657,7 @@ COLUMNS = {
 }
 REQUIRED_COLUMNS = ("email", "family_name", "given_name")
 
+
 def N_(text: str) -> str:
     """Mark text for translation; it is translated when shown (CLI output stays English)."""
     return text

@@ -20,6 +20,7 @@ def has_unusable_characters(value: str) -> bool:
         for c in value
     )
 
+
 PASSWORD_RULES = {
     "length": "The password must be 8 to 20 characters long.",
     "characters": "The password may contain only letters, digits and ! @ # % & + =.",

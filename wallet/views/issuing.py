@@ -364,9 +364,7 @@ def revoke(award_id: int):
     if request.method == "POST" and form.validate_on_submit():
         if claims.revoke(award):
             flash(_("The badge is revoked. Verifiers see it as revoked from now on."), "success")
-        return redirect_to(
-            url_for("issuing.achievement", public_id=award.achievement.public_id)
-        )
+        return redirect_to(url_for("issuing.achievement", public_id=award.achievement.public_id))
     return render_page("issuing/revoke.html", award=award, form=form)
 
 
@@ -390,4 +388,3 @@ def state_of(award) -> str:
     if award.revoked_at is not None:
         return "revoked"
     return award.claim_state
-

@@ -242,14 +242,16 @@ def memory_figures(database_url: str, seeded: B.Seeded, requests: int) -> dict[s
                 paths.append(f"/badges/{seeded.badge_ids[i]}")
         paths.append(f"/b/{seeded.other_public_ids[0]}")
         headers = {"Cookie": cookie}
+        stop = B.stop_file_path()
         B.wrk(server.base + "/", connections=4, duration=60, headers=headers,
-              script=B.counted_paths_script(paths, 200))
+              script=B.counted_paths_script(paths, 200, stop), stop_file=stop)
         workers = server.workers()
         samples = {"warm": {p: B.rss_kb(p) for p in workers}}
         runs = []
         for label in ("after_n", "after_2n"):
+            stop = B.stop_file_path()
             figures = B.wrk(server.base + "/", connections=4, duration=240, headers=headers,
-                            script=B.counted_paths_script(paths, requests))
+                            script=B.counted_paths_script(paths, requests, stop), stop_file=stop)
             runs.append({"requests": figures.get("requests"), "errors": figures["errors"],
                          "rps": figures["rps"], "p99": figures.get("p99")})
             now = server.workers()

@@ -333,7 +333,7 @@ def parse_wrk(output: str) -> dict[str, Any]:
 
 def wrk(
     url: str, *, connections: int, duration: float, headers: dict[str, str] | None = None,
-    script: str | None = None,
+    script: str | None = None, stop_file: str | None = None,
 ) -> dict[str, Any]:
     """Run wrk (one thread) against url for at most `duration` seconds; return parsed figures."""
     command = ["wrk", "-t1", f"-c{connections}", f"-d{duration:g}s", "--latency", "--timeout", "5s"]
@@ -347,12 +347,29 @@ def wrk(
         command += ["-s", script_path]
     command.append(url)
     try:
-        done = subprocess.run(
-            command, capture_output=True, text=True, timeout=duration + 30, check=False
+        process = subprocess.Popen(
+            command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
         )
+        deadline = time.monotonic() + duration + 30
+        # A counted script (counted_paths_script) writes its stop file when done: interrupt wrk
+        # then (it prints its summary on SIGINT) rather than leaving idle connections open until
+        # -d runs out, which would hold a sync worker in recv() until gunicorn kills it.
+        while process.poll() is None and time.monotonic() < deadline:
+            if stop_file is not None and os.path.exists(stop_file):
+                process.send_signal(signal.SIGINT)
+                break
+            time.sleep(0.05)
+        try:
+            stdout, stderr = process.communicate(timeout=max(5.0, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            process.kill()
+            stdout, stderr = process.communicate()
     finally:
         if script_path:
             os.unlink(script_path)
+        if stop_file is not None and os.path.exists(stop_file):
+            os.unlink(stop_file)
+    done = subprocess.CompletedProcess(command, process.returncode, stdout, stderr)
     figures = parse_wrk(done.stdout)
     if "rps" not in figures:
         raise RuntimeError(f"wrk failed: {done.stdout} {done.stderr}")
@@ -360,8 +377,9 @@ def wrk(
     return figures
 
 
-def counted_paths_script(paths: list[str], limit: int) -> str:
-    """Return a wrk Lua script that cycles through paths and stops after `limit` responses."""
+def counted_paths_script(paths: list[str], limit: int, stop_file: str) -> str:
+    """Return a wrk Lua script cycling through paths; after `limit` responses it stops and
+    creates stop_file (wrk(stop_file=...) then interrupts wrk)."""
     quoted = ",".join('"' + p.replace('"', "") + '"' for p in paths)
     return (
         f"local paths = {{{quoted}}}\n"
@@ -370,8 +388,15 @@ def counted_paths_script(paths: list[str], limit: int) -> str:
         "request = function()\n  i = i + 1\n"
         "  return wrk.format('GET', paths[(i % #paths) + 1])\nend\n"
         "response = function(status, headers, body)\n  done = done + 1\n"
-        "  if done >= limit then wrk.thread:stop() end\nend\n"
+        "  if done == limit then\n"
+        f"    local f = io.open('{stop_file}', 'w'); if f then f:close() end\n"
+        "    wrk.thread:stop()\n  end\nend\n"
     )
+
+
+def stop_file_path() -> str:
+    """Return a fresh path for a counted run's stop file (not created)."""
+    return os.path.join(tempfile.gettempdir(), f"wallet-bench-stop-{secrets.token_hex(8)}")
 
 
 # --- seeding -----------------------------------------------------------------------------------

@@ -521,3 +521,19 @@ def test_profile_ids_are_random_and_distinct(app):
         second = make_user("b@example.com")
         assert first.profile_id != second.profile_id
         assert re.fullmatch(r"[a-z][a-z0-9]{19}", first.profile_id)
+
+
+def test_visitors_get_no_cookie_and_a_plain_language_link(app, client, holder):
+    """A QR scan sets no cookie: no session, no CSRF token; ?lang= switches the page only."""
+    public_id = holder["public_id"]
+    response = client.get(f"/b/{public_id}", headers={"Accept-Language": "ja"})
+    assert response.status_code == 200
+    assert "Set-Cookie" not in response.headers
+    body = response.get_data(as_text=True)
+    assert "csrf_token" not in body and "X-CSRFToken" not in body
+    assert f'href="/b/{public_id}?lang=en"' in body
+    english = client.get(f"/b/{public_id}?lang=en")
+    assert '<html lang="en">' in english.get_data(as_text=True)
+    assert "Set-Cookie" not in english.headers
+    missing = client.get("/b/zzzzzzzzzzzzzzzzzzzz")
+    assert missing.status_code == 404 and "Set-Cookie" not in missing.headers

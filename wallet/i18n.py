@@ -23,10 +23,14 @@ def supported(lang: str | None) -> str | None:
 
 
 def select_locale() -> str:
-    """Pick the UI language: forced > account > cookie > Accept-Language > default."""
+    """Pick the UI language: forced > ?lang= > account > cookie > Accept-Language > default."""
     forced = supported(g.get("force_lang"))
     if forced:
         return forced
+    # ?lang= shows one page in a language without storing anything (cookie-free public pages).
+    asked = supported(request.args.get("lang"))
+    if asked:
+        return asked
     if current_user and getattr(current_user, "is_authenticated", False):
         lang = supported(current_user.language)
         if lang:

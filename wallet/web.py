@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Flask
 from flask import Response
+from flask import g
 from flask import redirect
 from flask import request
 from flask import url_for
@@ -114,4 +115,5 @@ def _template_globals() -> dict[str, object]:
         "htmx_src": current_app.config["HTMX_SRC"],
         "htmx_sri": current_app.config["HTMX_SRI"],
         "format_day": lambda value: format_day(value, lang),
+        "cookieless": g.get("cookieless", False),
     }

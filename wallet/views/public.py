@@ -13,6 +13,7 @@ from flask import Blueprint
 from flask import Response
 from flask import abort
 from flask import current_app
+from flask import g
 from flask import request
 from flask import url_for
 from flask_babel import format_datetime
@@ -96,6 +97,12 @@ def _iso(value: datetime | None) -> str:
     if value is None:
         return ""
     return value.isoformat() if value.tzinfo else value.isoformat() + "Z"
+
+
+@bp.before_request
+def _cookieless() -> None:
+    """Visitors of verification pages get no session and no cookie (privacy, and speed)."""
+    g.cookieless = True
 
 
 @bp.get("/b/<public_id>")

@@ -760,3 +760,12 @@ def test_every_wallet_form_carries_a_csrf_token(csrf_on, app, client, holder) ->
         == 303
     )
     assert _count(app) == 0
+
+
+def test_search_with_control_characters_is_no_error(app, client, auth) -> None:
+    """NUL and other control characters in the search box (PostgreSQL refuses NUL) find nothing."""
+    with app.app_context():
+        make_user()
+    auth.login()
+    response = client.get("/?q=%00abc%01")
+    assert response.status_code == 200

@@ -8,6 +8,7 @@ from flask import Flask
 from flask import render_template
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import DataError
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
@@ -85,6 +86,15 @@ def register_error_handlers(app: Flask) -> None:
         if status in (301, 302, 303, 307, 308):
             return error
         return render_error(status if status in _titles() else 400)
+
+    @app.errorhandler(DataError)
+    def bad_data(error: DataError):
+        # Input the database refuses (e.g. NUL in text on PostgreSQL) is the client's fault.
+        log.warning("database refused request data: %s", error.orig.__class__.__name__)
+        from wallet.extensions import db
+
+        db.session.rollback()
+        return render_error(400)
 
     @app.errorhandler(OperationalError)
     def database_unavailable(error: OperationalError):

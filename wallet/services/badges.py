@@ -280,7 +280,8 @@ def list_for(
 ) -> tuple[list[Badge], bool]:
     """Return one page of the user's badges, newest first, and whether more follow."""
     statement = select(Badge).where(Badge.user_id == user.id)
-    query = query.strip()[:200]
+    # Control characters (NUL above all: PostgreSQL refuses it in text) never match a badge.
+    query = "".join(c for c in query if c.isprintable()).strip()[:200]
     if query:
         pattern = (
             "%" + query.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"

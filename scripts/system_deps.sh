@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Install the Debian packages the test suite uses, when running as root on Debian; else say what is missing.
 set -euo pipefail
-PACKAGES=(postgresql-15 fonts-ipaexfont-gothic poppler-utils chromium fonts-noto-cjk)
+PACKAGES=(postgresql-15 fonts-ipaexfont-gothic poppler-utils chromium fonts-noto-cjk libcairo2)
 missing=()
 for pkg in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")

@@ -151,7 +151,7 @@ def _failure_for(report: VerificationReport) -> ImportFailed | None:
 def _image_for(loaded: Loaded, credential: Credential, fetcher: Fetcher) -> bytes:
     """Return our own PNG of the badge image: the baked file, a data URI, or a fetched URL."""
     candidates: list[bytes] = []
-    if loaded.format == "png":
+    if loaded.format in ("png", "svg"):
         candidates.append(loaded.original)
     for source in (credential.achievement.image, credential.image):
         if not source:

@@ -16,7 +16,46 @@ DISPLAY_SIZE = 512
 RASTER_FORMATS = {"PNG", "JPEG", "GIF", "WEBP"}
 
 
+MAX_SVG_BYTES = 2 * 1024 * 1024
+
+
+def looks_like_svg(data: bytes) -> bool:
+    """Return whether data starts like an SVG document (after an XML prolog or comments)."""
+    head = data[:1024].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    return (
+        head.startswith((b"<svg", b"<?xml", b"<!--", b"<!doctype svg"))
+        and b"<svg" in data[:4096].lower()
+    )
+
+
+def rasterize_svg(data: bytes, size: int = DISPLAY_SIZE) -> bytes | None:
+    """Draw an issuer's SVG as our own PNG, or None when it cannot be drawn safely.
+
+    cairosvg parses with defusedxml and, without ``unsafe``, loads no external resource
+    (only data: URLs), so a hostile SVG cannot reach files or the network; it is never
+    inlined into our pages. Without libcairo on the machine the holder sees a placeholder.
+    """
+    if len(data) > MAX_SVG_BYTES or not looks_like_svg(data):
+        return None
+    try:
+        import cairosvg
+    except (ImportError, OSError):
+        return None
+    try:
+        png = cairosvg.svg2png(bytestring=data, output_width=size, unsafe=False)
+    except Exception:  # noqa: BLE001 - any failure to draw hostile input means "no image"
+        return None
+    return reencode_raster(png, size) if png else None
+
+
 def reencode(data: bytes, size: int = DISPLAY_SIZE) -> bytes | None:
+    """Return data (raster or SVG) as a fresh PNG at most size×size, or None when unsafe."""
+    if looks_like_svg(data):
+        return rasterize_svg(data, size)
+    return reencode_raster(data, size)
+
+
+def reencode_raster(data: bytes, size: int = DISPLAY_SIZE) -> bytes | None:
     """Return data as a fresh PNG at most size×size, or None when it is not a safe raster image."""
     try:
         with warnings.catch_warnings():

@@ -48,7 +48,7 @@ lint: test-deps
 	$(BIN)/mypy --follow-imports=silent wallet/openbadges
 
 bench: test-deps
-	bash scripts/bench_deps.sh
+	bash scripts/system_deps.sh wrk redis-server
 	bash scripts/bench.sh
 
 # Regenerate the pinned locks from the ranges in pyproject.toml (needs the package index).

@@ -10,7 +10,7 @@ in the same run, a bare Flask "hello" app under the same settings as the baselin
 wrk (c=2 and c=8). Also: SQL queries per page (SQLAlchemy events, in process), server time of
 the pages (in process), PDFs cold/cached, import of a baked OB 3.0 PNG, `wallet award` of 1,000
 badges from CSV, and a worker's resident memory over 2 x N requests.
-Prints a table and writes .bench/http.json. Needs wrk (scripts/bench_deps.sh installs it).
+Prints a table and writes .bench/http.json. Needs wrk: `scripts/system_deps.sh wrk` installs it.
 """
 
 from __future__ import annotations
@@ -371,8 +371,10 @@ def main() -> int:
     parser.add_argument("--output", default=str(ROOT / ".bench" / "http.json"))
     args = parser.parse_args()
     if not B.have("wrk"):
-        print("wrk is not installed (run scripts/bench_deps.sh as root): HTTP benchmark skipped.",
-              file=sys.stderr)
+        print(
+            "wrk is not installed (run scripts/system_deps.sh wrk as root): HTTP benchmark skipped.",
+            file=sys.stderr,
+        )
         return 0
     results: dict[str, Any] = {
         "when": time.strftime("%Y-%m-%dT%H:%M:%S%z"),

@@ -174,7 +174,7 @@ def run(seconds: float) -> dict[str, Any]:
     with B.postgres() as database_url, B.redis_server() as redis_url:
         if database_url is None or redis_url is None:
             return {"skipped": "needs PostgreSQL binaries and redis-server "
-                               "(scripts/bench_deps.sh)"}
+                               "(scripts/system_deps.sh wrk redis-server)"}
         app = create_app(B.bench_config(database_url, WTF_CSRF_ENABLED=False))
         seeded = B.seed(app, n_badges=N_BADGES, n_other=0)
         with app.app_context():

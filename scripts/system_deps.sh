@@ -1,7 +1,14 @@
 #!/usr/bin/env bash
-# Install the Debian packages the test suite uses, when running as root on Debian; else say what is missing.
+# Install Debian packages when root on Debian, else say what is missing: the test suite's by
+# default, or the ones named on the command line (`make bench` names wrk and redis-server).
 set -euo pipefail
-PACKAGES=(postgresql-15 fonts-ipaexfont-gothic poppler-utils chromium fonts-noto-cjk libcairo2)
+if [ $# -gt 0 ]; then
+  PACKAGES=("$@")
+  purpose="the benchmarks"
+else
+  PACKAGES=(postgresql-15 fonts-ipaexfont-gothic poppler-utils chromium fonts-noto-cjk libcairo2)
+  purpose="the tests"
+fi
 missing=()
 for pkg in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
@@ -15,5 +22,5 @@ if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null; then
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 else
-  echo "Missing Debian packages (install them as root): ${missing[*]}; the tests that need them will be skipped." >&2
+  echo "Missing Debian packages (install them as root): ${missing[*]}; $purpose that need them will be skipped." >&2
 fi

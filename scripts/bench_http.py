@@ -372,7 +372,7 @@ def main() -> int:
     args = parser.parse_args()
     if not B.have("wrk"):
         print(
-            "wrk is not installed (run scripts/system_deps.sh wrk as root): HTTP benchmark skipped.",
+            "wrk is not installed (run scripts/system_deps.sh wrk as root): no HTTP benchmark.",
             file=sys.stderr,
         )
         return 0

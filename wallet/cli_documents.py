@@ -21,21 +21,12 @@ def _fail(message: str, code: int = 1) -> None:
 
 def _find(public_id: str):
     """Return the badge with this public id (any visibility: operators), holder loaded, or None."""
-    from sqlalchemy import select
     from sqlalchemy.exc import SQLAlchemyError
-    from sqlalchemy.orm import selectinload
 
-    from wallet.extensions import db
-    from wallet.models import Badge
+    from wallet.services import badges
 
-    if not public_id.isalnum() or len(public_id) > 32:
-        return None
     try:
-        return db.session.scalar(
-            select(Badge)
-            .options(selectinload(Badge.content), selectinload(Badge.user))
-            .where(Badge.public_id == public_id)
-        )
+        return badges.get_any(public_id)
     except SQLAlchemyError as exc:
         _fail(f"the database could not be read ({type(exc).__name__}); is it upgraded?")
         return None

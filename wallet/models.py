@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import secrets
 from datetime import UTC
 from datetime import datetime
@@ -82,6 +83,16 @@ class User(UserMixin, db.Model):  # type: ignore[name-defined,misc]
     def is_operator(self) -> bool:
         """Return whether the account may use the issuing portal."""
         return self.role == "operator"
+
+
+# Public ids and profile ids: lower-case letters and digits only (DESIGN.md). Checked before any
+# query so odd input never reaches the database and every miss looks the same.
+PUBLIC_ID_PATTERN = re.compile(r"[a-z0-9]{1,32}")
+
+
+def is_public_id(value: str) -> bool:
+    """Return whether value has the shape of a public id or profile id."""
+    return bool(PUBLIC_ID_PATTERN.fullmatch(value))
 
 
 def new_public_id() -> str:

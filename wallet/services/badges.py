@@ -23,6 +23,7 @@ from wallet.extensions import db
 from wallet.models import Badge
 from wallet.models import BadgeContent
 from wallet.models import User
+from wallet.models import is_public_id
 from wallet.models import utcnow
 from wallet.openbadges import BadgeError
 from wallet.openbadges import Credential
@@ -352,46 +353,57 @@ def get_owned(user: User, badge_id: int) -> Badge | None:
 
 def get_any(public_id: str) -> Badge | None:
     """Return the badge with this public id whatever its visibility (operator commands only)."""
-    if not public_id.isalnum() or len(public_id) > 32:
+    if not is_public_id(public_id):
         return None
     return db.session.scalar(
-        select(Badge).options(selectinload(Badge.content)).where(Badge.public_id == public_id)
+        select(Badge)
+        .options(selectinload(Badge.content), selectinload(Badge.user))
+        .where(Badge.public_id == public_id)
     )
 
 
 def image_of(user: User, badge_id: int) -> bytes | None:
     """Return the PNG of the user's badge (a placeholder if none), None when not theirs."""
+    return _image_where(Badge.id == badge_id, Badge.user_id == user.id)
+
+
+def public_image(public_id: str) -> bytes | None:
+    """Return the PNG of a public badge (a placeholder if none), None when private or unknown."""
+    if not is_public_id(public_id):
+        return None
+    return _image_where(Badge.public_id == public_id, Badge.visibility == "public")
+
+
+def _image_where(*conditions: Any) -> bytes | None:
+    """Return our stored PNG of the one badge matching conditions; the original is never loaded."""
     row = db.session.execute(
         select(BadgeContent.image_png, Badge.name)
         .join(Badge, Badge.id == BadgeContent.badge_id)
-        .where(Badge.id == badge_id, Badge.user_id == user.id)
+        .where(*conditions)
     ).first()
     if row is None:
         return None
     return row[0] or images.placeholder(row[1] or "?")
 
 
-def get_public(public_id: str, *, with_content: bool = False) -> Badge | None:
+def get_public(public_id: str) -> Badge | None:
     """Return a public badge and its holder by public id (None when private or unknown).
 
-    One query: the holder is joined; the heavy content (original bytes, image) is loaded only
-    when asked for, since the verification page shows the badge row alone.
+    One query: the holder is joined; the heavy content (original bytes, image) is not loaded,
+    since the verification page shows the badge row alone.
     """
-    if not public_id.isalnum() or len(public_id) > 32:
+    if not is_public_id(public_id):
         return None
-    options = [joinedload(Badge.user)]
-    if with_content:
-        options.append(selectinload(Badge.content))
     return db.session.scalar(
         select(Badge)
-        .options(*options)
+        .options(joinedload(Badge.user))
         .where(Badge.public_id == public_id, Badge.visibility == "public")
     )
 
 
 def is_public(public_id: str) -> bool:
     """Return whether a public badge has this public id (one indexed lookup, no row loaded)."""
-    if not public_id.isalnum() or len(public_id) > 32:
+    if not is_public_id(public_id):
         return False
     found = db.session.scalar(
         select(Badge.id).where(Badge.public_id == public_id, Badge.visibility == "public")

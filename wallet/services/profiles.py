@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -10,10 +9,8 @@ from sqlalchemy import select
 from wallet.extensions import db
 from wallet.models import Badge
 from wallet.models import User
+from wallet.models import is_public_id
 
-# Public ids and profile ids: lower-case letters and digits only (DESIGN.md). Checked before any
-# query so odd input never reaches the database and every miss looks the same.
-ID_PATTERN = re.compile(r"[a-z0-9]{1,32}")
 MAX_BADGES = 500
 
 
@@ -27,7 +24,7 @@ class PublicProfile:
 
 def valid_id(value: str) -> bool:
     """Return whether value has the shape of a public id or profile id."""
-    return bool(ID_PATTERN.fullmatch(value))
+    return is_public_id(value)
 
 
 def get_public_profile(profile_id: str) -> PublicProfile | None:

@@ -26,11 +26,8 @@ from urllib.parse import urlencode
 from flask_babel import force_locale
 from flask_babel import gettext
 from PIL import Image
-from sqlalchemy import select
 
 from wallet.extensions import db
-from wallet.models import Badge
-from wallet.models import BadgeContent
 from wallet.models import User
 from wallet.services import images
 
@@ -388,24 +385,7 @@ def signature_png(png: bytes, size: int = SIGNATURE_IMAGE_PIXELS) -> bytes:
     return out.getvalue()
 
 
-# --- the two database touches ------------------------------------------------------------------
-
-
-def public_image(public_id: str) -> bytes | None:
-    """Return the stored PNG of a public badge (a placeholder if none); None when private/unknown.
-
-    One query for the image column alone: the original bytes are never loaded for this.
-    """
-    if not public_id.isalnum() or len(public_id) > 32:
-        return None
-    row = db.session.execute(
-        select(BadgeContent.image_png, Badge.name)
-        .join(Badge, Badge.id == BadgeContent.badge_id)
-        .where(Badge.public_id == public_id, Badge.visibility == "public")
-    ).first()
-    if row is None:
-        return None
-    return row[0] or images.placeholder(row[1] or "?")
+# --- the one database touch ------------------------------------------------------------------
 
 
 def remember_mastodon_instance(user: User, host: str) -> str:

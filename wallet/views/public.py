@@ -25,7 +25,6 @@ from wallet.names import full_name
 from wallet.rendering import render_page
 from wallet.services import badges
 from wallet.services import freshness
-from wallet.services import images
 from wallet.services import profiles
 from wallet.services import qr
 
@@ -62,11 +61,11 @@ def _no_shared_copies(response: Response) -> Response:
     return response
 
 
-def _badge_or_404(public_id: str, *, with_content: bool = False) -> Badge:
+def _badge_or_404(public_id: str) -> Badge:
     """Return the public badge, or end the request with the neutral 404 (private or unknown)."""
     if not profiles.valid_id(public_id):
         abort(404)
-    badge = badges.get_public(public_id, with_content=with_content)
+    badge = badges.get_public(public_id)
     if badge is None:
         abort(404)
     return badge
@@ -135,8 +134,9 @@ def _binary(data: bytes, mimetype: str) -> Response:
 @bp.get("/b/<public_id>/image.png")
 def image(public_id: str) -> Response:
     """The badge image as re-encoded by us at import (never the issuer's bytes)."""
-    badge = _badge_or_404(public_id, with_content=True)
-    data = badge.content.image_png or images.placeholder(badge.name or "?")
+    data = badges.public_image(public_id) if profiles.valid_id(public_id) else None
+    if data is None:
+        abort(404)
     return _binary(data, "image/png")
 
 

@@ -273,7 +273,7 @@ def signature_image(public_id: str) -> Response:
     """The small badge PNG an email signature shows (same visibility rule as the other /b/ URLs)."""
     if not profiles.valid_id(public_id):
         abort(404)
-    source = sharing.public_image(public_id)
+    source = badges.public_image(public_id)
     if source is None:
         abort(404)
     data = sharing.signature_png(source)

@@ -202,6 +202,7 @@ def test_session_cookie_not_secure_over_plain_http(tmp_path):
     assert "; secure" not in header
     with app.app_context():
         db.drop_all()
+        db.engine.dispose()
 
 
 def test_remember_cookie_flags_under_https(app, client, user):

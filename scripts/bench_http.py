@@ -199,6 +199,7 @@ def http_figures(database_url: str, seeded: B.Seeded, duration: float,
     results: dict[str, Any] = {"endpoints": {}, "baseline": {}}
     with B.gunicorn("hello:app", B.app_env(database_url), chdir=ROOT / "scripts" / "benchlib") \
             as hello:
+        B.warm_up(hello.base + "/")
         for c in CONNECTIONS:
             results["baseline"][f"c{c}"] = B.wrk(hello.base + "/", connections=c,
                                                  duration=duration)
@@ -218,6 +219,7 @@ def http_figures(database_url: str, seeded: B.Seeded, duration: float,
             if status != 200:
                 raise RuntimeError(f"{path}: HTTP {status}")
             row: dict[str, Any] = {"path": path}
+            B.warm_up(server.base + path, headers={"Cookie": session} if session else None)
             for c in CONNECTIONS:
                 figures = B.wrk(server.base + path, connections=c, duration=duration,
                                 headers={"Cookie": session} if session else None)

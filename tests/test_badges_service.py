@@ -360,7 +360,7 @@ def test_visibility_reverify_delete(app) -> None:
         outcome = badges.import_badge(user, bf.ob3_json(), fetcher=bf.DictFetcher())
         badge = badges.get_owned(user, outcome.badge.id)
         badges.set_visibility(badge, "private")
-        assert badges.get_public(badge.public_id) is None
+        assert not badges.is_public(badge.public_id)
         with pytest.raises(ValueError):
             badges.set_visibility(badge, "friends")
         badge = badges.get_owned(user, outcome.badge.id)

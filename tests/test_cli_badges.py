@@ -126,13 +126,13 @@ def test_list_visibility_export(app, runner, holder, tmp_path: Path) -> None:
     ]
     assert _invoke(runner, "visibility", public_id, "private").exit_code == 0
     with app.app_context():
-        assert badges.get_public(public_id) is None
+        assert not badges.is_public(public_id)
     assert json.loads(_invoke(runner, "list", holder, "--json").stdout)[0]["visibility"] == (
         "private"
     )
     assert _invoke(runner, "visibility", public_id, "public").exit_code == 0
     with app.app_context():
-        assert badges.get_public(public_id) is not None
+        assert badges.is_public(public_id)
     target = tmp_path / "out.svg"
     exported = _invoke(runner, "export", public_id, "-o", str(target))
     assert exported.exit_code == 0, exported.output

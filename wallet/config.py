@@ -19,7 +19,9 @@ class Config:
     DATABASE_URL: str | None = None  # default: SQLite file in the instance folder
     BASE_URL = "http://127.0.0.1:5000"
 
-    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    SQLALCHEMY_ENGINE_OPTIONS: dict[str, object] = {}
+    # A pooled connection idle longer than this (seconds) is pinged before use (wallet/db_pool.py).
+    DATABASE_PING_IDLE_SECONDS = 10.0
 
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
@@ -66,6 +68,8 @@ class Config:
     RATELIMIT_REGISTER_IP = "10 per hour"
     RATELIMIT_RESET_IP = "10 per hour"
     RATELIMIT_IMPORT = "30 per hour"  # badge imports per user (web and htmx)
+    # 404s of public URLs per address (views are not counted: see wallet/miss_limit.py).
+    RATELIMIT_PUBLIC_MISSES = "60 per minute"
 
     FETCH_ALLOWED_NETWORKS: str | list[str] = ""
 
@@ -80,6 +84,10 @@ class Config:
     # A stored verification older than this (seconds) is re-checked by `wallet reverify` (cron);
     # visitors' page loads never fetch anything remote.
     VERIFY_MAX_AGE = 24 * 60 * 60
+
+    # Rendered verification pages kept per worker for signed-out visitors (0: none). The key
+    # holds everything the page shows, so no entry goes stale; ~5 KB each.
+    PUBLIC_PAGE_CACHE_SIZE = 500
 
     HTMX_SRC = HTMX_CDN_URL
     HTMX_SRI = HTMX_SRI

@@ -27,7 +27,9 @@ def build_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     from wallet import cli
     from wallet import errors
+    from wallet import page_cache
     from wallet import web
+    from wallet.db_pool import ping_when_idle
     from wallet.extensions import babel
     from wallet.extensions import csrf
     from wallet.extensions import db
@@ -37,6 +39,8 @@ def build_app(config: Mapping[str, Any] | None = None) -> Flask:
     from wallet.i18n import select_locale
 
     db.init_app(app)
+    with app.app_context():
+        ping_when_idle(db.engine, float(app.config["DATABASE_PING_IDLE_SECONDS"]))
     migrate.init_app(
         app, db, directory=str(Path(__file__).parent.parent / "migrations"), render_as_batch=True
     )
@@ -48,7 +52,8 @@ def build_app(config: Mapping[str, Any] | None = None) -> Flask:
     errors.register_error_handlers(app)
     cli.register(app)
     app.shell_context_processor(_shell_context)
-    _trust_proxies(app)
+    page_cache.install(app)
+    _trust_proxies(app)  # outermost: the cache sees the client's address and scheme
     return app
 
 
@@ -80,8 +85,9 @@ def _finish_config(app: Flask) -> None:
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     url = config.get("DATABASE_URL") or "sqlite:///" + os.path.join(app.instance_path, "wallet.db")
     config["SQLALCHEMY_DATABASE_URI"] = url
-    if url.startswith("sqlite"):
-        config["SQLALCHEMY_ENGINE_OPTIONS"] = {}
+    # A copy: Config's dict is shared by every app built in this process.
+    options = {} if url.startswith("sqlite") else dict(config["SQLALCHEMY_ENGINE_OPTIONS"])
+    config["SQLALCHEMY_ENGINE_OPTIONS"] = options
     if not config.get("MAIL_OUTBOX_DIR"):
         config["MAIL_OUTBOX_DIR"] = os.path.join(app.instance_path, "outbox")
     config["RATELIMIT_STORAGE_URI"] = config["RATELIMIT_STORAGE_URL"]

@@ -12,6 +12,10 @@ from flask import current_app
 from flask import g
 from flask import request
 from flask_login import current_user
+from werkzeug.datastructures import LanguageAccept
+from werkzeug.http import parse_accept_header
+
+from wallet.visitors import may_be_signed_in
 
 LANG_COOKIE = "wallet_lang"
 DAY_PATTERNS = {"ja": "y年M月d日", "en": "d MMMM y"}
@@ -29,17 +33,33 @@ def select_locale() -> str:
         return forced
     # ?lang= shows one page in a language without storing anything (cookie-free public pages).
     asked = supported(request.args.get("lang"))
-    if asked:
-        return asked
-    if current_user and getattr(current_user, "is_authenticated", False):
+    # Without a sign-in cookie nobody is signed in: skip loading the user (visitors of /b/).
+    signed_in = may_be_signed_in(request.cookies) and getattr(
+        current_user, "is_authenticated", False
+    )
+    if not asked and signed_in:
         lang = supported(current_user.language)
         if lang:
             return lang
-    lang = supported(request.cookies.get(LANG_COOKIE))
-    if lang:
-        return lang
-    best = request.accept_languages.best_match(current_app.config["LANGUAGES"])
-    return best or current_app.config["BABEL_DEFAULT_LOCALE"]
+    return visitor_language(
+        asked, request.cookies.get(LANG_COOKIE), request.headers.get("Accept-Language", "")
+    )
+
+
+def visitor_language(asked: str | None, cookie: str | None, accept_language: str) -> str:
+    """Pick a signed-out visitor's language: ?lang= > cookie > Accept-Language > default."""
+    return (
+        supported(asked)
+        or supported(cookie)
+        or _best_match(accept_language, tuple(current_app.config["LANGUAGES"]))
+        or str(current_app.config["BABEL_DEFAULT_LOCALE"])
+    )
+
+
+@lru_cache(maxsize=128)
+def _best_match(header: str, languages: tuple[str, ...]) -> str | None:
+    """Return the best of languages for an Accept-Language header (browsers send few variants)."""
+    return parse_accept_header(header, LanguageAccept).best_match(languages)
 
 
 def format_day(value: date | datetime | None, lang: str) -> str:

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from flask import Flask
+from flask import Request
 from flask import Response
 from flask import g
 from flask import redirect
 from flask import request
 from flask import url_for
+from flask.sessions import SecureCookieSession
+from flask.sessions import SecureCookieSessionInterface
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 
@@ -16,6 +19,8 @@ from wallet import names
 from wallet.config import HTMX_CDN_ORIGIN
 from wallet.extensions import login_manager
 from wallet.i18n import format_day
+
+SECURITY_HEADERS = "wallet_security_headers"  # app.extensions key: (name, value) pairs
 
 
 def init_app(app: Flask) -> None:
@@ -51,7 +56,15 @@ def init_app(app: Flask) -> None:
     login_manager.user_loader(_load_user)
     login_manager.unauthorized_handler(_unauthorized)
 
+    app.extensions[SECURITY_HEADERS] = (
+        ("Content-Security-Policy", content_security_policy(bool(app.config.get("HTMX_LOCAL")))),
+        ("X-Content-Type-Options", "nosniff"),
+        ("Referrer-Policy", "strict-origin-when-cross-origin"),
+        ("X-Frame-Options", "DENY"),
+        ("Permissions-Policy", "camera=(), microphone=(), geolocation=()"),
+    )
     app.after_request(_security_headers)
+    app.session_interface = CookieSessions()
     app.context_processor(_template_globals)
     app.jinja_env.globals["full_name"] = names.full_name
     app.jinja_env.globals["full_name_kana"] = names.full_name_kana
@@ -75,12 +88,10 @@ def _unauthorized() -> Response:
     return redirect(target)  # type: ignore[return-value]
 
 
-def _security_headers(response: Response) -> Response:
-    """Add CSP and the other protective headers to every response."""
-    from flask import current_app
-
-    script_src = "'self'" if current_app.config.get("HTMX_LOCAL") else f"'self' {HTMX_CDN_ORIGIN}"
-    csp = (
+def content_security_policy(htmx_local: bool) -> str:
+    """Return the CSP: scripts from us (and the pinned htmx CDN unless served locally)."""
+    script_src = "'self'" if htmx_local else f"'self' {HTMX_CDN_ORIGIN}"
+    return (
         "default-src 'self'; "
         f"script-src {script_src}; "
         "style-src 'self'; "
@@ -92,15 +103,30 @@ def _security_headers(response: Response) -> Response:
         "form-action 'self'; "
         "frame-ancestors 'none'"
     )
+
+
+def _security_headers(response: Response) -> Response:
+    """Add CSP and the other protective headers to every response (a view's own take precedence)."""
+    from flask import current_app
+
     headers = response.headers
-    headers.setdefault("Content-Security-Policy", csp)
-    headers.setdefault("X-Content-Type-Options", "nosniff")
-    headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
-    headers.setdefault("X-Frame-Options", "DENY")
-    headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
-    if request.is_secure:
-        headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+    present = {name.lower() for name in headers.keys()}
+    for name, value in current_app.extensions[SECURITY_HEADERS]:
+        if name.lower() not in present:
+            headers.add(name, value)
+    if request.is_secure and "strict-transport-security" not in present:
+        headers.add("Strict-Transport-Security", "max-age=31536000")
     return response
+
+
+class CookieSessions(SecureCookieSessionInterface):
+    """Flask's signed-cookie sessions, without building a signer when no cookie was sent."""
+
+    def open_session(self, app: Flask, request: Request) -> SecureCookieSession | None:
+        """Return a new empty session at once for a request without the session cookie."""
+        if app.secret_key and self.get_cookie_name(app) not in request.cookies:
+            return self.session_class()
+        return super().open_session(app, request)
 
 
 def _template_globals() -> dict[str, object]:

@@ -16,7 +16,6 @@ from sqlalchemy import func
 from sqlalchemy import or_
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import joinedload
 from sqlalchemy.orm import selectinload
 
 from wallet.extensions import db
@@ -384,21 +383,6 @@ def _image_where(*conditions: Any) -> bytes | None:
     if row is None:
         return None
     return row[0] or images.placeholder(row[1] or "?")
-
-
-def get_public(public_id: str) -> Badge | None:
-    """Return a public badge and its holder by public id (None when private or unknown).
-
-    One query: the holder is joined; the heavy content (original bytes, image) is not loaded,
-    since the verification page shows the badge row alone.
-    """
-    if not is_public_id(public_id):
-        return None
-    return db.session.scalar(
-        select(Badge)
-        .options(joinedload(Badge.user))
-        .where(Badge.public_id == public_id, Badge.visibility == "public")
-    )
 
 
 def is_public(public_id: str) -> bool:

@@ -8,6 +8,7 @@ from dataclasses import field
 from datetime import UTC
 from datetime import datetime
 from datetime import timedelta
+from typing import Protocol
 
 from flask import current_app
 from sqlalchemy import select
@@ -33,6 +34,15 @@ PUBLIC_STATES = (
 BATCH = 50
 
 
+class Checked(Protocol):
+    """A stored verification: a Badge row, or the verification page's facts."""
+
+    result: str
+    expires: datetime | None
+    recipient_confirmed: bool
+    verified_at: datetime | None
+
+
 @dataclass
 class ReverifySummary:
     """What one `wallet reverify` run did."""
@@ -55,7 +65,9 @@ def max_age() -> timedelta:
     return timedelta(seconds=int(current_app.config.get("VERIFY_MAX_AGE", 24 * 60 * 60)))
 
 
-def is_stale(badge: Badge, at: datetime | None = None, older_than: timedelta | None = None) -> bool:
+def is_stale(
+    badge: Checked, at: datetime | None = None, older_than: timedelta | None = None
+) -> bool:
     """Return whether the badge's last verification is older than the allowed age."""
     at = at or badges.now()
     verified_at = _aware(badge.verified_at)
@@ -113,7 +125,7 @@ def reverify_stale(
     return summary
 
 
-def public_state(badge: Badge, at: datetime | None = None) -> str:
+def public_state(badge: Checked, at: datetime | None = None) -> str:
     """Return the state a visitor sees, with expiry computed live from ``expires``.
 
     The stored result may be up to VERIFY_MAX_AGE old; expiry never waits for the next

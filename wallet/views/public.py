@@ -20,15 +20,26 @@ from flask_babel import format_datetime
 from flask_babel import get_locale
 
 from wallet.extensions import limiter
-from wallet.models import Badge
+from wallet.miss_limit import miss_limited
 from wallet.names import full_name
+from wallet.page_cache import KEY_ENVIRON
+from wallet.page_cache import page_key
 from wallet.rendering import render_page
 from wallet.services import badges
 from wallet.services import freshness
 from wallet.services import profiles
 from wallet.services import qr
+from wallet.services import verification_page
+from wallet.visitors import may_be_signed_in
 
 bp = Blueprint("public", __name__)
+
+
+@limiter.request_filter
+def _counted_by_misses_only() -> bool:
+    """Keep Flask-Limiter off public URLs: their limit counts misses (wallet.miss_limit)."""
+    return request.blueprint == bp.name
+
 
 # Images: "no-cache" + a strong ETag rather than "public, max-age=300". A browser or a shared
 # cache may keep a copy but must ask us before every use; the answer is a cheap 304 while the
@@ -41,34 +52,17 @@ SVG_CSP = "default-src 'none'; style-src 'unsafe-inline'"
 MOMENT_PATTERNS = {"ja": "y年M月d日 H:mm zzz", "en": "d MMMM y, HH:mm zzz"}
 
 
-def _public_limit() -> str:
-    """Return the per-IP rate limit for public GETs (slows down id enumeration)."""
-    return str(current_app.config.get("RATELIMIT_PUBLIC", "300 per minute"))
-
-
-limiter.limit(_public_limit)(bp)
-
-
 @bp.after_request
 def _no_shared_copies(response: Response) -> Response:
     """Give every public response (404s included) a cache policy and keep it out of indexes."""
-    response.headers.setdefault("Cache-Control", PAGE_CACHE)
-    response.headers.setdefault("X-Robots-Tag", "noindex")
+    headers = response.headers
+    if "Cache-Control" not in headers:
+        headers["Cache-Control"] = PAGE_CACHE
+    headers["X-Robots-Tag"] = "noindex"
     if response.mimetype == "text/html":
         # The language (and the signed-in holder's header) come from these.
-        response.vary.add("Cookie")
-        response.vary.add("Accept-Language")
+        response.vary.update(("Cookie", "Accept-Language"))
     return response
-
-
-def _badge_or_404(public_id: str) -> Badge:
-    """Return the public badge, or end the request with the neutral 404 (private or unknown)."""
-    if not profiles.valid_id(public_id):
-        abort(404)
-    badge = badges.get_public(public_id)
-    if badge is None:
-        abort(404)
-    return badge
 
 
 def _public_or_404(public_id: str) -> str:
@@ -105,20 +99,26 @@ def _cookieless() -> None:
 
 
 @bp.get("/b/<public_id>")
+@miss_limited
 def show(public_id: str) -> Response:
     """The verification page a QR code or a shared link opens."""
-    badge = _badge_or_404(public_id)
+    facts = verification_page.page_facts(public_id)
+    if facts is None:
+        abort(404)
     at = badges.now()
+    if not may_be_signed_in(request.cookies):
+        # A visitor's page: the cache middleware keeps it under this key (wallet.page_cache).
+        request.environ[KEY_ENVIRON] = page_key(facts, at, str(get_locale()), request.scheme)
     return render_page(
         "public/badge.html",
-        badge=badge,
-        holder_name=full_name(badge.user),
-        state=freshness.public_state(badge, at),
-        stale=freshness.is_stale(badge, at),
-        checked_at=_moment(badge.verified_at),
-        checked_iso=_iso(badge.verified_at),
-        page_url=absolute("public.show", public_id=badge.public_id),
-        image_url=absolute("public.image", public_id=badge.public_id),
+        badge=facts,
+        holder_name=full_name(facts),
+        state=freshness.public_state(facts, at),
+        stale=freshness.is_stale(facts, at),
+        checked_at=_moment(facts.verified_at),
+        checked_iso=_iso(facts.verified_at),
+        page_url=absolute("public.show", public_id=facts.public_id),
+        image_url=absolute("public.image", public_id=facts.public_id),
     )
 
 
@@ -132,6 +132,7 @@ def _binary(data: bytes, mimetype: str) -> Response:
 
 
 @bp.get("/b/<public_id>/image.png")
+@miss_limited
 def image(public_id: str) -> Response:
     """The badge image as re-encoded by us at import (never the issuer's bytes)."""
     data = badges.public_image(public_id) if profiles.valid_id(public_id) else None
@@ -141,6 +142,7 @@ def image(public_id: str) -> Response:
 
 
 @bp.get("/b/<public_id>/qr.png")
+@miss_limited
 def qr_png(public_id: str) -> Response:
     """Print-quality PNG QR code of the public URL."""
     public_id = _public_or_404(public_id)
@@ -148,6 +150,7 @@ def qr_png(public_id: str) -> Response:
 
 
 @bp.get("/b/<public_id>/qr.svg")
+@miss_limited
 def qr_svg(public_id: str) -> Response:
     """Vector QR code of the public URL, served so that it can never run script."""
     public_id = _public_or_404(public_id)
@@ -158,6 +161,7 @@ def qr_svg(public_id: str) -> Response:
 
 
 @bp.get("/u/<profile_id>")
+@miss_limited
 def profile(profile_id: str) -> Response:
     """A holder's public badges, when the holder switched the profile page on."""
     found = profiles.get_public_profile(profile_id)

@@ -28,8 +28,8 @@ from wtforms.validators import DataRequired
 from wtforms.validators import Length
 
 from wallet import htmx
-from wallet.extensions import limiter
 from wallet.forms import strip
+from wallet.miss_limit import miss_limited
 from wallet.models import Badge
 from wallet.names import full_name
 from wallet.rendering import redirect_to
@@ -55,11 +55,6 @@ class MastodonForm(FlaskForm):
         validators=[DataRequired(), Length(max=300)],
         filters=[strip],
     )
-
-
-def _public_limit() -> str:
-    """Return the per-IP rate limit for public GETs (same as the other `/b/` URLs)."""
-    return str(current_app.config.get("RATELIMIT_PUBLIC", "300 per minute"))
 
 
 def _user():
@@ -268,7 +263,7 @@ def signature_preview(badge_id: int) -> Response:
 
 
 @bp.get("/b/<public_id>/signature.png")
-@limiter.limit(_public_limit)
+@miss_limited
 def signature_image(public_id: str) -> Response:
     """The small badge PNG an email signature shows (same visibility rule as the other /b/ URLs)."""
     if not profiles.valid_id(public_id):

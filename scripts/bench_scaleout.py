@@ -161,6 +161,24 @@ def shared_limit(bases: list[str], limit: int) -> dict[str, Any]:
             "status_on_b_next": on_b, "shared": last == 429 and on_b == 429}
 
 
+def private_everywhere(
+    bases: list[str], cookie: str, token: str, seeded: B.Seeded
+) -> dict[str, Any]:
+    """Let both processes keep a visitor's page of a badge, make it private through process 1,
+    then ask every process as a visitor at once: each must answer 404 (no cache shows it)."""
+    public_id, badge_id = seeded.public_ids[-1], seeded.badge_ids[-1]
+    path = f"/b/{public_id}"
+    before = [B.request(base, "GET", path)[0] for base in bases for _ in range(4)]
+    form = urllib.parse.urlencode({"csrf_token": token, "visibility": "private"}).encode()
+    switched, _h, _b = B.request(
+        bases[0], "POST", f"/badges/{badge_id}/visibility", body=form,
+        headers={"Cookie": cookie, "Content-Type": "application/x-www-form-urlencoded"},
+    )
+    after = [B.request(base, "GET", path)[0] for base in reversed(bases) for _ in range(4)]
+    return {"before": before, "switch_status": switched, "after": after,
+            "ok": set(before) == {200} and switched in (302, 303) and set(after) == {404}}
+
+
 def run(seconds: float) -> dict[str, Any]:
     """Run the whole demo; return the figures."""
     from sqlalchemy import func
@@ -212,6 +230,7 @@ def run(seconds: float) -> dict[str, Any]:
                 thread.join(seconds + 120)
             elapsed = time.perf_counter() - started
             limit = shared_limit(bases, login_limit)
+            hidden = private_everywhere(bases, cookie, token, seeded)
         with app.app_context():
             private = set(
                 db.session.scalars(
@@ -225,6 +244,7 @@ def run(seconds: float) -> dict[str, Any]:
             )
             db.session.remove()
             db.engine.dispose()
+    private.discard(seeded.badge_ids[-1])  # made private on purpose by private_everywhere
     lost = sorted(set(load.writes_ok) - private)
     unexpected = sorted(private - set(load.writes_ok))
     return {
@@ -243,8 +263,9 @@ def run(seconds: float) -> dict[str, Any]:
         "badges_in_db": total,
         "badges_expected": N_BADGES + load.imports_ok,
         "rate_limit": limit,
+        "private_everywhere": hidden,
         "ok": (not load.bad and not lost and not unexpected
-               and total == N_BADGES + load.imports_ok and limit["shared"]),
+               and total == N_BADGES + load.imports_ok and limit["shared"] and hidden["ok"]),
     }
 
 
@@ -276,6 +297,9 @@ def main() -> int:
         ("shared rate limit",
          f"{limit['attempts_on_a_until_429']} sign-in attempts on process 1 until 429; "
          f"next attempt on process 2: {limit['status_on_b_next']}"),
+        ("made private on process 1, visitors on both at once",
+         f"before: {sorted(set(result['private_everywhere']['before']))}, "
+         f"after: {sorted(set(result['private_everywhere']['after']))}"),
         ("verdict", "OK" if result["ok"] else "FAILED"),
     ]
     print("| check | result |\n|---|---|")

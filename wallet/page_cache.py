@@ -13,7 +13,8 @@ Django's cache middleware. Unlike a plain page cache it still reads the badge on
 - a request that carries a sign-in cookie, asks for anything but GET, is over the miss limit
   or meets any error goes to Flask unchanged, and only 200 pages without cookies are kept.
 
-Each worker keeps its own pages; nothing needs invalidating across processes.
+Each worker keeps its own pages; nothing needs invalidating across processes. A visit the cache
+cannot answer (first view, unknown id) runs the lookup query once more, in the view.
 """
 
 from __future__ import annotations

@@ -649,6 +649,39 @@ def test_sign_out_needs_the_csrf_token_when_csrf_is_on(app_config, app, client, 
     assert not signed_in(client)
 
 
+def test_sign_out_asks_the_browser_to_forget_cached_pages(client, user, auth):
+    auth.login()
+    assert auth.logout().headers["Clear-Site-Data"] == '"cache", "storage"'
+
+
+def test_sign_out_everywhere_ends_every_session_and_remember_cookie(app, client, user, auth):
+    phone, pc = app.test_client(), client
+    phone.post("/auth/login", data={"email": user["email"], "password": PASSWORD, "remember": "y"})
+    auth.login()
+    remembered = phone.get_cookie("remember_token")
+    assert remembered is not None
+    copied = app.test_client()  # someone holding a copy of the phone's remember cookie
+    copied.set_cookie("remember_token", remembered.value)
+    assert signed_in(phone) and signed_in(pc) and signed_in(copied)
+    assert "すべての端末からログアウト" in pc.get("/account").get_data(as_text=True)
+    response = pc.post("/auth/logout/everywhere")
+    assert response.status_code == 303
+    assert response.headers["Location"].endswith("/auth/login")
+    assert response.headers["Clear-Site-Data"] == '"cache", "storage"'
+    assert not signed_in(pc)
+    assert not signed_in(phone)
+    assert not signed_in(copied)
+    auth.login()  # the password still works
+    assert signed_in(pc)
+
+
+def test_sign_out_everywhere_only_by_post_and_only_when_signed_in(client, user, auth):
+    assert client.post("/auth/logout/everywhere").status_code in (302, 303)
+    auth.login()
+    assert client.get("/auth/logout/everywhere").status_code == 405
+    assert signed_in(client)
+
+
 # --- rate limits -----------------------------------------------------------------------------
 
 

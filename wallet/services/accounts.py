@@ -194,6 +194,12 @@ def set_password(user: User, password: str) -> None:
     db.session.commit()
 
 
+def end_all_sessions(user: User) -> None:
+    """Sign the user out on every device: each session and remember cookie stops working."""
+    user.session_token = new_session_token()
+    db.session.commit()
+
+
 def reset_password(token: str, password: str) -> User | None:
     """Set a new password from a reset link; a reset also proves the address."""
     user = user_for_reset(token)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint
+from flask import Response
 from flask import current_app
 from flask import flash
 from flask import request
@@ -137,10 +138,33 @@ def login():
 def logout():
     """Sign out (POST only, so a link cannot sign anyone out)."""
     if ConfirmForm().validate_on_submit():
-        logout_user()
-        session.clear()
+        _end_session()
         flash(_("You are signed out."), "info")
-    return redirect_to(url_for("main.index"))
+    return _forget_pages(redirect_to(url_for("main.index")))
+
+
+@bp.post("/logout/everywhere")
+@login_required
+def logout_everywhere():
+    """Sign out on every device: a copied, stolen or forgotten session stops working."""
+    if not ConfirmForm().validate_on_submit():
+        return redirect_to(url_for("account.settings"))
+    accounts.end_all_sessions(current_user._get_current_object())
+    _end_session()
+    flash(_("You are signed out on every device."), "info")
+    return _forget_pages(redirect_to(url_for("auth.login")))
+
+
+def _end_session() -> None:
+    """Sign out here and drop everything the session cookie held."""
+    logout_user()
+    session.clear()
+
+
+def _forget_pages(response: Response) -> Response:
+    """Ask the browser to drop cached pages and stored data of the signed-out holder."""
+    response.headers["Clear-Site-Data"] = '"cache", "storage"'
+    return response
 
 
 @bp.route("/forgot", methods=["GET", "POST"])

@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test install test-deps system-deps translations assets fonts lint bench lock clean
+.PHONY: run test install test-deps system-deps runtime-deps translations assets fonts lint bench lock clean
 
 run: install
 	$(BIN)/wallet db upgrade
@@ -14,7 +14,7 @@ run: install
 test: system-deps test-deps
 	bash scripts/run_tests.sh
 
-install: $(STAMP) translations assets fonts
+install: $(STAMP) translations assets fonts runtime-deps
 
 $(STAMP): requirements.lock pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -38,6 +38,10 @@ translations: $(STAMP)
 assets: $(STAMP)
 	$(BIN)/python scripts/fetch_contexts.py --quiet
 	$(BIN)/python scripts/fetch_htmx.py --quiet
+
+# libcairo draws issuers' SVG badge images (without it holders see a placeholder image).
+runtime-deps:
+	bash scripts/system_deps.sh libcairo2
 
 # The Japanese PDF font (Debian package when root; reasons in scripts/fonts.sh).
 fonts:

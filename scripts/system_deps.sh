@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Install Debian packages when root on Debian, else say what is missing: the test suite's by
-# default, or the ones named on the command line (`make bench` names wrk and redis-server).
+# default, or the ones named on the command line (`make bench` names wrk and redis-server,
+# `make run` libcairo2).
 set -euo pipefail
 if [ $# -gt 0 ]; then
   PACKAGES=("$@")
-  purpose="the benchmarks"
+  purpose="what needs them"
 else
   PACKAGES=(postgresql-15 fonts-ipaexfont-gothic poppler-utils chromium fonts-noto-cjk libcairo2)
   purpose="the tests"

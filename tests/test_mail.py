@@ -257,6 +257,20 @@ def use_smtp(app, port: int, security: str = "none", **extra: object) -> None:
     )
 
 
+def use_smtp_login(
+    app, port: int, security: str, certificates, password: str = SMTP_PASSWORD
+) -> None:
+    """Point the app's mail at a TLS server trusting the test CA, signing in as SMTP_USER."""
+    use_smtp(
+        app,
+        port,
+        security,
+        SMTP_CAFILE=str(certificates.ca_file),
+        SMTP_USER=SMTP_USER,
+        SMTP_PASSWORD=password,
+    )
+
+
 def send_verification(app, address: str = "taro@example.com", language: str = "ja") -> bool:
     """Create an unverified user and mail the verification link; return send()'s result."""
     from wallet.services import accounts
@@ -374,14 +388,7 @@ def test_smtp_server_requiring_starttls_refuses_plain(app, starttls_server):
 
 
 def test_smtp_starttls_with_login(app, starttls_server, certificates):
-    use_smtp(
-        app,
-        starttls_server.port,
-        "starttls",
-        SMTP_CAFILE=str(certificates.ca_file),
-        SMTP_USER=SMTP_USER,
-        SMTP_PASSWORD=SMTP_PASSWORD,
-    )
+    use_smtp_login(app, starttls_server.port, "starttls", certificates)
     assert send_verification(app) is True
     (got,) = starttls_server.received
     assert got.login == SMTP_USER
@@ -389,27 +396,13 @@ def test_smtp_starttls_with_login(app, starttls_server, certificates):
 
 
 def test_smtp_wrong_password_fails_softly(app, starttls_server, certificates):
-    use_smtp(
-        app,
-        starttls_server.port,
-        "starttls",
-        SMTP_CAFILE=str(certificates.ca_file),
-        SMTP_USER=SMTP_USER,
-        SMTP_PASSWORD="wrong",
-    )
+    use_smtp_login(app, starttls_server.port, "starttls", certificates, password="wrong")
     assert send_verification(app) is False
     assert starttls_server.received == []
 
 
 def test_smtp_implicit_tls_with_login(app, tls_server, certificates):
-    use_smtp(
-        app,
-        tls_server.port,
-        "tls",
-        SMTP_CAFILE=str(certificates.ca_file),
-        SMTP_USER=SMTP_USER,
-        SMTP_PASSWORD=SMTP_PASSWORD,
-    )
+    use_smtp_login(app, tls_server.port, "tls", certificates)
     assert send_verification(app) is True
     (got,) = tls_server.received
     assert got.tls is True

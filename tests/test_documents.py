@@ -23,6 +23,8 @@ from wallet.models import BadgeContent
 from wallet.models import User
 from wallet.services import badges
 from wallet.services import documents
+from wallet.services import documents_cache
+from wallet.services import documents_fonts
 
 A4 = (595.28, 841.89)
 CARD = (91 / 25.4 * 72, 55 / 25.4 * 72)  # 257.95 x 155.91 pt
@@ -436,7 +438,7 @@ def test_character_without_glyph_is_marked_and_reported(app):
 
 
 def test_text_mapping_escapes_marks_and_keeps_variant_ideographs():
-    glyphs = documents._Glyphs(frozenset(map(ord, "ab<\u795e\ufa19 ")), frozenset({ord("c")}))
+    glyphs = documents_fonts.Glyphs(frozenset(map(ord, "ab<\u795e\ufa19 ")), frozenset({ord("c")}))
     assert glyphs("a<b\x07a") == "a&lt;b a"
     assert glyphs("ab\u200b\U000e0100a") == "aba"  # format characters and selectors dropped
     assert glyphs("acca") == 'a<span class="fallback">cc</span>a'
@@ -527,7 +529,7 @@ def test_cache_returns_identical_bytes_and_any_change_renders_afresh(app, taro):
 
 
 def test_cache_is_bounded():
-    cache = documents._LRU(entries=2, max_bytes=10)
+    cache = documents_cache.LRU(entries=2, max_bytes=10)
     for n in range(3):
         cache.put(str(n), documents.Document(b"12345", "card", "ja", "a.pdf", "a.pdf"))
     assert cache.get("0") is None and cache.get("2") is not None

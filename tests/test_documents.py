@@ -207,6 +207,20 @@ def taro(app):
         return {"user_id": user.id, "badge_id": badge_id, "public_id": public_id}
 
 
+def given_first_holder(app, visibility: str = "public") -> dict:
+    """Taro Concrete (given-first, English) with one "Concrete Engineer" badge; return the ids."""
+    with app.app_context():
+        user = make_user(
+            "jane@example.com",
+            family_name="Concrete",
+            given_name="Taro",
+            name_order="given-first",
+            language="en",
+        )
+        badge_id, public_id = add_badge(user.id, name="Concrete Engineer", visibility=visibility)
+        return {"user_id": user.id, "badge_id": badge_id, "public_id": public_id}
+
+
 def build(app, ids, kind: str, lang: str = "ja", title: str | None = None):
     """Render a document of the fixture's badge."""
     with app.app_context():
@@ -243,22 +257,14 @@ def test_certificate_is_a4_with_name_family_first_font_embedded_and_qr_of_public
 
 @needs_poppler
 def test_english_certificate_of_a_given_first_holder(app, tmp_path):
-    with app.app_context():
-        user = make_user(
-            "jane@example.com",
-            family_name="Concrete",
-            given_name="Taro",
-            name_order="given-first",
-            language="en",
-        )
-        badge_id, public_id = add_badge(user.id, name="Concrete Engineer")
-        ids = {"user_id": user.id, "badge_id": badge_id}
+    ids = given_first_holder(app)
     pdf = build(app, ids, "certificate", "en").pdf
     text = text_of(pdf)
     assert "Taro Concrete" in text
     assert "Concrete Taro" not in text
     assert "1 April 2024" in text and "31 March 2099" in text
-    assert [c.text for c in decode_qr(rasterize(pdf, tmp_path))] == [f"{BASE_URL}/b/{public_id}"]
+    codes = decode_qr(rasterize(pdf, tmp_path))
+    assert [c.text for c in codes] == [f"{BASE_URL}/b/{ids['public_id']}"]
 
 
 def test_details_sheet_has_identifiers_description_criteria_and_state(app, taro):
@@ -343,16 +349,7 @@ def test_business_card_size_name_title_and_printable_qr(app, taro, tmp_path):
 
 
 def test_english_card_of_a_given_first_holder(app):
-    with app.app_context():
-        user = make_user(
-            "jane@example.com",
-            family_name="Concrete",
-            given_name="Taro",
-            name_order="given-first",
-            language="en",
-        )
-        badge_id, _ = add_badge(user.id, name="Concrete Engineer")
-        ids = {"user_id": user.id, "badge_id": badge_id}
+    ids = given_first_holder(app)
     text = text_of(build(app, ids, "card", "en", "Concrete Lab Inc.").pdf)
     assert "Taro Concrete" in text and "Concrete Taro" not in text
     assert "Concrete Lab Inc." in text
@@ -716,15 +713,7 @@ def test_cli_warns_about_missing_glyphs_and_private_badge(app, runner, tmp_path)
 
 
 def test_cli_renders_many_in_one_process(app, runner, taro, tmp_path):
-    with app.app_context():
-        user = make_user(
-            "jane@example.com",
-            family_name="Concrete",
-            given_name="Taro",
-            name_order="given-first",
-            language="en",
-        )
-        _, other = add_badge(user.id, name="Concrete Engineer", visibility="private")
+    other = given_first_holder(app, visibility="private")["public_id"]
     ids = tmp_path / "ids.txt"
     ids.write_text(f"# institute batch\n{taro['public_id']}\nnosuchbadge\n{other}\n")
     out = tmp_path / "pdfs"

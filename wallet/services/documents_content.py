@@ -11,7 +11,6 @@ from zoneinfo import ZoneInfo
 
 from flask import current_app
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 
 from wallet.i18n import format_day
@@ -27,30 +26,15 @@ from wallet.services.documents_fonts import locate_fonts
 from wallet.services.documents_images import badge_png
 from wallet.services.documents_images import data_uri
 from wallet.services.documents_images import qr_png
+from wallet.services.identifiers import identifier_label
 
 TITLE_MAX = 80
 IMAGE_PIXELS = {"certificate": 640, "details": 400, "card": 200}
-
-IDENTIFIER_LABELS = {
-    "passNumber": _l("Pass number"),
-    "registrationNumber": _l("Registration number"),
-    "licenseNumber": _l("Licence number"),
-    "certificateNumber": _l("Certificate number"),
-    "studentId": _l("Student ID"),
-    "result": _l("Result"),
-}
 
 
 def public_url(badge: Badge) -> str:
     """Return the badge's public verification URL, the QR target (`BASE_URL/b/<public_id>`)."""
     return f"{current_app.config['BASE_URL']}/b/{badge.public_id}"
-
-
-def _identifier_label(item: dict[str, Any]) -> str:
-    """Return the label of an identifier: ours for well-known kinds, else the issuer's."""
-    label = str(item.get("label") or item.get("type") or "")
-    known = IDENTIFIER_LABELS.get(label)
-    return str(known) if known else (label or _("Identifier"))
 
 
 def _status_words() -> dict[str, str]:
@@ -238,7 +222,7 @@ def template_context(
         context["badge_size"] = _fit(texts["badge_name"], [(14, 7.5), (24, 6.5)], 5.8)
     if kind == "details":
         context["identifiers"] = [
-            (glyphs(_identifier_label(item)), glyphs(value)) for item, value in _identifiers(badge)
+            (glyphs(identifier_label(item)), glyphs(value)) for item, value in _identifiers(badge)
         ]
         context["description"] = _paragraphs(glyphs, texts["description"])
         context["criteria"] = _paragraphs(glyphs, texts["criteria"])

@@ -36,6 +36,7 @@ from wallet.rendering import render_page
 from wallet.richtext import render as rich_text
 from wallet.richtext import safe_url
 from wallet.services import badges
+from wallet.services.identifiers import identifier_label
 from wallet.verification_messages import message
 
 bp = Blueprint("wallet", __name__)
@@ -50,14 +51,6 @@ FILTERS = ("valid", "expiring", "expired", "revoked", "unconfirmed", "public", "
 EXTENSIONS = {"png": "png", "svg": "svg", "json": "json", "jws": "jws", "jwt": "jwt", "url": "json"}
 CHECK_MARKS = {"passed": "✓", "failed": "✗", "warning": "!", "skipped": "–", "unsupported": "?"}
 MAX_PAGE = 10_000
-IDENTIFIER_LABELS = {
-    "passNumber": _l("Pass number"),
-    "registrationNumber": _l("Registration number"),
-    "licenseNumber": _l("Licence number"),
-    "certificateNumber": _l("Certificate number"),
-    "studentId": _l("Student ID"),
-    "result": _l("Result"),
-}
 
 
 class ImportForm(FlaskForm):
@@ -331,13 +324,6 @@ def _report(badge: Badge) -> dict[str, Any]:
     }
 
 
-def _identifier_label(item: dict[str, Any]) -> str:
-    """Return the label of an identifier: ours for well-known kinds, else the issuer's."""
-    label = str(item.get("label") or item.get("type") or "")
-    known = IDENTIFIER_LABELS.get(label)
-    return str(known) if known else (label or _("Identifier"))
-
-
 def _public_url(badge: Badge) -> str:
     """Return the public page of a badge (`public.show` once that blueprint exists)."""
     if "public.show" in current_app.view_functions:
@@ -359,7 +345,7 @@ def _detail_context(badge: Badge) -> dict[str, Any]:
         "evidence": [e for e in details.get("evidence") or [] if isinstance(e, dict)],
         "alignments": [a for a in details.get("alignments") or [] if isinstance(a, dict)],
         "identifiers": [
-            {"label": _identifier_label(i), "value": str(i.get("value") or "")}
+            {"label": identifier_label(i), "value": str(i.get("value") or "")}
             for i in details.get("identifiers") or []
             if isinstance(i, dict)
         ],

@@ -9,6 +9,7 @@ cost of one `render` process per certificate (startup and font parsing dominate)
 
 from __future__ import annotations
 
+import argparse
 import io
 import json
 import os
@@ -80,6 +81,7 @@ class Clock:
 
 def main() -> int:
     """Run the benchmark and write .bench/documents.json."""
+    argparse.ArgumentParser(description=__doc__.splitlines()[0]).parse_args()
     workdir = Path(tempfile.mkdtemp(prefix="bench-documents-"))
     database = workdir / "bench.db"
     base_url = "https://wallet.example.jp"

@@ -5,11 +5,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from collections.abc import Mapping
-from dataclasses import dataclass
-from dataclasses import field
 from datetime import datetime
 from typing import Any
-from urllib.parse import urlsplit
 
 from wallet.openbadges.checks import date_checks
 from wallet.openbadges.checks import has_timezone
@@ -24,13 +21,27 @@ from wallet.openbadges.errors import BadgeError
 from wallet.openbadges.errors import FetchError
 from wallet.openbadges.errors import ParseError
 from wallet.openbadges.fetch import Fetcher
-from wallet.openbadges.fetch import Response
 from wallet.openbadges.jose import InvalidSignature
 from wallet.openbadges.jose import PublicKey
 from wallet.openbadges.jose import decode_unverified
 from wallet.openbadges.jose import key_from_pem
 from wallet.openbadges.jose import verify_compact
 from wallet.openbadges.jsonutil import loads_object
+from wallet.openbadges.legacy_common import authority
+from wallet.openbadges.legacy_common import dict_or_none
+from wallet.openbadges.legacy_common import fail
+from wallet.openbadges.legacy_common import is_http
+from wallet.openbadges.legacy_common import ref_of
+from wallet.openbadges.legacy_common import revocation_reason
+from wallet.openbadges.legacy_common import revoked
+from wallet.openbadges.legacy_common import string_at
+from wallet.openbadges.legacy_common import unavailable
+from wallet.openbadges.legacy_common import verification_of
+from wallet.openbadges.legacy_common import warn
+from wallet.openbadges.legacy_fetch import ACCEPT_JSON
+from wallet.openbadges.legacy_fetch import Budget
+from wallet.openbadges.legacy_fetch import get_json
+from wallet.openbadges.legacy_fetch import get_node
 from wallet.openbadges.limits import DEFAULT_LIMITS
 from wallet.openbadges.limits import Limits
 from wallet.openbadges.model import Achievement
@@ -47,9 +58,6 @@ from wallet.openbadges.recipient import is_valid_hash
 
 HOSTED_TYPES = frozenset({"hosted", "HostedBadge"})
 SIGNED_TYPES = frozenset({"signed", "SignedBadge"})
-JWS_ALGORITHMS = frozenset({"RS256", "RS384", "RS512", "PS256", "ES256", "ES384", "EdDSA"})
-ACCEPT_JSON = "application/ld+json, application/json;q=0.9, */*;q=0.1"
-ACCEPT_PEM = "application/x-pem-file, text/plain, application/json;q=0.9, */*;q=0.1"
 ISSUER_TYPES = frozenset({"Issuer", "Profile"})
 # Prefixes of the OB v2 context, to expand compact IRIs in ``type`` values.
 _PREFIXES = {
@@ -63,234 +71,29 @@ _PREFIXES = {
 }
 _IRI = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:[^\s<>\"{}|\\^`]+$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+JWS_ALGORITHMS = frozenset({"RS256", "RS384", "RS512", "PS256", "ES256", "ES384", "EdDSA"})
+ACCEPT_PEM = "application/x-pem-file, text/plain, application/json;q=0.9, */*;q=0.1"
 
 
-# --------------------------------------------------------------------------- small helpers
-
-
-def _str(node: Mapping[str, Any] | None, key: str) -> str | None:
-    if node is None:
-        return None
-    value = node.get(key)
-    return value if isinstance(value, str) else None
-
-
-def _dict(value: Any) -> dict[str, Any] | None:
-    return value if isinstance(value, dict) else None
-
-
-def _ref(value: Any) -> str | None:
-    """Return the IRI of a reference that is either a string or a node with ``id``."""
-    if isinstance(value, str):
-        return value
-    if isinstance(value, dict):
-        ident = value.get("id")
-        return ident if isinstance(ident, str) else None
-    return None
-
-
-def is_http(url: str | None) -> bool:
-    """Tell whether ``url`` is an absolute, parseable http(s) URL."""
-    if not url:
-        return False
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return False
-    return parts.scheme in ("http", "https") and bool(parts.netloc)
-
-
-def authority(url: str) -> str:
-    """Return the lower-cased ``host[:port]`` of a URL ("" when it cannot be parsed)."""
-    try:
-        return urlsplit(url).netloc.lower().rpartition("@")[2]
-    except ValueError:
-        return ""
-
-
-def _verification(node: Mapping[str, Any]) -> dict[str, Any] | None:
-    return _dict(node.get("verification")) or _dict(node.get("verify"))
-
-
-def _expand(term: str) -> str:
-    prefix, sep, rest = term.partition(":")
-    if sep and prefix in _PREFIXES and not rest.startswith("//"):
-        return _PREFIXES[prefix] + rest
-    return term
-
-
-def valid_type_term(term: str) -> bool:
-    """Tell whether a ``type`` value is a known OB 2.0 class or a well-formed absolute IRI."""
-    if term in OB_V2_CLASSES:
-        return True
-    iri = _expand(term)
-    return bool(_IRI.match(iri)) and iri.count("#") <= 1
-
-
-def _fail(check_id: str, message_id: str, detail: str = "", **params: str) -> Check:
-    return Check(check_id, "failed", message_id, detail, params)
-
-
-def _warn(check_id: str, message_id: str, detail: str = "", **params: str) -> Check:
-    return Check(check_id, "warning", message_id, detail, params)
-
-
-def _unavailable(check_id: str, url: str, detail: str) -> Check:
-    return Check(
-        check_id,
-        "unsupported",
-        "fetch.node_unavailable",
-        detail,
-        {"url": url},
-        outcome="unverifiable",
-    )
-
-
-# --------------------------------------------------------------------------- fetching
-
-
-class _Budget:
-    """Wraps the fetcher: http(s) only, URL length and request count capped per verification."""
-
-    def __init__(self, fetcher: Fetcher, limits: Limits) -> None:
-        self.fetcher = fetcher
-        self.limits = limits
-        self.count = 0
-
-    def fetch(self, url: str, *, accept: str) -> Response:
-        """Fetch ``url`` through the wrapped fetcher, or raise FetchError over budget."""
-        if not is_http(url) or len(url) > self.limits.max_url_length:
-            raise FetchError("only http(s) URLs can be retrieved")
-        self.count += 1
-        if self.count > self.limits.max_fetches:
-            raise FetchError("too many remote requests for one badge")
-        return self.fetcher.fetch(url, accept=accept)
-
-
-@dataclass
-class _Fetched:
-    doc: dict[str, Any] | None
-    checks: list[Check] = field(default_factory=list)
-    url: str = ""
-
-
-def _get_json(budget: _Budget, url: str, check_id: str) -> _Fetched:
-    try:
-        response = budget.fetch(url, accept=ACCEPT_JSON)
-    except FetchError as exc:
-        return _Fetched(None, [_unavailable(check_id, url, str(exc))], url)
-    if response.status != 200:
-        return _Fetched(None, [_unavailable(check_id, url, f"HTTP {response.status}")], url)
-    try:
-        doc = loads_object(response.body, limits=budget.limits)
-    except ParseError as exc:
-        return _Fetched(None, [_fail(check_id, "node.malformed", str(exc), url=url)], url)
-    return _Fetched(doc, [], response.url or url)
-
-
-def _get_node(budget: _Budget, url: str, check_id: str) -> _Fetched:
-    """Fetch a linked node; when it declares another id, warn and prefer the declared copy."""
-    got = _get_json(budget, url, check_id)
-    if got.doc is None:
-        return got
-    declared = got.doc.get("id")
-    if isinstance(declared, str) and declared not in (url, got.url):
-        got.checks.append(
-            _warn(
-                check_id,
-                "node.id_mismatch",
-                f"{url} declared its id as {declared}",
-                url=url,
-                id=declared,
-            )
-        )
-        if is_http(declared):
-            again = _get_json(budget, declared, check_id)
-            if again.doc is not None and again.doc.get("id") == declared:
-                return _Fetched(again.doc, got.checks, declared)
-    return got
-
-
-# --------------------------------------------------------------------------- structure checks
-
-
-def _type_checks(node: Mapping[str, Any], check_id: str, expected: frozenset[str]) -> list[Check]:
-    types = types_of(node)
-    raw = node.get("type", node.get("@type"))
-    if not types or len(types) != len(as_list(raw)):
-        return [_fail(check_id, "v2.type_missing", "no usable type")]
-    bad = [t for t in types if not valid_type_term(t)]
-    if bad:
-        return [_fail(check_id, "v2.type_unknown", f"unknown type {bad[0]!r}", type=bad[0])]
-    if expected and not expected.intersection(types):
-        wanted = sorted(expected)[0]
-        return [_fail(check_id, "v2.type_wrong", f"type {types} is not {wanted}", type=wanted)]
-    return []
-
-
-def _context_check(node: Mapping[str, Any], spec: Spec) -> Check:
-    contexts = as_list(node.get("@context"))
-    wanted = OB_V2_CONTEXTS if spec == "2.0" else OB_V1_CONTEXTS
-    if any(isinstance(c, str) and c in wanted for c in contexts):
-        return Check("context", "passed", "v2.context_ok")
-    if any(isinstance(c, dict) and c.get("obi") == _PREFIXES["obi"] for c in contexts):
-        return _warn("context", "v2.context_inline", "inline copy of the Open Badges context")
-    if not contexts:
-        return _warn("context", "v2.context_missing", "no @context")
-    return _fail("context", "v2.context_invalid", f"unknown @context {contexts[0]!r}")
-
-
-def _extension_checks(node: Mapping[str, Any]) -> list[Check]:
-    checks: list[Check] = []
-    for key, value in node.items():
-        if not key.startswith("extensions:"):
-            continue
-        ext = _dict(value)
-        types = types_of(ext) if ext else []
-        if ext is None or "Extension" not in types:
-            checks.append(_fail("extensions", "v2.extension_invalid", f"{key} is not an Extension"))
-            continue
-        bad = [t for t in types if not valid_type_term(t)]
-        if bad:
-            checks.append(_fail("extensions", "v2.extension_invalid", f"{key} has type {bad[0]!r}"))
-    return checks
-
-
-def _recipient_of(spec: Spec, assertion: Mapping[str, Any]) -> Recipient | None:
+def recipient_of(spec: Spec, assertion: Mapping[str, Any]) -> Recipient | None:
+    """Return the assertion's recipient (0.5: a bare identity string), or None."""
     if spec == "0.5":
-        identity = _str(assertion, "recipient")
+        identity = string_at(assertion, "recipient")
         if identity is None:
             return None
-        salt = _str(assertion, "salt")
+        salt = string_at(assertion, "salt")
         return Recipient(identity, "email", is_valid_hash(identity), salt)
-    node = _dict(assertion.get("recipient"))
-    identity = _str(node, "identity")
+    node = dict_or_none(assertion.get("recipient"))
+    identity = string_at(node, "identity")
     if node is None or identity is None:
         return None
     hashed = node.get("hashed")
     return Recipient(
         identity=identity,
-        type=_str(node, "type") or "email",
+        type=string_at(node, "type") or "email",
         hashed=hashed is True or (hashed is None and is_valid_hash(identity)),
-        salt=_str(node, "salt"),
+        salt=string_at(node, "salt"),
     )
-
-
-def _recipient_checks(spec: Spec, assertion: Mapping[str, Any]) -> list[Check]:
-    recipient = _recipient_of(spec, assertion)
-    if recipient is None:
-        return [_fail("recipient_identity", "v2.recipient_invalid", "no recipient identity")]
-    if recipient.hashed and not is_valid_hash(recipient.identity):
-        return [_fail("recipient_identity", "v2.recipient_invalid", "hashed identity is malformed")]
-    if (
-        not recipient.hashed
-        and recipient.type.lower() in EMAIL_TYPES
-        and not _EMAIL.match(recipient.identity)
-    ):
-        return [_fail("recipient_identity", "v2.recipient_invalid", "not an email address")]
-    if spec in ("2.0", "1.1") and recipient.type not in ("email", "url", "telephone", "id"):
-        return [_warn("recipient_identity", "v2.recipient_type", f"type {recipient.type!r}")]
-    return []
 
 
 def _date_value(assertion: Mapping[str, Any], spec: Spec, key: str) -> tuple[Any, str]:
@@ -299,9 +102,10 @@ def _date_value(assertion: Mapping[str, Any], spec: Spec, key: str) -> tuple[Any
     return assertion.get(key), key
 
 
-def _parse_dates(
+def parse_dates(
     assertion: Mapping[str, Any], spec: Spec
 ) -> tuple[datetime | None, datetime | None, list[Check]]:
+    """Return the issue and expiry dates and the checks their values raise."""
     checks: list[Check] = []
     legacy = spec in ("0.5", "1.0", "1.1")
     issued_raw, issued_key = _date_value(assertion, spec, "issuedOn")
@@ -310,85 +114,20 @@ def _parse_dates(
     try:
         issued = parse_datetime(issued_raw, allow_unix=legacy)
     except (ValueError, OverflowError, OSError):
-        checks.append(_fail("issued_on", "v2.date_invalid", f"{issued_key} is not a date"))
+        checks.append(fail("issued_on", "v2.date_invalid", f"{issued_key} is not a date"))
     if issued_raw is None and spec != "0.5":
-        checks.append(_fail("issued_on", "v2.issued_missing", "no issuedOn"))
+        checks.append(fail("issued_on", "v2.issued_missing", "no issuedOn"))
     elif spec == "2.0" and isinstance(issued_raw, str) and not has_timezone(issued_raw):
-        checks.append(_warn("issued_on", "v2.date_no_timezone", "issuedOn has no time zone"))
+        checks.append(warn("issued_on", "v2.date_no_timezone", "issuedOn has no time zone"))
     try:
         expires = parse_datetime(expires_raw, allow_unix=legacy)
     except (ValueError, OverflowError, OSError):
-        checks.append(_fail("expiry", "v2.date_invalid", "expires is not a date"))
+        checks.append(fail("expiry", "v2.date_invalid", "expires is not a date"))
     return issued, expires, checks
 
 
-def _assertion_checks(assertion: Mapping[str, Any], spec: Spec) -> list[Check]:
-    """Data-model checks of an assertion (notes §3.1)."""
-    checks: list[Check] = []
-    if spec in ("2.0", "1.1"):
-        context = _context_check(assertion, spec)
-        if context.status != "passed":
-            checks.append(context)
-        checks += _type_checks(assertion, "type", frozenset({"Assertion"}))
-        ident = _str(assertion, "id")
-        if ident is None or not _IRI.match(ident):
-            checks.append(_fail("assertion", "v2.id_missing", "assertion id is not an IRI"))
-    if spec != "0.5":
-        if "badge" not in assertion:
-            checks.append(_fail("assertion", "v2.badge_missing", "no badge"))
-        verification = _verification(assertion)
-        vtype = _str(verification, "type")
-        if vtype not in HOSTED_TYPES | SIGNED_TYPES:
-            checks.append(_fail("verification", "v2.verification_invalid", f"type {vtype!r}"))
-    elif not isinstance(assertion.get("badge"), dict):
-        checks.append(_fail("assertion", "v2.badge_missing", "no badge"))
-    checks += _recipient_checks(spec, assertion)
-    image = _ref(assertion.get("image"))
-    if image is not None and image.strip().lower().startswith("data:"):
-        checks.append(
-            _fail("image", "v2.assertion_data_image", "assertion image must not be a data URI")
-        )
-    evidence = as_list(assertion.get("evidence"))
-    if any(not isinstance(item, str | dict) for item in evidence):
-        checks.append(_fail("evidence", "v2.evidence_invalid", "evidence is not an IRI or object"))
-    checks += _extension_checks(assertion)
-    return checks
-
-
-def _badge_class_checks(badge: Mapping[str, Any], spec: Spec) -> list[Check]:
-    checks: list[Check] = []
-    if spec == "2.0":
-        checks += _type_checks(badge, "badge_class", frozenset({"BadgeClass"}))
-    for key in ("name", "description"):
-        if not _str(badge, key):
-            checks.append(_fail("badge_class", "v2.badge_field_missing", key, field=key))
-    if badge.get("criteria") is None:
-        checks.append(_fail("badge_class", "v2.badge_field_missing", "criteria", field="criteria"))
-    if _ref(badge.get("issuer")) is None and not isinstance(badge.get("issuer"), dict):
-        checks.append(_fail("badge_class", "v2.badge_field_missing", "issuer", field="issuer"))
-    if badge.get("image") is None:
-        checks.append(_warn("badge_class", "v2.badge_field_missing", "image", field="image"))
-    checks += _extension_checks(badge)
-    return checks
-
-
-def _issuer_checks(issuer: Mapping[str, Any], spec: Spec) -> list[Check]:
-    checks: list[Check] = []
-    if spec == "2.0":
-        checks += _type_checks(issuer, "issuer", ISSUER_TYPES)
-    if not _str(issuer, "name"):
-        checks.append(_fail("issuer", "v2.issuer_field_missing", "name", field="name"))
-    for key in ("url", "email"):
-        if not _str(issuer, key):
-            checks.append(_warn("issuer", "v2.issuer_field_missing", key, field=key))
-    return checks
-
-
-# --------------------------------------------------------------------------- normalisation
-
-
 def _image(value: Any) -> str | None:
-    return _ref(value)
+    return ref_of(value)
 
 
 def _evidence(value: Any) -> tuple[Evidence, ...]:
@@ -399,11 +138,11 @@ def _evidence(value: Any) -> tuple[Evidence, ...]:
         elif isinstance(item, dict):
             items.append(
                 Evidence(
-                    id=_str(item, "id"),
-                    name=_str(item, "name"),
-                    description=_str(item, "description"),
-                    narrative=_str(item, "narrative"),
-                    genre=_str(item, "genre"),
+                    id=string_at(item, "id"),
+                    name=string_at(item, "name"),
+                    description=string_at(item, "description"),
+                    narrative=string_at(item, "narrative"),
+                    genre=string_at(item, "genre"),
                 )
             )
     return tuple(items)
@@ -415,11 +154,13 @@ def _alignments(value: Any) -> tuple[Alignment, ...]:
         if isinstance(item, dict):
             items.append(
                 Alignment(
-                    name=_str(item, "targetName") or _str(item, "name"),
-                    url=_str(item, "targetUrl") or _str(item, "url"),
-                    description=_str(item, "targetDescription") or _str(item, "description"),
-                    framework=_str(item, "targetFramework"),
-                    code=_str(item, "targetCode"),
+                    name=string_at(item, "targetName") or string_at(item, "name"),
+                    url=string_at(item, "targetUrl") or string_at(item, "url"),
+                    description=(
+                        string_at(item, "targetDescription") or string_at(item, "description")
+                    ),
+                    framework=string_at(item, "targetFramework"),
+                    code=string_at(item, "targetCode"),
                 )
             )
     return tuple(items)
@@ -429,22 +170,22 @@ def _profile(node: Mapping[str, Any] | None, fallback_id: str | None) -> Profile
     if node is None:
         return Profile(id=fallback_id)
     if "origin" in node and "id" not in node:
-        origin = _str(node, "origin")
-        name = _str(node, "name")
-        org = _str(node, "org")
+        origin = string_at(node, "origin")
+        name = string_at(node, "name")
+        org = string_at(node, "org")
         return Profile(
             id=origin,
             name=f"{name} ({org})" if name and org else name or org,
             url=origin,
-            email=_str(node, "contact"),
+            email=string_at(node, "contact"),
         )
     return Profile(
-        id=_str(node, "id") or fallback_id,
-        name=_str(node, "name"),
-        url=_str(node, "url"),
-        email=_str(node, "email"),
+        id=string_at(node, "id") or fallback_id,
+        name=string_at(node, "name"),
+        url=string_at(node, "url"),
+        email=string_at(node, "email"),
         image=_image(node.get("image")),
-        description=_str(node, "description"),
+        description=string_at(node, "description"),
     )
 
 
@@ -452,13 +193,13 @@ def _achievement(badge: Mapping[str, Any] | None, fallback_id: str | None) -> Ac
     if badge is None:
         return Achievement(id=fallback_id)
     criteria = badge.get("criteria")
-    criteria_node = _dict(criteria)
+    criteria_node = dict_or_none(criteria)
     return Achievement(
-        id=_str(badge, "id") or fallback_id,
-        name=_str(badge, "name") or "",
-        description=_str(badge, "description"),
-        criteria_narrative=_str(criteria_node, "narrative"),
-        criteria_url=criteria if isinstance(criteria, str) else _str(criteria_node, "id"),
+        id=string_at(badge, "id") or fallback_id,
+        name=string_at(badge, "name") or "",
+        description=string_at(badge, "description"),
+        criteria_narrative=string_at(criteria_node, "narrative"),
+        criteria_url=criteria if isinstance(criteria, str) else string_at(criteria_node, "id"),
         image=_image(badge.get("image")),
         type="BadgeClass",
     )
@@ -477,28 +218,29 @@ def parse_legacy(
 ) -> Credential:
     """Normalise an OB 0.5–2.0 assertion (with its fetched badge class and issuer, if any)."""
     badge_ref = payload.get("badge")
-    badge_node = badge if badge is not None else _dict(badge_ref)
+    badge_node = badge if badge is not None else dict_or_none(badge_ref)
     issuer_ref = badge_node.get("issuer") if badge_node else None
-    issuer_node = issuer if issuer is not None else _dict(issuer_ref)
+    issuer_node = issuer if issuer is not None else dict_or_none(issuer_ref)
     issued: datetime | None
     expires: datetime | None
-    issued, expires, _ = _parse_dates(payload, spec)
-    ident = _str(payload, "id")
+    issued, expires, _ = parse_dates(payload, spec)
+    ident = string_at(payload, "id")
     if ident is None and spec in ("1.0", "1.1"):
-        verification = _verification(payload) or {}
-        ident = _str(verification, "url") if _str(verification, "type") == "hosted" else None
-        uid = _str(payload, "uid")
+        verification = verification_of(payload) or {}
+        hosted = string_at(verification, "type") == "hosted"
+        ident = string_at(verification, "url") if hosted else None
+        uid = string_at(payload, "uid")
         ident = ident or (f"urn:uid:{uid}" if uid else None)
     return Credential(
         spec=spec,
         format=format,
-        achievement=_achievement(badge_node, _ref(badge_ref)),
-        issuer=_profile(issuer_node, _ref(issuer_ref)),
+        achievement=_achievement(badge_node, ref_of(badge_ref)),
+        issuer=_profile(issuer_node, ref_of(issuer_ref)),
         id=ident or source_url,
-        recipient=_recipient_of(spec, payload),
+        recipient=recipient_of(spec, payload),
         issued_on=issued,
         expires=expires,
-        narrative=_str(payload, "narrative"),
+        narrative=string_at(payload, "narrative"),
         image=_image(payload.get("image")),
         evidence=_evidence(payload.get("evidence")),
         alignments=_alignments(badge_node.get("alignment") if badge_node else None),
@@ -508,86 +250,53 @@ def parse_legacy(
     )
 
 
-# --------------------------------------------------------------------------- verification
-
-
-def _revocation_reason(node: Mapping[str, Any] | None) -> str:
-    reason = _str(node, "revocationReason") if node else None
-    return reason or ""
-
-
-def _revoked(reason: str, detail: str) -> Check:
-    message = "revocation.revoked_reason" if reason else "revocation.revoked"
-    return Check("revocation", "failed", message, detail, {"reason": reason}, outcome="revoked")
-
-
-def _fetch_hosted(
-    budget: _Budget, url: str, spec: Spec
-) -> tuple[dict[str, Any] | None, list[Check]]:
-    """Retrieve the hosted copy of an assertion: 410/revoked, id match and redirection."""
-    try:
-        response = budget.fetch(url, accept=ACCEPT_JSON)
-    except FetchError as exc:
-        return None, [_unavailable("hosted", url, str(exc))]
-    body: dict[str, Any] | None = None
-    try:
-        body = loads_object(response.body, limits=budget.limits)
-    except ParseError:
-        body = None
-    if response.status == 410:
-        return None, [_revoked(_revocation_reason(body), f"{url} answered 410 Gone")]
-    if response.status != 200:
-        return None, [_unavailable("hosted", url, f"HTTP {response.status}")]
-    if body is None:
-        return None, [_fail("hosted", "hosted.malformed", "hosted copy is not JSON", url=url)]
-    if body.get("revoked") is True:
-        return body, [_revoked(_revocation_reason(body), "hosted copy says revoked: true")]
+def signed_checks(
+    budget: Budget,
+    token: str,
+    assertion: Mapping[str, Any],
+    spec: Spec,
+    issuer: Mapping[str, Any] | None,
+    issuer_url: str,
+    limits: Limits,
+) -> list[Check]:
+    """Load the issuer's key, check the JWS with it and, when valid, the revocation list."""
     checks: list[Check] = []
-    declared = _str(body, "id") if spec in ("2.0", "1.1") else None
-    if declared is not None and declared not in (url, response.url):
-        checks.append(
-            _warn(
-                "hosted", "hosted.id_redirect", f"{url} declared its id as {declared}", id=declared
-            )
-        )
-        if not is_http(declared):
-            return None, checks + [_fail("hosted", "hosted.id_mismatch", declared, id=declared)]
-        again, more = _fetch_hosted_once(budget, declared)
-        if again is None or again.get("id") != declared:
-            return None, checks + more + [_fail("hosted", "hosted.id_mismatch", declared)]
-        body = again
-        url = declared
-        if body.get("revoked") is True:
-            return body, checks + [_revoked(_revocation_reason(body), "hosted copy revoked")]
-    checks.append(Check("hosted", "passed", "hosted.retrieved", url, {"url": url}))
-    return body, checks
-
-
-def _fetch_hosted_once(budget: _Budget, url: str) -> tuple[dict[str, Any] | None, list[Check]]:
-    got = _get_json(budget, url, "hosted")
-    return got.doc, got.checks
-
-
-def _scope_checks(assertion_url: str, issuer: Mapping[str, Any] | None, issuer_url: str) -> Check:
-    """The hosted assertion must live where the issuer's verification policy allows."""
+    verification = verification_of(assertion) or {}
     if issuer is None:
-        return Check("scope", "unsupported", "scope.no_issuer", outcome="unverifiable")
-    policy = _dict(issuer.get("verification")) or {}
-    issuer_id = _str(issuer, "id") or issuer_url
-    prop = _str(policy, "verificationProperty")
-    if prop not in (None, "id"):
-        return _warn("scope", "scope.property_unsupported", f"verificationProperty {prop!r}")
-    starts = [s for s in as_list(policy.get("startsWith")) if isinstance(s, str)]
-    origins = [o.lower() for o in as_list(policy.get("allowedOrigins")) if isinstance(o, str)]
-    if not origins and not starts:
-        if not is_http(issuer_id):
-            return _warn("scope", "scope.issuer_not_http", f"issuer id {issuer_id!r}")
-        origins = [authority(issuer_id)]
-    if starts and not any(assertion_url.startswith(s) for s in starts):
-        return _fail("scope", "scope.starts_with", assertion_url, url=assertion_url)
-    if origins and authority(assertion_url) not in origins:
-        return _fail("scope", "scope.origin", assertion_url, url=assertion_url)
-    return Check("scope", "passed", "scope.ok", params={"url": assertion_url})
+        return [
+            Check(
+                "key",
+                "unsupported",
+                "signed.no_issuer",
+                "issuer profile needed to trust the key",
+                outcome="unverifiable",
+            )
+        ]
+    key: PublicKey | None
+    if spec == "1.0":
+        key_url = string_at(verification, "url")
+        key, checks = _load_pem_url(budget, key_url, issuer, issuer_url)
+    else:
+        creator = string_at(verification, "creator")
+        if creator is None:
+            refs = [ref_of(r) for r in _issuer_key_refs(issuer)]
+            creator = next((r for r in refs if r), None)
+        if creator is None:
+            return [
+                fail(
+                    "key",
+                    "signed.no_key",
+                    "no verification.creator or issuer publicKey",
+                )
+            ]
+        key, checks = _load_key(budget, creator, issuer, string_at(issuer, "id") or issuer_url)
+    if key is None:
+        return checks
+    signature = _signature_check(token, key, limits)
+    checks.append(signature)
+    if signature.status == "passed":
+        checks.append(_revocation_list_check(budget, issuer, assertion))
+    return checks
 
 
 def _issuer_key_refs(issuer: Mapping[str, Any]) -> list[Any]:
@@ -595,121 +304,359 @@ def _issuer_key_refs(issuer: Mapping[str, Any]) -> list[Any]:
 
 
 def _load_key(
-    budget: _Budget, creator: str, issuer: Mapping[str, Any], issuer_id: str
+    budget: Budget, creator: str, issuer: Mapping[str, Any], issuer_id: str
 ) -> tuple[PublicKey | None, list[Check]]:
     """Find the issuer-listed key ``creator``; check its owner and load its PEM."""
     refs = _issuer_key_refs(issuer)
-    if creator not in [_ref(r) for r in refs]:
-        return None, [_fail("key", "signed.key_not_listed", creator, key=creator)]
-    embedded = next((r for r in refs if isinstance(r, dict) and _ref(r) == creator), None)
-    if embedded is not None and _str(embedded, "publicKeyPem"):
+    if creator not in [ref_of(r) for r in refs]:
+        return None, [fail("key", "signed.key_not_listed", creator, key=creator)]
+    embedded = next((r for r in refs if isinstance(r, dict) and ref_of(r) == creator), None)
+    if embedded is not None and string_at(embedded, "publicKeyPem"):
         key_doc: dict[str, Any] | None = embedded
         checks: list[Check] = []
     else:
-        got = _get_json(budget, creator, "key")
+        got = get_json(budget, creator, "key")
         key_doc, checks = got.doc, got.checks
         if key_doc is None:
             return None, checks
-    owner = _str(key_doc, "owner")
+    owner = string_at(key_doc, "owner")
     if owner is None:
-        checks.append(_warn("key", "signed.key_owner_missing", creator))
+        checks.append(warn("key", "signed.key_owner_missing", creator))
     elif owner != issuer_id:
-        return None, checks + [_fail("key", "signed.key_owner_mismatch", owner, key=creator)]
-    pem = _str(key_doc, "publicKeyPem")
+        return None, checks + [fail("key", "signed.key_owner_mismatch", owner, key=creator)]
+    pem = string_at(key_doc, "publicKeyPem")
     if pem is None:
-        return None, checks + [_fail("key", "signed.key_unusable", "no publicKeyPem")]
+        return None, checks + [fail("key", "signed.key_unusable", "no publicKeyPem")]
     try:
         return key_from_pem(pem), checks
     except BadgeError as exc:
-        return None, checks + [_fail("key", "signed.key_unusable", str(exc))]
+        return None, checks + [fail("key", "signed.key_unusable", str(exc))]
+
+
+def _load_pem_url(
+    budget: Budget, key_url: str | None, issuer: Mapping[str, Any], issuer_url: str
+) -> tuple[PublicKey | None, list[Check]]:
+    """OB 1.0 signed: ``verify.url`` is a PEM key on the issuer's origin."""
+    if key_url is None or not is_http(key_url):
+        return None, [fail("key", "signed.no_key", "verify.url is not a key URL")]
+    origins = {authority(u) for u in (string_at(issuer, "url"), issuer_url) if u and is_http(u)}
+    if authority(key_url) not in origins:
+        return None, [fail("key", "signed.key_not_listed", key_url, key=key_url)]
+    try:
+        response = budget.fetch(key_url, accept=ACCEPT_PEM)
+    except FetchError as exc:
+        return None, [unavailable("key", key_url, str(exc))]
+    if response.status != 200:
+        return None, [unavailable("key", key_url, f"HTTP {response.status}")]
+    try:
+        return key_from_pem(response.body[: budget.limits.max_json_bytes]), []
+    except BadgeError as exc:
+        return None, [fail("key", "signed.key_unusable", str(exc))]
 
 
 def _signature_check(token: str, key: PublicKey, limits: Limits) -> Check:
     try:
         verify_compact(token, key, algorithms=JWS_ALGORITHMS, limits=limits)
-    except InvalidSignature as exc:
-        return _fail("signature", "signed.signature_invalid", str(exc))
-    except ParseError as exc:
-        return _fail("signature", "signed.signature_invalid", str(exc))
+    except (InvalidSignature, ParseError) as exc:
+        return fail("signature", "signed.signature_invalid", str(exc))
     return Check("signature", "passed", "signed.signature_ok")
 
 
 def _revocation_list_check(
-    budget: _Budget, issuer: Mapping[str, Any], assertion: Mapping[str, Any]
+    budget: Budget, issuer: Mapping[str, Any], assertion: Mapping[str, Any]
 ) -> Check:
-    list_url = _ref(issuer.get("revocationList"))
+    list_url = ref_of(issuer.get("revocationList"))
     if list_url is None:
         return Check("revocation", "skipped", "revocation.no_list")
-    got = _get_json(budget, list_url, "revocation")
+    got = get_json(budget, list_url, "revocation")
     if got.doc is None:
         return got.checks[0]
-    ident = _str(assertion, "id")
-    uid = _str(assertion, "uid")
+    ident = string_at(assertion, "id")
+    uid = string_at(assertion, "uid")
     entries = got.doc.get("revokedAssertions")
     if entries is None:
         # OB 1.x lists are a plain object mapping uid (or id) to a reason.
         for key in (uid, ident):
             if key is not None and key in got.doc:
                 reason = got.doc[key]
-                return _revoked(reason if isinstance(reason, str) else "", f"{key} is listed")
+                return revoked(reason if isinstance(reason, str) else "", f"{key} is listed")
         return Check("revocation", "passed", "revocation.not_revoked")
     for entry in as_list(entries)[: budget.limits.max_list_items]:
         if isinstance(entry, str) and entry in (ident, uid):
-            return _revoked("", f"{entry} is listed")
+            return revoked("", f"{entry} is listed")
         if isinstance(entry, dict):
-            listed = [_str(entry, "id"), _str(entry, "uid")]
+            listed = [string_at(entry, "id"), string_at(entry, "uid")]
             if (ident is not None and ident in listed) or (uid is not None and uid in listed):
-                return _revoked(_revocation_reason(entry), "assertion is listed")
+                return revoked(revocation_reason(entry), "assertion is listed")
     return Check("revocation", "passed", "revocation.not_revoked")
 
 
-def _linked_docs(
-    budget: _Budget, assertion: Mapping[str, Any], spec: Spec, checks: list[Check]
-) -> tuple[dict[str, Any] | None, dict[str, Any] | None, str]:
-    """Fetch the badge class and the issuer profile from their HTTP ids (embedded = untrusted)."""
-    if spec == "0.5":
-        embedded = _dict(assertion.get("badge"))
-        issuer_05 = _dict(embedded.get("issuer")) if embedded else None
-        return embedded, issuer_05, _str(issuer_05, "origin") or ""
-    badge_ref = assertion.get("badge")
-    badge_url = _ref(badge_ref)
-    badge: dict[str, Any] | None = None
-    if badge_url is not None and is_http(badge_url):
-        got = _get_node(budget, badge_url, "badge_class")
-        checks += got.checks
-        badge = got.doc
-    elif isinstance(badge_ref, dict):
-        badge = badge_ref
-        checks.append(_warn("badge_class", "v2.badge_embedded", "badge class not retrievable"))
-    elif isinstance(badge_ref, str):
-        checks.append(_unavailable("badge_class", badge_ref, "badge class IRI is not http(s)"))
-    else:
-        checks.append(_fail("badge_class", "v2.badge_missing", "badge is not an IRI or object"))
-    if badge is None:
-        return None, None, ""
-    checks += _badge_class_checks(badge, spec)
-    issuer_ref = badge.get("issuer")
-    issuer_url = _ref(issuer_ref)
-    issuer: dict[str, Any] | None = None
-    if issuer_url is not None and is_http(issuer_url):
-        got = _get_node(budget, issuer_url, "issuer")
-        checks += got.checks
-        issuer = got.doc
-        issuer_url = got.url or issuer_url
-    elif isinstance(issuer_ref, dict):
-        issuer = issuer_ref
-        checks.append(_warn("issuer", "v2.issuer_embedded", "issuer profile not retrievable"))
-    if issuer is not None:
-        checks += _issuer_checks(issuer, spec)
-    return badge, issuer, issuer_url or ""
+def _expand(term: str) -> str:
+    prefix, sep, rest = term.partition(":")
+    if sep and prefix in _PREFIXES and not rest.startswith("//"):
+        return _PREFIXES[prefix] + rest
+    return term
 
 
-def _hosted_url(assertion: Mapping[str, Any], spec: Spec, source_url: str | None) -> str | None:
+def valid_type_term(term: str) -> bool:
+    """Tell whether a ``type`` value is a known OB 2.0 class or a well-formed absolute IRI."""
+    if term in OB_V2_CLASSES:
+        return True
+    iri = _expand(term)
+    return bool(_IRI.match(iri)) and iri.count("#") <= 1
+
+
+def type_checks(node: Mapping[str, Any], check_id: str, expected: frozenset[str]) -> list[Check]:
+    """Check that a node's types are all usable and include one of ``expected`` (if any)."""
+    types = types_of(node)
+    raw = node.get("type", node.get("@type"))
+    if not types or len(types) != len(as_list(raw)):
+        return [fail(check_id, "v2.type_missing", "no usable type")]
+    bad = [t for t in types if not valid_type_term(t)]
+    if bad:
+        return [fail(check_id, "v2.type_unknown", f"unknown type {bad[0]!r}", type=bad[0])]
+    if expected and not expected.intersection(types):
+        wanted = sorted(expected)[0]
+        return [fail(check_id, "v2.type_wrong", f"type {types} is not {wanted}", type=wanted)]
+    return []
+
+
+def context_check(node: Mapping[str, Any], spec: Spec) -> Check:
+    """Check that a node's ``@context`` is the Open Badges context of its version."""
+    contexts = as_list(node.get("@context"))
+    wanted = OB_V2_CONTEXTS if spec == "2.0" else OB_V1_CONTEXTS
+    if any(isinstance(c, str) and c in wanted for c in contexts):
+        return Check("context", "passed", "v2.context_ok")
+    if any(isinstance(c, dict) and c.get("obi") == _PREFIXES["obi"] for c in contexts):
+        return warn("context", "v2.context_inline", "inline copy of the Open Badges context")
+    if not contexts:
+        return warn("context", "v2.context_missing", "no @context")
+    return fail("context", "v2.context_invalid", f"unknown @context {contexts[0]!r}")
+
+
+def extension_checks(node: Mapping[str, Any]) -> list[Check]:
+    """Check that every ``extensions:`` property of a node is a well-typed Extension."""
+    checks: list[Check] = []
+    for key, value in node.items():
+        if not key.startswith("extensions:"):
+            continue
+        ext = dict_or_none(value)
+        types = types_of(ext) if ext else []
+        if ext is None or "Extension" not in types:
+            checks.append(fail("extensions", "v2.extension_invalid", f"{key} is not an Extension"))
+            continue
+        bad = [t for t in types if not valid_type_term(t)]
+        if bad:
+            checks.append(fail("extensions", "v2.extension_invalid", f"{key} has type {bad[0]!r}"))
+    return checks
+
+
+def _recipient_checks(spec: Spec, assertion: Mapping[str, Any]) -> list[Check]:
+    recipient = recipient_of(spec, assertion)
+    if recipient is None:
+        return [fail("recipient_identity", "v2.recipient_invalid", "no recipient identity")]
+    if recipient.hashed and not is_valid_hash(recipient.identity):
+        return [
+            fail(
+                "recipient_identity",
+                "v2.recipient_invalid",
+                "hashed identity is malformed",
+            )
+        ]
+    if (
+        not recipient.hashed
+        and recipient.type.lower() in EMAIL_TYPES
+        and not _EMAIL.match(recipient.identity)
+    ):
+        return [fail("recipient_identity", "v2.recipient_invalid", "not an email address")]
+    if spec in ("2.0", "1.1") and recipient.type not in (
+        "email",
+        "url",
+        "telephone",
+        "id",
+    ):
+        return [warn("recipient_identity", "v2.recipient_type", f"type {recipient.type!r}")]
+    return []
+
+
+def assertion_checks(assertion: Mapping[str, Any], spec: Spec) -> list[Check]:
+    """Data-model checks of an assertion (notes §3.1)."""
+    checks: list[Check] = []
+    if spec in ("2.0", "1.1"):
+        context = context_check(assertion, spec)
+        if context.status != "passed":
+            checks.append(context)
+        checks += type_checks(assertion, "type", frozenset({"Assertion"}))
+        ident = string_at(assertion, "id")
+        if ident is None or not _IRI.match(ident):
+            checks.append(fail("assertion", "v2.id_missing", "assertion id is not an IRI"))
+    if spec != "0.5":
+        if "badge" not in assertion:
+            checks.append(fail("assertion", "v2.badge_missing", "no badge"))
+        verification = verification_of(assertion)
+        vtype = string_at(verification, "type")
+        if vtype not in HOSTED_TYPES | SIGNED_TYPES:
+            checks.append(fail("verification", "v2.verification_invalid", f"type {vtype!r}"))
+    elif not isinstance(assertion.get("badge"), dict):
+        checks.append(fail("assertion", "v2.badge_missing", "no badge"))
+    checks += _recipient_checks(spec, assertion)
+    image = ref_of(assertion.get("image"))
+    if image is not None and image.strip().lower().startswith("data:"):
+        checks.append(
+            fail(
+                "image",
+                "v2.assertion_data_image",
+                "assertion image must not be a data URI",
+            )
+        )
+    evidence = as_list(assertion.get("evidence"))
+    if any(not isinstance(item, str | dict) for item in evidence):
+        checks.append(fail("evidence", "v2.evidence_invalid", "evidence is not an IRI or object"))
+    checks += extension_checks(assertion)
+    return checks
+
+
+def badge_class_checks(badge: Mapping[str, Any], spec: Spec) -> list[Check]:
+    """Data-model checks of a badge class."""
+    checks: list[Check] = []
+    if spec == "2.0":
+        checks += type_checks(badge, "badge_class", frozenset({"BadgeClass"}))
+    for key in ("name", "description"):
+        if not string_at(badge, key):
+            checks.append(fail("badge_class", "v2.badge_field_missing", key, field=key))
+    if badge.get("criteria") is None:
+        checks.append(fail("badge_class", "v2.badge_field_missing", "criteria", field="criteria"))
+    if ref_of(badge.get("issuer")) is None and not isinstance(badge.get("issuer"), dict):
+        checks.append(fail("badge_class", "v2.badge_field_missing", "issuer", field="issuer"))
+    if badge.get("image") is None:
+        checks.append(warn("badge_class", "v2.badge_field_missing", "image", field="image"))
+    checks += extension_checks(badge)
+    return checks
+
+
+def issuer_checks(issuer: Mapping[str, Any], spec: Spec) -> list[Check]:
+    """Data-model checks of an issuer profile."""
+    checks: list[Check] = []
+    if spec == "2.0":
+        checks += type_checks(issuer, "issuer", ISSUER_TYPES)
+    if not string_at(issuer, "name"):
+        checks.append(fail("issuer", "v2.issuer_field_missing", "name", field="name"))
+    for key in ("url", "email"):
+        if not string_at(issuer, key):
+            checks.append(warn("issuer", "v2.issuer_field_missing", key, field=key))
+    return checks
+
+
+def hosted_url(assertion: Mapping[str, Any], spec: Spec, source_url: str | None) -> str | None:
+    """Return the URL the issuer hosts the assertion at (0.5: where it was fetched from)."""
     if spec == "0.5":
         return source_url
     if spec == "1.0":
-        return _str(_verification(assertion), "url") or source_url
-    return _str(assertion, "id")
+        return string_at(verification_of(assertion), "url") or source_url
+    return string_at(assertion, "id")
+
+
+def hosted_copy(
+    budget: Budget,
+    assertion: dict[str, Any],
+    spec: Spec,
+    format: Format,
+    source_url: str | None,
+) -> tuple[dict[str, Any], list[Check]]:
+    """Return the assertion to trust (the hosted copy when retrieved) and the hosting checks."""
+    url = hosted_url(assertion, spec, source_url)
+    if url is None or not is_http(url):
+        no_url = Check(
+            "hosted",
+            "unsupported",
+            "hosted.no_url",
+            "no hosted URL to check this badge against",
+            outcome="unverifiable",
+        )
+        return assertion, [no_url]
+    hosted, checks = fetch_hosted(budget, url, spec)
+    if hosted is None:
+        return assertion, checks
+    # Only the hosted copy is trusted; the supplied one merely named its URL.
+    if hosted != assertion and format != "url":
+        checks.append(warn("hosted", "hosted.supplied_differs", url))
+    return hosted, checks
+
+
+def fetch_hosted(budget: Budget, url: str, spec: Spec) -> tuple[dict[str, Any] | None, list[Check]]:
+    """Retrieve the hosted copy of an assertion: 410/revoked, id match and redirection."""
+    try:
+        response = budget.fetch(url, accept=ACCEPT_JSON)
+    except FetchError as exc:
+        return None, [unavailable("hosted", url, str(exc))]
+    body: dict[str, Any] | None = None
+    try:
+        body = loads_object(response.body, limits=budget.limits)
+    except ParseError:
+        body = None
+    if response.status == 410:
+        return None, [revoked(revocation_reason(body), f"{url} answered 410 Gone")]
+    if response.status != 200:
+        return None, [unavailable("hosted", url, f"HTTP {response.status}")]
+    if body is None:
+        return None, [fail("hosted", "hosted.malformed", "hosted copy is not JSON", url=url)]
+    if body.get("revoked") is True:
+        return body, [revoked(revocation_reason(body), "hosted copy says revoked: true")]
+    checks: list[Check] = []
+    declared = string_at(body, "id") if spec in ("2.0", "1.1") else None
+    if declared is not None and declared not in (url, response.url):
+        checks.append(
+            warn(
+                "hosted",
+                "hosted.id_redirect",
+                f"{url} declared its id as {declared}",
+                id=declared,
+            )
+        )
+        if not is_http(declared):
+            return None, checks + [fail("hosted", "hosted.id_mismatch", declared, id=declared)]
+        again = get_json(budget, declared, "hosted")
+        if again.doc is None or again.doc.get("id") != declared:
+            return None, checks + again.checks + [fail("hosted", "hosted.id_mismatch", declared)]
+        body = again.doc
+        url = declared
+        if body.get("revoked") is True:
+            return body, checks + [revoked(revocation_reason(body), "hosted copy revoked")]
+    checks.append(Check("hosted", "passed", "hosted.retrieved", url, {"url": url}))
+    return body, checks
+
+
+def scope_check(url: str, spec: Spec, issuer: Mapping[str, Any] | None, issuer_url: str) -> Check:
+    """Check that the hosted assertion lives where its issuer allows (0.5: the issuer's origin)."""
+    if spec == "0.5":
+        if not is_http(issuer_url) or authority(issuer_url) != authority(url):
+            return fail("scope", "scope.origin", url, url=url)
+        return Check("scope", "passed", "scope.ok", params={"url": url})
+    return _policy_scope_check(url, issuer, issuer_url)
+
+
+def _policy_scope_check(
+    assertion_url: str, issuer: Mapping[str, Any] | None, issuer_url: str
+) -> Check:
+    """The hosted assertion must live where the issuer's verification policy allows."""
+    if issuer is None:
+        return Check("scope", "unsupported", "scope.no_issuer", outcome="unverifiable")
+    policy = dict_or_none(issuer.get("verification")) or {}
+    issuer_id = string_at(issuer, "id") or issuer_url
+    prop = string_at(policy, "verificationProperty")
+    if prop not in (None, "id"):
+        return warn("scope", "scope.property_unsupported", f"verificationProperty {prop!r}")
+    starts = [s for s in as_list(policy.get("startsWith")) if isinstance(s, str)]
+    origins = [o.lower() for o in as_list(policy.get("allowedOrigins")) if isinstance(o, str)]
+    if not origins and not starts:
+        if not is_http(issuer_id):
+            return warn("scope", "scope.issuer_not_http", f"issuer id {issuer_id!r}")
+        origins = [authority(issuer_id)]
+    if starts and not any(assertion_url.startswith(s) for s in starts):
+        return fail("scope", "scope.starts_with", assertion_url, url=assertion_url)
+    if origins and authority(assertion_url) not in origins:
+        return fail("scope", "scope.origin", assertion_url, url=assertion_url)
+    return Check("scope", "passed", "scope.ok", params={"url": assertion_url})
 
 
 def verify_legacy(
@@ -728,7 +675,7 @@ def verify_legacy(
 
     Every problem is a Check; only unreadable input raises (the JWS payload itself).
     """
-    budget = _Budget(fetcher, limits)
+    budget = Budget(fetcher, limits)
     token: str | None = None
     if isinstance(payload, str):
         token = payload
@@ -738,31 +685,14 @@ def verify_legacy(
     if spec == "2.0" and "recipient" not in assertion and "Assertion" not in types_of(assertion):
         return _verify_node(assertion, budget=budget), None
 
-    verification = _verification(assertion) or {}
-    vtype = _str(verification, "type")
+    verification = verification_of(assertion) or {}
+    vtype = string_at(verification, "type")
     signed = token is not None or vtype in SIGNED_TYPES
     checks: list[Check] = []
 
     if not signed:
-        url = _hosted_url(assertion, spec, source_url)
-        if url is None or not is_http(url):
-            checks.append(
-                Check(
-                    "hosted",
-                    "unsupported",
-                    "hosted.no_url",
-                    "no hosted URL to check this badge against",
-                    outcome="unverifiable",
-                )
-            )
-        else:
-            hosted, hosted_checks = _fetch_hosted(budget, url, spec)
-            checks += hosted_checks
-            if hosted is not None:
-                # Only the hosted copy is trusted; the supplied one merely named its URL.
-                if hosted != assertion and format != "url":
-                    checks.append(_warn("hosted", "hosted.supplied_differs", url))
-                assertion = hosted
+        assertion, hosted_checks = hosted_copy(budget, assertion, spec, format, source_url)
+        checks += hosted_checks
     elif token is None:
         checks.append(
             Check(
@@ -773,25 +703,18 @@ def verify_legacy(
                 outcome="unverifiable",
             )
         )
-    checks += _assertion_checks(assertion, spec)
+    checks += assertion_checks(assertion, spec)
 
     badge, issuer, issuer_url = _linked_docs(budget, assertion, spec, checks)
 
     if not signed:
-        url = _hosted_url(assertion, spec, source_url)
+        url = hosted_url(assertion, spec, source_url)
         if url is not None and is_http(url):
-            if spec == "0.5":
-                origin = issuer_url
-                if not is_http(origin) or authority(origin) != authority(url):
-                    checks.append(_fail("scope", "scope.origin", url, url=url))
-                else:
-                    checks.append(Check("scope", "passed", "scope.ok", params={"url": url}))
-            else:
-                checks.append(_scope_checks(url, issuer, issuer_url))
+            checks.append(scope_check(url, spec, issuer, issuer_url))
     elif token is not None:
-        checks += _signed_checks(budget, token, assertion, spec, issuer, issuer_url, limits)
+        checks += signed_checks(budget, token, assertion, spec, issuer, issuer_url, limits)
 
-    issued, expires, date_problems = _parse_dates(assertion, spec)
+    issued, expires, date_problems = parse_dates(assertion, spec)
     checks += date_problems
     checks += date_checks(issued, None, expires, now)
     credential = parse_legacy(
@@ -808,97 +731,90 @@ def verify_legacy(
     return checks, credential
 
 
-def _signed_checks(
-    budget: _Budget,
-    token: str,
-    assertion: Mapping[str, Any],
-    spec: Spec,
-    issuer: Mapping[str, Any] | None,
-    issuer_url: str,
-    limits: Limits,
-) -> list[Check]:
-    checks: list[Check] = []
-    verification = _verification(assertion) or {}
-    if issuer is None:
-        return [
-            Check(
-                "key",
-                "unsupported",
-                "signed.no_issuer",
-                "issuer profile needed to trust the key",
-                outcome="unverifiable",
-            )
-        ]
-    key: PublicKey | None
-    if spec == "1.0":
-        key_url = _str(verification, "url")
-        key, checks = _load_pem_url(budget, key_url, issuer, issuer_url)
-    else:
-        creator = _str(verification, "creator")
-        if creator is None:
-            refs = [_ref(r) for r in _issuer_key_refs(issuer)]
-            creator = next((r for r in refs if r), None)
-        if creator is None:
-            return [_fail("key", "signed.no_key", "no verification.creator or issuer publicKey")]
-        key, checks = _load_key(budget, creator, issuer, _str(issuer, "id") or issuer_url)
-    if key is None:
-        return checks
-    signature = _signature_check(token, key, limits)
-    checks.append(signature)
-    if signature.status == "passed":
-        checks.append(_revocation_list_check(budget, issuer, assertion))
-    return checks
+def _linked_docs(
+    budget: Budget, assertion: Mapping[str, Any], spec: Spec, checks: list[Check]
+) -> tuple[dict[str, Any] | None, dict[str, Any] | None, str]:
+    """Fetch the badge class and the issuer profile from their HTTP ids (embedded = untrusted)."""
+    if spec == "0.5":
+        embedded = dict_or_none(assertion.get("badge"))
+        issuer_05 = dict_or_none(embedded.get("issuer")) if embedded else None
+        return embedded, issuer_05, string_at(issuer_05, "origin") or ""
+    badge_ref = assertion.get("badge")
+    if isinstance(badge_ref, str) and not is_http(badge_ref):
+        checks.append(unavailable("badge_class", badge_ref, "badge class IRI is not http(s)"))
+    elif not isinstance(badge_ref, str | dict):
+        checks.append(fail("badge_class", "v2.badge_missing", "badge is not an IRI or object"))
+    badge, _ = _linked(
+        budget,
+        badge_ref,
+        "badge_class",
+        "v2.badge_embedded",
+        "badge class not retrievable",
+        checks,
+    )
+    if badge is None:
+        return None, None, ""
+    checks += badge_class_checks(badge, spec)
+    issuer, issuer_url = _linked(
+        budget,
+        badge.get("issuer"),
+        "issuer",
+        "v2.issuer_embedded",
+        "issuer profile not retrievable",
+        checks,
+    )
+    if issuer is not None:
+        checks += issuer_checks(issuer, spec)
+    return badge, issuer, issuer_url or ""
 
 
-def _load_pem_url(
-    budget: _Budget, key_url: str | None, issuer: Mapping[str, Any], issuer_url: str
-) -> tuple[PublicKey | None, list[Check]]:
-    """OB 1.0 signed: ``verify.url`` is a PEM key on the issuer's origin."""
-    if key_url is None or not is_http(key_url):
-        return None, [_fail("key", "signed.no_key", "verify.url is not a key URL")]
-    origins = {authority(u) for u in (_str(issuer, "url"), issuer_url) if u and is_http(u)}
-    if authority(key_url) not in origins:
-        return None, [_fail("key", "signed.key_not_listed", key_url, key=key_url)]
-    try:
-        response = budget.fetch(key_url, accept=ACCEPT_PEM)
-    except FetchError as exc:
-        return None, [_unavailable("key", key_url, str(exc))]
-    if response.status != 200:
-        return None, [_unavailable("key", key_url, f"HTTP {response.status}")]
-    try:
-        return key_from_pem(response.body[: budget.limits.max_json_bytes]), []
-    except BadgeError as exc:
-        return None, [_fail("key", "signed.key_unusable", str(exc))]
+def _linked(
+    budget: Budget,
+    ref: Any,
+    check_id: str,
+    embedded_id: str,
+    embedded_detail: str,
+    checks: list[Check],
+) -> tuple[dict[str, Any] | None, str | None]:
+    """Return a linked node fetched from its http(s) id, or its embedded copy, and its URL."""
+    url = ref_of(ref)
+    if url is not None and is_http(url):
+        got = get_node(budget, url, check_id)
+        checks += got.checks
+        return got.doc, got.url or url
+    if isinstance(ref, dict):
+        # An embedded copy is only what the assertion claims, so it is flagged, not trusted.
+        checks.append(warn(check_id, embedded_id, embedded_detail))
+        return ref, url
+    return None, url
 
 
-def _verify_node(node: Mapping[str, Any], *, budget: _Budget) -> list[Check]:
+def _verify_node(node: Mapping[str, Any], *, budget: Budget) -> list[Check]:
     """Validate a standalone OB 2.0 node (BadgeClass, Issuer, ...) that is not an award."""
-    checks: list[Check] = [
-        _warn("document", "document.not_an_assertion", f"types {types_of(node)}")
-    ]
-    context = _context_check(node, "2.0")
+    checks: list[Check] = [warn("document", "document.not_an_assertion", f"types {types_of(node)}")]
+    context = context_check(node, "2.0")
     if context.status == "failed":
         checks.append(context)
-    type_problems = _type_checks(node, "type", frozenset())
+    type_problems = type_checks(node, "type", frozenset())
     checks += type_problems
     if type_problems:
         return checks
     types = set(types_of(node))
     if "BadgeClass" in types:
-        checks += _badge_class_checks(node, "2.0")
-        issuer_url = _ref(node.get("issuer"))
+        checks += badge_class_checks(node, "2.0")
+        issuer_url = ref_of(node.get("issuer"))
         if issuer_url is not None and is_http(issuer_url):
-            got = _get_node(budget, issuer_url, "issuer")
+            got = get_node(budget, issuer_url, "issuer")
             checks += got.checks
             if got.doc is not None:
-                checks += _issuer_checks(got.doc, "2.0")
+                checks += issuer_checks(got.doc, "2.0")
     elif types & ISSUER_TYPES:
-        checks += _issuer_checks(node, "2.0")
+        checks += issuer_checks(node, "2.0")
     elif "AlignmentObject" in types:
         for key in ("targetName", "targetUrl"):
-            if not _str(node, key):
-                checks.append(_fail("alignment", "v2.alignment_invalid", key, field=key))
-    checks += _extension_checks(node)
+            if not string_at(node, key):
+                checks.append(fail("alignment", "v2.alignment_invalid", key, field=key))
+    checks += extension_checks(node)
     if not any(c.status == "failed" for c in checks):
         checks.append(Check("document", "passed", "document.valid"))
     return checks

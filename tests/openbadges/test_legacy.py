@@ -35,7 +35,7 @@ from wallet.openbadges.fetch import Response
 from wallet.openbadges.jose import PrivateKey
 from wallet.openbadges.jose import b64url_encode
 from wallet.openbadges.jose import sign_compact
-from wallet.openbadges.legacy import parse_legacy
+from wallet.openbadges.legacy_parse import parse_legacy
 from wallet.openbadges.recipient import identity_hash
 
 V2 = "https://w3id.org/openbadges/v2"

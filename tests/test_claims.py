@@ -19,15 +19,16 @@ CLAIM_LINK = re.compile(r"https://wallet\.example\.test(/claim/[A-Za-z0-9._-]+)"
 def award_by_csv(app, lines: str) -> list[int]:
     """Award the CSV lines with notices (as the award command does); return the award ids."""
     from wallet.services import claims
-    from wallet.services import issuing
+    from wallet.services import csv_awards
+    from wallet.services import issuers
 
     with app.test_request_context():
-        issuer = issuing.get_issuer("jci")
+        issuer = issuers.get_issuer("jci")
         if issuer is None:
             _, achievement = make_issuer()
         else:
-            achievement = issuing.get_achievement(issuer, "gishi")
-        report = issuing.award_csv(
+            achievement = issuers.get_achievement(issuer, "gishi")
+        report = csv_awards.award_csv(
             achievement, (CSV_HEADER + lines).encode(), notify=claims.send_notice
         )
         assert report.ok, [p.message for p in report.problems]

@@ -100,10 +100,11 @@ def test_award_thousand_rows_in_one_command(app, runner, tmp_path: Path) -> None
     outbox = Path(app.config["MAIL_OUTBOX_DIR"])
     assert len(list(outbox.glob("*.eml"))) == 1000
     with app.app_context():
+        from wallet.services import issuers
         from wallet.services import issuing
 
-        issuer = issuing.get_issuer("jci")
-        achievement = issuing.get_achievement(issuer, "gishi")
+        issuer = issuers.get_issuer("jci")
+        achievement = issuers.get_achievement(issuer, "gishi")
         awards, total = issuing.awards_of(achievement, size=1000)
         assert total == 1000
         assert len({a.status_index for a in awards}) == 1000
@@ -185,9 +186,9 @@ def test_demo_if_empty_skips_a_database_with_accounts(app, runner) -> None:
     result = runner.invoke(args=["demo", "--if-empty"])
     assert result.exit_code == 0 and result.output == ""
     with app.app_context():
-        from wallet.services import issuing
+        from wallet.services import issuers
 
-        assert issuing.list_issuers() == []
+        assert issuers.list_issuers() == []
 
 
 def test_demo_is_refused_in_production(app, runner) -> None:

@@ -17,16 +17,16 @@ CSV_HEADER = "email,family_name,given_name,issue_date,expiry,pass_number,registr
 
 def make_issuer(slug: str = "jci", **kwargs):
     """Create an issuer and one achievement (needs an app context)."""
-    from wallet.services import issuing
+    from wallet.services import issuers
 
-    issuer = issuing.create_issuer(
+    issuer = issuers.create_issuer(
         slug,
         "日本コンクリート工学会",
         "https://www.jci-net.or.jp/",
         "badges@example.org",
         **kwargs,
     )
-    achievement = issuing.create_achievement(
+    achievement = issuers.create_achievement(
         issuer,
         "gishi",
         "コンクリート技士",
@@ -54,9 +54,9 @@ def row(email: str = "taro@example.com", **kwargs):
 
 def publish(directory: Path) -> Path:
     """Write the portal's public documents under directory (needs an app context)."""
-    from wallet.services import issuing
+    from wallet.services import issuer_documents
 
-    issuing.publish_documents(directory)
+    issuer_documents.publish_documents(directory)
     return directory
 
 
@@ -78,11 +78,12 @@ def test_private_key_is_sealed_and_bound_to_the_secret(app) -> None:
     from cryptography.hazmat.primitives import serialization
 
     from wallet.openbadges.keys import ed25519_multikey
-    from wallet.services import issuing
+    from wallet.services import issuer_keys
+    from wallet.services import issuing_errors
 
     with app.app_context():
         issuer, _ = make_issuer()
-        key = issuing.private_key_of(issuer)
+        key = issuer_keys.private_key_of(issuer)
         raw = key.private_bytes(
             serialization.Encoding.Raw,
             serialization.PrivateFormat.Raw,
@@ -91,19 +92,19 @@ def test_private_key_is_sealed_and_bound_to_the_secret(app) -> None:
         assert raw not in issuer.private_key_sealed
         assert ed25519_multikey(key.public_key()) == issuer.public_key_multibase
         app.config["ISSUER_KEY_SECRET"] = "another secret"
-        with pytest.raises(issuing.IssuingError) as failure:
-            issuing.private_key_of(issuer)
+        with pytest.raises(issuing_errors.IssuingError) as failure:
+            issuer_keys.private_key_of(issuer)
         assert failure.value.code == "key_unreadable"
 
 
 def test_issuer_key_secret_takes_precedence_over_secret_key(app) -> None:
-    from wallet.services import issuing
+    from wallet.services import issuer_keys
 
     app.config["ISSUER_KEY_SECRET"] = "issuer-only secret"
     with app.app_context():
         issuer, _ = make_issuer()
         app.config["SECRET_KEY"] = "rotated session secret"
-        assert issuing.private_key_of(issuer) is not None
+        assert issuer_keys.private_key_of(issuer) is not None
 
 
 def test_credential_has_the_ob3_shape(app) -> None:
@@ -157,12 +158,13 @@ def test_credential_has_the_ob3_shape(app) -> None:
 def test_recipient_and_identifiers_read_back_by_the_wallet(app) -> None:
     from wallet.openbadges import read
     from wallet.openbadges.recipient import recipient_matches
+    from wallet.services import issuer_documents
     from wallet.services import issuing
 
     with app.app_context():
         _, achievement = make_issuer()
         award = issuing.award(achievement, row(email="Taro@Example.com")).award
-        loaded = read(award.baked_png, fetcher=issuing.PortalFetcher())
+        loaded = read(award.baked_png, fetcher=issuer_documents.PortalFetcher())
     from wallet.openbadges.v3 import parse_v3
 
     credential = parse_v3(loaded.payload, format="png", original=award.baked_png)
@@ -211,14 +213,14 @@ def test_issued_badge_verifies_and_fails_when_tampered_revoked_or_expired(
 
 
 def test_every_award_of_a_csv_verifies(app, tmp_path: Path) -> None:
-    from wallet.services import issuing
+    from wallet.services import csv_awards
 
     lines = [CSV_HEADER] + [
         f"user{n}@example.com,姓{n},名{n},2025-04-01,2029-03-31,P{n},R{n}\n" for n in range(5)
     ]
     with app.app_context():
         _, achievement = make_issuer()
-        report = issuing.award_csv(achievement, "".join(lines).encode())
+        report = csv_awards.award_csv(achievement, "".join(lines).encode())
         assert len(report.created) == 5 and report.ok
         docs = publish(tmp_path / "docs")
         for line, award in report.created:
@@ -232,6 +234,7 @@ def test_status_list_credential_is_signed_and_long_enough(app) -> None:
     from datetime import datetime
 
     from wallet.openbadges.status import status_checks
+    from wallet.services import issuer_documents
     from wallet.services import issuing
 
     with app.app_context():
@@ -241,7 +244,7 @@ def test_status_list_credential_is_signed_and_long_enough(app) -> None:
         ]
         assert [a.status_index for a in awards] == [0, 1, 2]
         issuing.revoke(awards[1])
-        fetcher = issuing.PortalFetcher()
+        fetcher = issuer_documents.PortalFetcher()
         results = []
         for award in awards:
             credential = json.loads(award.credential_json)
@@ -254,13 +257,14 @@ def test_status_list_credential_is_signed_and_long_enough(app) -> None:
 
 
 def test_published_documents_are_public_json_ld_with_cors(app, client) -> None:
+    from wallet.services import issuer_documents
     from wallet.services import issuing
 
     with app.app_context():
         issuer, achievement = make_issuer()
         issuing.award(achievement, row())
         public_id = achievement.public_id
-        method = issuing.verification_method(issuer)
+        method = issuer_documents.verification_method(issuer)
     response = client.get("/issuers/jci")
     assert response.status_code == 200
     assert response.mimetype == "application/ld+json"
@@ -301,23 +305,25 @@ def test_award_is_idempotent_per_achievement_address_and_day(app) -> None:
 
 
 def test_validity_days_give_the_default_expiry(app) -> None:
+    from wallet.services import issuers
     from wallet.services import issuing
 
     with app.app_context():
         issuer, _ = make_issuer()
-        limited = issuing.create_achievement(
+        limited = issuers.create_achievement(
             issuer, "limited", "期限付き", "説明", "基準", validity_days=30
         )
         award = issuing.award(limited, row(expires_on=None)).award
         assert award.expires_on == date(2025, 5, 1)
         unlimited = issuing.award(
-            issuing.get_achievement(issuer, "gishi"), row(expires_on=None)
+            issuers.get_achievement(issuer, "gishi"), row(expires_on=None)
         ).award
         assert unlimited.expires_on is None
         assert "validUntil" not in json.loads(unlimited.credential_json)
 
 
 def test_csv_reports_bad_lines_with_numbers_and_awards_the_good_ones(app) -> None:
+    from wallet.services import csv_awards
     from wallet.services import issuing
 
     future = (date.today() + timedelta(days=30)).isoformat()
@@ -337,7 +343,7 @@ def test_csv_reports_bad_lines_with_numbers_and_awards_the_good_ones(app) -> Non
     ).encode()
     with app.app_context():
         _, achievement = make_issuer()
-        report = issuing.award_csv(achievement, data)
+        report = csv_awards.award_csv(achievement, data)
         problems = [(p.line, p.code) for p in report.problems]
         assert problems == [
             (3, "email"),
@@ -358,7 +364,7 @@ def test_csv_reports_bad_lines_with_numbers_and_awards_the_good_ones(app) -> Non
         assert (last.issued_on, last.expires_on) == (date(2025, 4, 1), date(2030, 3, 31))
         assert json.loads(last.identifiers_json) == [{"type": "registrationNumber", "value": "R9"}]
 
-        again = issuing.award_csv(achievement, data)
+        again = csv_awards.award_csv(achievement, data)
         assert again.created == []
         assert [line for line, _ in again.existing] == [2, 11]
         assert len(again.problems) == 8
@@ -366,25 +372,26 @@ def test_csv_reports_bad_lines_with_numbers_and_awards_the_good_ones(app) -> Non
 
 
 def test_csv_header_problems_refuse_the_file(app) -> None:
+    from wallet.services import csv_awards
     from wallet.services import issuing
 
     with app.app_context():
         _, achievement = make_issuer()
-        missing = issuing.award_csv(achievement, b"email,given_name\na@example.com,A\n")
+        missing = csv_awards.award_csv(achievement, b"email,given_name\na@example.com,A\n")
         assert [(p.line, p.code, p.value) for p in missing.problems] == [
             (1, "missing_column", "family_name")
         ]
-        bad = issuing.award_csv(
+        bad = csv_awards.award_csv(
             achievement, "email,family_name,given_name,受験番号\na@example.com,A,B,1\n".encode()
         )
         assert [(p.line, p.code) for p in bad.problems] == [(1, "bad_column")]
-        assert issuing.award_csv(achievement, b"").problems[0].code == "empty"
-        assert issuing.award_csv(achievement, b"\xff\xfe\x00\x81").problems[0].code == "encoding"
+        assert csv_awards.award_csv(achievement, b"").problems[0].code == "empty"
+        assert csv_awards.award_csv(achievement, b"\xff\xfe\x00\x81").problems[0].code == "encoding"
         assert issuing.awards_of(achievement)[1] == 0
 
 
 def test_csv_with_japanese_headers_in_shift_jis_and_extra_columns(app) -> None:
-    from wallet.services import issuing
+    from wallet.services import csv_awards
 
     text = (
         "メールアドレス,姓,名,発行日,有効期限,合格番号,登録番号,certificate_number\n"
@@ -392,7 +399,7 @@ def test_csv_with_japanese_headers_in_shift_jis_and_extra_columns(app) -> None:
     )
     with app.app_context():
         _, achievement = make_issuer()
-        report = issuing.award_csv(achievement, text.encode("cp932"))
+        report = csv_awards.award_csv(achievement, text.encode("cp932"))
         assert report.ok, [p.message for p in report.problems]
         ((line, award),) = report.created
         assert (line, award.family_name, award.given_name) == (2, "コンクリート", "太郎")
@@ -405,21 +412,22 @@ def test_csv_with_japanese_headers_in_shift_jis_and_extra_columns(app) -> None:
 
 
 def test_issuer_and_achievement_validation(app) -> None:
-    from wallet.services import issuing
+    from wallet.services import issuers
+    from wallet.services import issuing_errors
 
     with app.app_context():
         make_issuer()
-        with pytest.raises(issuing.IssuingError, match="exists"):
+        with pytest.raises(issuing_errors.IssuingError, match="exists"):
             make_issuer()
         for slug, url, email in (
             ("Bad Slug", "https://a.example", "a@example.org"),
             ("ok", "javascript:alert(1)", "a@example.org"),
             ("ok", "https://a.example", "not an address"),
         ):
-            with pytest.raises(issuing.IssuingError):
-                issuing.create_issuer(slug, "Name", url, email)
-        with pytest.raises(issuing.IssuingError) as failure:
-            issuing.create_issuer(
+            with pytest.raises(issuing_errors.IssuingError):
+                issuers.create_issuer(slug, "Name", url, email)
+        with pytest.raises(issuing_errors.IssuingError) as failure:
+            issuers.create_issuer(
                 "ok", "Name", "https://a.example", "a@example.org", image=b"<svg/>"
             )
         assert failure.value.code == "bad_image"
@@ -427,11 +435,11 @@ def test_issuer_and_achievement_validation(app) -> None:
 
 def test_portal_fetcher_answers_only_the_portal(app) -> None:
     from wallet.openbadges.errors import FetchError
-    from wallet.services import issuing
+    from wallet.services import issuer_documents
 
     with app.app_context():
         make_issuer()
-        fetcher = issuing.PortalFetcher()
+        fetcher = issuer_documents.PortalFetcher()
         assert fetcher.fetch(f"{BASE}/issuers/jci#key").status == 200
         assert fetcher.fetch(f"{BASE}/issuers/none").status == 404
         with pytest.raises(FetchError):

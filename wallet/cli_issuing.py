@@ -53,9 +53,9 @@ def _read(path: str | None) -> bytes | None:
 
 
 def _issuer(slug: str):
-    from wallet.services import issuing
+    from wallet.services import issuers
 
-    issuer = issuing.get_issuer(slug.strip().lower())
+    issuer = issuers.get_issuer(slug.strip().lower())
     if issuer is None:
         _fail(f"no issuer {slug!r} (see `wallet issuers list`).")
     return issuer
@@ -80,19 +80,21 @@ def create_issuer(
     as_json: bool,
 ) -> None:
     """Create an issuer SLUG with a new Ed25519 key pair (the slug is part of its URLs)."""
-    from wallet.services import issuing
+    from wallet.services import issuer_documents
+    from wallet.services import issuers
+    from wallet.services.issuing_errors import IssuingError
 
     try:
-        issuer = issuing.create_issuer(
+        issuer = issuers.create_issuer(
             slug, name, url, email, description=description, image=_read(image)
         )
-    except issuing.IssuingError as exc:
+    except IssuingError as exc:
         _fail(f"{exc.code}: {exc.detail or 'invalid value'}.")
         return
     document = {
         "slug": issuer.slug,
-        "id": issuing.issuer_url(issuer),
-        "verification_method": issuing.verification_method(issuer),
+        "id": issuer_documents.issuer_url(issuer),
+        "verification_method": issuer_documents.verification_method(issuer),
     }
     click.echo(f"Created issuer {issuer.slug}: {document['id']}", err=True)
     if as_json:
@@ -104,19 +106,20 @@ def create_issuer(
 @with_appcontext
 def list_issuers(as_json: bool) -> None:
     """List the issuers and their achievements."""
-    from wallet.services import issuing
+    from wallet.services import issuer_documents
+    from wallet.services import issuers
 
     rows = [
         {
             "slug": issuer.slug,
             "name": issuer.name,
-            "id": issuing.issuer_url(issuer),
+            "id": issuer_documents.issuer_url(issuer),
             "achievements": [
                 {"slug": a.slug, "public_id": a.public_id, "name": a.name}
-                for a in issuing.achievements_of(issuer)
+                for a in issuers.achievements_of(issuer)
             ],
         }
-        for issuer in issuing.list_issuers()
+        for issuer in issuers.list_issuers()
     ]
     if as_json:
         click.echo(json.dumps(rows, ensure_ascii=False))
@@ -136,9 +139,9 @@ def publish(directory: str) -> None:
     The layout mirrors the URLs under WALLET_BASE_URL, so
     `wallet verify BADGE --offline --url-map BASE_URL/=DIRECTORY` works without the server.
     """
-    from wallet.services import issuing
+    from wallet.services import issuer_documents
 
-    written = issuing.publish_documents(Path(directory))
+    written = issuer_documents.publish_documents(Path(directory))
     click.echo(f"Wrote {len(written)} documents under {directory}.", err=True)
 
 
@@ -163,11 +166,13 @@ def create_achievement(
     as_json: bool,
 ) -> None:
     """Create an achievement SLUG of ISSUER_SLUG."""
-    from wallet.services import issuing
+    from wallet.services import issuer_documents
+    from wallet.services import issuers
+    from wallet.services.issuing_errors import IssuingError
 
     issuer = _issuer(issuer_slug)
     try:
-        achievement = issuing.create_achievement(
+        achievement = issuers.create_achievement(
             issuer,
             slug,
             name,
@@ -176,13 +181,13 @@ def create_achievement(
             image=_read(image),
             validity_days=validity_days,
         )
-    except issuing.IssuingError as exc:
+    except IssuingError as exc:
         _fail(f"{exc.code}: {exc.detail or 'invalid value'}.")
         return
     document = {
         "slug": achievement.slug,
         "public_id": achievement.public_id,
-        "id": issuing.achievement_url(achievement),
+        "id": issuer_documents.achievement_url(achievement),
     }
     click.echo(f"Created achievement {achievement.slug} of {issuer.slug}.", err=True)
     if as_json:
@@ -207,20 +212,22 @@ def award_command(
     awards nothing twice. Exit status 1 when any line was refused.
     """
     from wallet.services import claims
-    from wallet.services import issuing
+    from wallet.services import csv_awards
+    from wallet.services import issuers
+    from wallet.services.issuing_errors import IssuingError
 
     issuer = _issuer(issuer_slug)
-    achievement = issuing.get_achievement(issuer, achievement_ref.strip())
+    achievement = issuers.get_achievement(issuer, achievement_ref.strip())
     if achievement is None:
         _fail(f"{issuer.slug} has no achievement {achievement_ref!r}.")
         return
     data = _read(csv_file) or b""
     try:
         with _request_context():
-            report = issuing.award_csv(
+            report = csv_awards.award_csv(
                 achievement, data, notify=None if no_mail else claims.send_notice
             )
-    except issuing.IssuingError as exc:
+    except IssuingError as exc:
         _fail(f"{exc.code}: {exc.detail}.")
         return
     for problem in report.problems:
@@ -316,10 +323,12 @@ def seed_demo() -> dict[str, Any]:
     """Create the demo institute, holder, operator and badges; return what to sign in with."""
     from wallet.services import accounts
     from wallet.services import claims
+    from wallet.services import issuer_documents
+    from wallet.services import issuers
     from wallet.services import issuing
 
     password = _demo_password()
-    issuer = issuing.create_issuer(
+    issuer = issuers.create_issuer(
         "demo-institute",
         "デモ工学会 (Demo Institute)",
         "https://example.org/",
@@ -327,7 +336,7 @@ def seed_demo() -> dict[str, Any]:
         description="A demonstration issuer of this badge wallet; its badges prove nothing.",
         image=_demo_image((29, 78, 216)),
     )
-    engineer = issuing.create_achievement(
+    engineer = issuers.create_achievement(
         issuer,
         "concrete-engineer",
         "コンクリート技士",
@@ -336,7 +345,7 @@ def seed_demo() -> dict[str, Any]:
         image=_demo_image((22, 128, 61)),
         validity_days=4 * 365,
     )
-    chief = issuing.create_achievement(
+    chief = issuers.create_achievement(
         issuer,
         "chief-concrete-engineer",
         "コンクリート主任技士",
@@ -345,7 +354,7 @@ def seed_demo() -> dict[str, Any]:
         image=_demo_image((180, 83, 9)),
         validity_days=4 * 365,
     )
-    diagnostician = issuing.create_achievement(
+    diagnostician = issuers.create_achievement(
         issuer,
         "concrete-diagnostician",
         "コンクリート診断士",
@@ -404,7 +413,7 @@ def seed_demo() -> dict[str, Any]:
     if expired_badge is not None:
         from wallet.services import badges
 
-        badges.reverify(expired_badge, fetcher=issuing.PortalFetcher())
+        badges.reverify(expired_badge, fetcher=issuer_documents.PortalFetcher())
     # One award still waiting for its holder: try the claim flow from its link.
     waiting = issuing.award(
         engineer,
@@ -423,7 +432,7 @@ def seed_demo() -> dict[str, Any]:
         "password": password,
         "operator": operator.email,
         "operator_password": password,
-        "issuer": issuing.issuer_url(issuer),
+        "issuer": issuer_documents.issuer_url(issuer),
         "sign_in_url": f"{base}/auth/login",
         "claim_url": claims.claim_url(waiting),
         "badges": [

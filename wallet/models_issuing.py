@@ -42,7 +42,7 @@ class Issuer(db.Model):  # type: ignore[name-defined,misc]
     image_png: Mapped[bytes | None] = mapped_column(LargeBinary)
     # Multikey (z6Mk...) of the public key; published in the issuer profile.
     public_key_multibase: Mapped[str] = mapped_column(String(100))
-    # AES-GCM ciphertext of the raw private key (see services.issuing.seal_private_key).
+    # AES-GCM ciphertext of the raw private key (see services.issuer_keys.seal_private_key).
     private_key_sealed: Mapped[bytes] = mapped_column(LargeBinary)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 

@@ -24,6 +24,8 @@ from wallet.models import utcnow
 from wallet.models_issuing import Award
 from wallet.services import accounts
 from wallet.services import badges
+from wallet.services import csv_awards
+from wallet.services import issuer_documents
 from wallet.services import issuing
 from wallet.services import mail
 
@@ -176,7 +178,7 @@ def claim(award: Award, user: User, *, at: datetime | None = None) -> Badge:
         # The claim link reached this address: that proves it as well as a confirmation mail.
         user.email_verified_at = utcnow()
         db.session.commit()
-    fetcher = issuing.PortalFetcher(fallback=badges.make_fetcher())
+    fetcher = issuer_documents.PortalFetcher(fallback=badges.make_fetcher())
     try:
         with _verification_time(at):
             outcome = badges.import_badge(user, award.baked_png, fetcher=fetcher)
@@ -237,7 +239,9 @@ def revoke(award: Award) -> bool:
     changed = issuing.revoke(award)
     badge = badge_for(award)
     if changed and badge is not None:
-        badges.reverify(badge, fetcher=issuing.PortalFetcher(fallback=badges.make_fetcher()))
+        badges.reverify(
+            badge, fetcher=issuer_documents.PortalFetcher(fallback=badges.make_fetcher())
+        )
     return changed
 
 
@@ -262,6 +266,6 @@ def award_and_notify(achievement: Any, row: issuing.AwardRow) -> issuing.AwardOu
     return outcome
 
 
-def award_csv_and_notify(achievement: Any, data: bytes) -> issuing.CsvReport:
+def award_csv_and_notify(achievement: Any, data: bytes) -> csv_awards.CsvReport:
     """Award every good line of a CSV and mail a notice for each new award."""
-    return issuing.award_csv(achievement, data, notify=send_notice)
+    return csv_awards.award_csv(achievement, data, notify=send_notice)

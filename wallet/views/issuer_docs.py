@@ -7,17 +7,17 @@ from flask import Response
 from flask import abort
 from flask import request
 
-from wallet.services import issuing
+from wallet.services import issuer_documents
 
 bp = Blueprint("issuer_docs", __name__)
 
 # Verifiers anywhere (browser-based ones too) must be able to read these.
-CACHE_SECONDS = {"image/png": 86400, issuing.JSON_LD: 300, issuing.VC_LD: 60}
+CACHE_SECONDS = {"image/png": 86400, issuer_documents.JSON_LD: 300, issuer_documents.VC_LD: 60}
 
 
 def _serve() -> Response:
     """Answer the published document at this path (the service decides what exists)."""
-    found = issuing.document_at(request.path)
+    found = issuer_documents.document_at(request.path)
     if found is None:
         abort(404)
     content_type, body = found

@@ -36,7 +36,10 @@ from wallet.forms import usable_text
 from wallet.rendering import redirect_to
 from wallet.rendering import render_page
 from wallet.services import claims
+from wallet.services import issuer_documents
+from wallet.services import issuers
 from wallet.services import issuing
+from wallet.services.issuing_errors import IssuingError
 
 bp = Blueprint("issuing", __name__, url_prefix="/issuing")
 
@@ -169,14 +172,14 @@ def _upload(field: FileField) -> bytes | None:
 
 
 def _issuer_or_404(slug: str):
-    issuer = issuing.get_issuer(slug)
+    issuer = issuers.get_issuer(slug)
     if issuer is None:
         abort(404)
     return issuer
 
 
 def _achievement_or_404(public_id: str):
-    achievement = issuing.achievement_by_public_id(public_id)
+    achievement = issuers.achievement_by_public_id(public_id)
     if achievement is None:
         abort(404)
     return achievement
@@ -195,7 +198,7 @@ def index():
     form = IssuerForm()
     if form.validate_on_submit():
         try:
-            issuer = issuing.create_issuer(
+            issuer = issuers.create_issuer(
                 form.slug.data,
                 form.name.data,
                 form.url.data,
@@ -203,7 +206,7 @@ def index():
                 description=form.description.data or None,
                 image=_upload(form.image),
             )
-        except issuing.IssuingError as exc:
+        except IssuingError as exc:
             target = form.slug if exc.code in ("bad_slug", "slug_taken") else form.name
             if exc.code == "bad_image":
                 target = form.image
@@ -216,7 +219,7 @@ def index():
         block="form",
         target=ISSUER_TARGET,
         status=422 if form.errors else 200,
-        issuers=issuing.list_issuers(),
+        issuers=issuers.list_issuers(),
         form=form,
     )
 
@@ -228,7 +231,7 @@ def issuer(slug: str):
     form = AchievementForm()
     if form.validate_on_submit():
         try:
-            achievement = issuing.create_achievement(
+            achievement = issuers.create_achievement(
                 found,
                 form.slug.data,
                 form.name.data,
@@ -237,7 +240,7 @@ def issuer(slug: str):
                 image=_upload(form.image),
                 validity_days=form.validity_days.data,
             )
-        except issuing.IssuingError as exc:
+        except IssuingError as exc:
             target = form.image if exc.code == "bad_image" else form.slug
             target.errors = [*target.errors, str(ERRORS.get(exc.code, exc.code))]
         else:
@@ -249,8 +252,8 @@ def issuer(slug: str):
         target=ACHIEVEMENT_TARGET,
         status=422 if form.errors else 200,
         issuer=found,
-        issuer_id=issuing.issuer_url(found),
-        achievements=issuing.achievements_of(found),
+        issuer_id=issuer_documents.issuer_url(found),
+        achievements=issuers.achievements_of(found),
         form=form,
     )
 
@@ -350,7 +353,7 @@ def award_csv(public_id: str):
         return _achievement_page(found, csv_form=csv_form, status=422)
     try:
         report = claims.award_csv_and_notify(found, data)
-    except issuing.IssuingError as exc:
+    except IssuingError as exc:
         csv_form.file.errors = [*csv_form.file.errors, str(ERRORS.get(exc.code, exc.code))]
         return _achievement_page(found, csv_form=csv_form, status=422)
     return _achievement_page(found, report=report, status=200)

@@ -1,0 +1,163 @@
+"""Issuers and their achievements (badge classes): creating them and finding them."""
+
+from __future__ import annotations
+
+import re
+
+from cryptography.hazmat.primitives.asymmetric import ed25519
+from email_validator import EmailNotValidError
+from email_validator import validate_email
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from wallet.extensions import db
+from wallet.models_issuing import Achievement
+from wallet.models_issuing import Issuer
+from wallet.openbadges.keys import ed25519_multikey
+from wallet.services import images
+from wallet.services.issuer_keys import seal_private_key
+from wallet.services.issuing_errors import IssuingError
+from wallet.services.validation import has_unusable_characters
+
+SLUG = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?\Z")
+PUBLIC_ID = re.compile(r"[a-z0-9]{1,32}\Z")
+
+
+def valid_email(value: str | None) -> str | None:
+    """Return the address without surrounding blanks when it is usable, else None."""
+    text = (value or "").strip()
+    if not text or len(text) > 254:
+        return None
+    try:
+        validate_email(text, check_deliverability=False)
+    except EmailNotValidError:
+        return None
+    return text
+
+
+def _clean(value: str | None, limit: int, code: str, *, required: bool = True) -> str:
+    text = (value or "").strip()
+    if (required and not text) or len(text) > limit or has_unusable_characters(text):
+        raise IssuingError(code)
+    return text
+
+
+def _image(data: bytes | None, label: str) -> bytes:
+    if not data:
+        return images.placeholder(label)
+    png = images.reencode(data)
+    if png is None:
+        raise IssuingError("bad_image", "the image is not a PNG, JPEG, GIF or WebP picture")
+    return png
+
+
+def create_issuer(
+    slug: str,
+    name: str,
+    url: str,
+    email: str,
+    *,
+    description: str | None = None,
+    image: bytes | None = None,
+) -> Issuer:
+    """Create an issuer with a fresh Ed25519 key pair (private key sealed) and commit."""
+    slug = slug.strip().lower()
+    if not SLUG.match(slug):
+        raise IssuingError("bad_slug", "use lower-case letters, digits and hyphens")
+    name = _clean(name, 200, "bad_name")
+    url = _clean(url, 2000, "bad_url")
+    if not url.startswith(("https://", "http://")):
+        raise IssuingError("bad_url", "the URL must start with https://")
+    email = valid_email(email)
+    if email is None:
+        raise IssuingError("bad_email")
+    key = ed25519.Ed25519PrivateKey.generate()
+    issuer = Issuer(
+        slug=slug,
+        name=name,
+        url=url,
+        email=email,
+        description=_clean(description, 2000, "bad_description", required=False) or None,
+        image_png=_image(image, name),
+        public_key_multibase=ed25519_multikey(key.public_key()),
+        private_key_sealed=seal_private_key(key, slug),
+    )
+    db.session.add(issuer)
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        raise IssuingError("slug_taken", f"an issuer {slug!r} exists already") from None
+    return issuer
+
+
+def create_achievement(
+    issuer: Issuer,
+    slug: str,
+    name: str,
+    description: str,
+    criteria: str,
+    *,
+    image: bytes | None = None,
+    validity_days: int | None = None,
+) -> Achievement:
+    """Create a badge class of ``issuer`` and commit."""
+    slug = slug.strip().lower()
+    if not SLUG.match(slug):
+        raise IssuingError("bad_slug", "use lower-case letters, digits and hyphens")
+    if validity_days is not None and not 0 < validity_days <= 100 * 366:
+        raise IssuingError("bad_validity")
+    achievement = Achievement(
+        issuer_id=issuer.id,
+        slug=slug,
+        name=_clean(name, 200, "bad_name"),
+        description=_clean(description, 5000, "bad_description"),
+        criteria=_clean(criteria, 10000, "bad_criteria"),
+        image_png=_image(image, name),
+        validity_days=validity_days,
+    )
+    db.session.add(achievement)
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        raise IssuingError("slug_taken", f"an achievement {slug!r} exists already") from None
+    return achievement
+
+
+def get_issuer(slug: str) -> Issuer | None:
+    """Return the issuer with this slug."""
+    if not SLUG.match(slug or ""):
+        return None
+    return db.session.scalar(select(Issuer).where(Issuer.slug == slug))
+
+
+def list_issuers() -> list[Issuer]:
+    """Return every issuer, by name."""
+    return list(db.session.scalars(select(Issuer).order_by(Issuer.name)))
+
+
+def get_achievement(issuer: Issuer, ref: str) -> Achievement | None:
+    """Return the issuer's achievement by slug or public id."""
+    return db.session.scalar(
+        select(Achievement).where(
+            Achievement.issuer_id == issuer.id,
+            (Achievement.slug == ref) | (Achievement.public_id == ref),
+        )
+    )
+
+
+def achievement_by_public_id(public_id: str) -> Achievement | None:
+    """Return an achievement by its public id."""
+    if not PUBLIC_ID.match(public_id or ""):
+        return None
+    return db.session.scalar(select(Achievement).where(Achievement.public_id == public_id))
+
+
+def achievements_of(issuer: Issuer) -> list[Achievement]:
+    """Return the issuer's achievements, by name."""
+    return list(
+        db.session.scalars(
+            select(Achievement).where(Achievement.issuer_id == issuer.id).order_by(Achievement.name)
+        )
+    )

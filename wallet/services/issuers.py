@@ -42,6 +42,23 @@ def _clean(value: str | None, limit: int, code: str, *, required: bool = True) -
     return text
 
 
+def _slug(value: str) -> str:
+    slug = value.strip().lower()
+    if not SLUG.match(slug):
+        raise IssuingError("bad_slug", "use lower-case letters, digits and hyphens")
+    return slug
+
+
+def _commit_new(record: Issuer | Achievement, taken: str) -> None:
+    """Add and commit a new record; its slug being taken already is an IssuingError."""
+    db.session.add(record)
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        raise IssuingError("slug_taken", taken) from None
+
+
 def _image(data: bytes | None, label: str) -> bytes:
     if not data:
         return images.placeholder(label)
@@ -61,9 +78,7 @@ def create_issuer(
     image: bytes | None = None,
 ) -> Issuer:
     """Create an issuer with a fresh Ed25519 key pair (private key sealed) and commit."""
-    slug = slug.strip().lower()
-    if not SLUG.match(slug):
-        raise IssuingError("bad_slug", "use lower-case letters, digits and hyphens")
+    slug = _slug(slug)
     name = _clean(name, 200, "bad_name")
     url = _clean(url, 2000, "bad_url")
     if not url.startswith(("https://", "http://")):
@@ -82,12 +97,7 @@ def create_issuer(
         public_key_multibase=ed25519_multikey(key.public_key()),
         private_key_sealed=seal_private_key(key, slug),
     )
-    db.session.add(issuer)
-    try:
-        db.session.commit()
-    except IntegrityError:
-        db.session.rollback()
-        raise IssuingError("slug_taken", f"an issuer {slug!r} exists already") from None
+    _commit_new(issuer, f"an issuer {slug!r} exists already")
     return issuer
 
 
@@ -102,9 +112,7 @@ def create_achievement(
     validity_days: int | None = None,
 ) -> Achievement:
     """Create a badge class of ``issuer`` and commit."""
-    slug = slug.strip().lower()
-    if not SLUG.match(slug):
-        raise IssuingError("bad_slug", "use lower-case letters, digits and hyphens")
+    slug = _slug(slug)
     if validity_days is not None and not 0 < validity_days <= 100 * 366:
         raise IssuingError("bad_validity")
     achievement = Achievement(
@@ -116,12 +124,7 @@ def create_achievement(
         image_png=_image(image, name),
         validity_days=validity_days,
     )
-    db.session.add(achievement)
-    try:
-        db.session.commit()
-    except IntegrityError:
-        db.session.rollback()
-        raise IssuingError("slug_taken", f"an achievement {slug!r} exists already") from None
+    _commit_new(achievement, f"an achievement {slug!r} exists already")
     return achievement
 
 

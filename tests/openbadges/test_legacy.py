@@ -7,7 +7,6 @@ import sys
 from collections.abc import Callable
 from datetime import UTC
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -16,7 +15,6 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric import ed25519
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from tests.openbadges import test_checks
 from tests.openbadges.fakes import SVG
 from tests.openbadges.fakes import FakeFetcher
 from tests.openbadges.fakes import png_chunk
@@ -24,7 +22,6 @@ from tests.openbadges.fakes import tiny_png
 from wallet.openbadges import VerificationReport
 from wallet.openbadges import bake_png
 from wallet.openbadges import bake_svg
-from wallet.openbadges import legacy
 from wallet.openbadges import read
 from wallet.openbadges import verify
 from wallet.openbadges.errors import FetchError
@@ -710,13 +707,3 @@ def test_seeded_shape_fuzz_never_crashes(world: FakeFetcher, rsa_key: rsa.RSAPri
         except BadgeError:
             continue
         assert not any(c.message_id == "verify.internal_error" for c in report.checks), doc
-
-
-def test_message_ids_of_modules_split_from_legacy_are_translated(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    # test_checks scans a fixed list of files, which the modules split out of legacy.py are not on.
-    split = sorted(p.name for p in Path(legacy.__file__).parent.glob("legacy_*.py"))
-    assert split
-    monkeypatch.setattr(test_checks, "ENGINE", [*test_checks.ENGINE, *split])
-    test_checks.test_every_emitted_message_id_has_english_and_japanese()

@@ -10,6 +10,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from wallet.models_issuing import STATUS_LIST_BITS
+
 BASE = "https://wallet.example.test"
 
 CSV_HEADER = "email,family_name,given_name,issue_date,expiry,pass_number,registration_number\n"
@@ -229,6 +231,29 @@ def test_every_award_of_a_csv_verifies(app, tmp_path: Path) -> None:
             assert wallet_verify(path, docs)["result"] == "valid", line
 
 
+def test_status_indexes_are_drawn_at_random_and_a_half_full_list_is_followed_by_a_new_one(
+    app,
+) -> None:
+    from wallet.extensions import db
+    from wallet.services import issuing
+
+    with app.app_context():
+        _, achievement = make_issuer()
+        awards = [
+            issuing.award(achievement, row(email=f"r{n}@example.com")).award for n in range(20)
+        ]
+        indexes = [a.status_index for a in awards]
+        assert len(set(indexes)) == 20
+        assert sorted(indexes) != list(range(min(indexes), min(indexes) + 20))  # not a run
+        status_list = awards[0].status_list
+        assert status_list.number == 1 and status_list.next_index == 20
+        status_list.next_index = STATUS_LIST_BITS // 2
+        db.session.commit()
+        later = issuing.award(achievement, row(email="later@example.com")).award
+        assert later.status_list.number == 2
+        assert later.status_list.next_index == 1
+
+
 def test_status_list_credential_is_signed_and_long_enough(app) -> None:
     from datetime import UTC
     from datetime import datetime
@@ -242,7 +267,8 @@ def test_status_list_credential_is_signed_and_long_enough(app) -> None:
         awards = [
             issuing.award(achievement, row(email=f"u{n}@example.com")).award for n in range(3)
         ]
-        assert [a.status_index for a in awards] == [0, 1, 2]
+        indexes = [a.status_index for a in awards]
+        assert len(set(indexes)) == 3 and all(0 <= i < STATUS_LIST_BITS for i in indexes)
         issuing.revoke(awards[1])
         fetcher = issuer_documents.PortalFetcher()
         results = []
@@ -252,7 +278,9 @@ def test_status_list_credential_is_signed_and_long_enough(app) -> None:
             results.append(check.message_id)
         status_list = awards[0].status_list
         assert len(status_list.bitstring) * 8 == 131_072
-        assert status_list.bitstring[0] == 0b0100_0000
+        revoked = awards[1].status_index
+        set_bits = [i for i in range(131_072) if status_list.bitstring[i // 8] & (0x80 >> i % 8)]
+        assert set_bits == [revoked]
     assert results == ["ob3.status.not_revoked", "ob3.status.revoked", "ob3.status.not_revoked"]
 
 

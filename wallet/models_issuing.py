@@ -79,6 +79,7 @@ class StatusList(db.Model):  # type: ignore[name-defined,misc]
     number: Mapped[int] = mapped_column(Integer)
     purpose: Mapped[str] = mapped_column(String(16), default="revocation")
     bitstring: Mapped[bytes] = mapped_column(LargeBinary)
+    # The number of indexes taken; they are drawn at random (services/issuing._status_slot).
     next_index: Mapped[int] = mapped_column(Integer, default=0)
     # The signed BitstringStatusListCredential as published (re-signed on every change).
     credential_json: Mapped[str] = mapped_column(Text, default="")

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from wallet.extensions import db
+from wallet.models import is_public_id
 from wallet.models_issuing import Achievement
 from wallet.models_issuing import Issuer
 from wallet.openbadges.keys import ed25519_multikey
@@ -20,9 +21,6 @@ from wallet.services.issuing_errors import IssuingError
 from wallet.services.validation import has_unusable_characters
 
 SLUG = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?\Z")
-PUBLIC_ID = re.compile(r"[a-z0-9]{1,32}\Z")
-
-
 def valid_email(value: str | None) -> str | None:
     """Return the address without surrounding blanks when it is usable, else None."""
     text = (value or "").strip()
@@ -121,9 +119,9 @@ def create_achievement(
         name=_clean(name, 200, "bad_name"),
         description=_clean(description, 5000, "bad_description"),
         criteria=_clean(criteria, 10000, "bad_criteria"),
-        image_png=_image(image, name),
         validity_days=validity_days,
     )
+    achievement.image_png = _image(image, achievement.name)
     _commit_new(achievement, f"an achievement {slug!r} exists already")
     return achievement
 
@@ -152,7 +150,7 @@ def get_achievement(issuer: Issuer, ref: str) -> Achievement | None:
 
 def achievement_by_public_id(public_id: str) -> Achievement | None:
     """Return an achievement by its public id."""
-    if not PUBLIC_ID.match(public_id or ""):
+    if not is_public_id(public_id or ""):
         return None
     return db.session.scalar(select(Achievement).where(Achievement.public_id == public_id))
 

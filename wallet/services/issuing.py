@@ -129,7 +129,13 @@ def build_credential(award: Award, status_list: StatusList, salt: str) -> dict[s
 
 
 def _status_slot(issuer: Issuer, key: ed25519.Ed25519PrivateKey) -> tuple[StatusList, int]:
-    """Take the next free index of the issuer's current status list (a new list when full)."""
+    """Take a free index of the issuer's current status list, drawn at random (a new list when
+    half its bits are taken).
+
+    Random indexes give holders herd privacy (BitstringStatusList): an index says nothing about
+    when, or in which batch, a badge was issued. Stopping at half keeps a free index about two
+    draws away; `next_index` counts the indexes taken.
+    """
     current = db.session.scalar(
         select(StatusList)
         .where(StatusList.issuer_id == issuer.id)
@@ -137,7 +143,7 @@ def _status_slot(issuer: Issuer, key: ed25519.Ed25519PrivateKey) -> tuple[Status
         .limit(1)
         .with_for_update(of=StatusList)
     )
-    if current is None or current.next_index >= STATUS_LIST_BITS:
+    if current is None or current.next_index >= STATUS_LIST_BITS // 2:
         current = StatusList(
             issuer_id=issuer.id,
             issuer=issuer,
@@ -149,9 +155,22 @@ def _status_slot(issuer: Issuer, key: ed25519.Ed25519PrivateKey) -> tuple[Status
         sign_status_list(current, key)
         db.session.add(current)
         db.session.flush()
-    index = current.next_index
-    current.next_index = index + 1
+    index = _free_index(current)
+    current.next_index += 1
     return current, index
+
+
+def _free_index(status_list: StatusList) -> int:
+    """Draw random indexes until one no award of this list holds (the list row is locked)."""
+    while True:
+        index = secrets.randbelow(STATUS_LIST_BITS)
+        taken = db.session.scalar(
+            select(Award.id).where(
+                Award.status_list_id == status_list.id, Award.status_index == index
+            )
+        )
+        if taken is None:
+            return index
 
 
 # --- awarding ---------------------------------------------------------------------------------
@@ -271,7 +290,8 @@ def revoke(record: Award) -> bool:
         .where(StatusList.id == record.status_list_id)
         .with_for_update(of=StatusList)
     )
-    assert status_list is not None
+    if status_list is None:  # the foreign key makes this impossible short of a broken database
+        raise RuntimeError(f"status list {record.status_list_id} of award {record.id} is gone")
     bits = bytearray(status_list.bitstring)
     bits[record.status_index // 8] |= 0x80 >> (record.status_index % 8)
     status_list.bitstring = bytes(bits)

@@ -26,7 +26,7 @@ def ref_of(value: Any) -> str | None:
     """Return the IRI of a reference that is either a string or a node with ``id``."""
     if isinstance(value, str):
         return value
-    if isinstance(value, dict):
+    if isinstance(value, Mapping):
         ident = value.get("id")
         return ident if isinstance(ident, str) else None
     return None

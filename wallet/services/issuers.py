@@ -21,6 +21,8 @@ from wallet.services.issuing_errors import IssuingError
 from wallet.services.validation import has_unusable_characters
 
 SLUG = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?\Z")
+
+
 def valid_email(value: str | None) -> str | None:
     """Return the address without surrounding blanks when it is usable, else None."""
     text = (value or "").strip()

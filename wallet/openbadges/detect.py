@@ -77,6 +77,11 @@ def as_list(value: Any) -> list[Any]:
     return [value]
 
 
+def type_set(value: Any) -> set[str]:
+    """Return the string members of a ``type`` value."""
+    return {item for item in as_list(value) if isinstance(item, str)}
+
+
 def types_of(node: Mapping[str, Any]) -> list[str]:
     """Return the string values of ``type`` (or ``@type``) of a JSON-LD node."""
     raw = node.get("type", node.get("@type"))

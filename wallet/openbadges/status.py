@@ -13,6 +13,8 @@ from typing import Any
 from wallet.openbadges import dataintegrity
 from wallet.openbadges import vcjwt
 from wallet.openbadges.checks import parse_datetime
+from wallet.openbadges.detect import as_list
+from wallet.openbadges.detect import type_set
 from wallet.openbadges.errors import BadgeError
 from wallet.openbadges.errors import FetchError
 from wallet.openbadges.fetch import Fetcher
@@ -42,16 +44,6 @@ class StatusProblem(Exception):
         self.message_id = message_id
         self.detail = detail
         self.unverifiable = unverifiable
-
-
-def _as_list(value: Any) -> list[Any]:
-    if value is None:
-        return []
-    return value if isinstance(value, list) else [value]
-
-
-def _types(value: Any) -> set[str]:
-    return {item for item in _as_list(value) if isinstance(item, str)}
 
 
 def _fetch(url: Any, fetcher: Fetcher, accept: str) -> bytes:
@@ -165,7 +157,7 @@ def _list_credential(
 def _bitstring_check(
     entry: Mapping[str, Any], fetcher: Fetcher, now: datetime, limits: Limits
 ) -> Check:
-    entry_type = next(t for t in _types(entry.get("type")) if t in BITSTRING_TYPES)
+    entry_type = next(t for t in type_set(entry.get("type")) if t in BITSTRING_TYPES)
     list_type, subject_type = BITSTRING_TYPES[entry_type]
     purpose = str(entry.get("statusPurpose"))
     try:
@@ -178,14 +170,14 @@ def _bitstring_check(
         return Check("status", "failed", "ob3.status.malformed", "statusSize unsupported")
     body = _fetch(entry.get("statusListCredential"), fetcher, ACCEPT_LIST)
     credential = _list_credential(body, fetcher, now, limits)
-    if list_type not in _types(credential.get("type")):
+    if list_type not in type_set(credential.get("type")):
         raise StatusProblem("ob3.status.list_unverified", f"list credential is not a {list_type}")
     subject = credential.get("credentialSubject")
     if isinstance(subject, list):
         subject = subject[0] if subject else None
-    if not isinstance(subject, Mapping) or subject_type not in _types(subject.get("type")):
+    if not isinstance(subject, Mapping) or subject_type not in type_set(subject.get("type")):
         raise StatusProblem("ob3.status.list_unverified", f"list subject is not a {subject_type}")
-    list_purposes = _types(subject.get("statusPurpose"))
+    list_purposes = type_set(subject.get("statusPurpose"))
     if purpose not in list_purposes:
         raise StatusProblem("ob3.status.list_unverified", "statusPurpose differs from the list's")
     bits = decode_bitstring(
@@ -227,7 +219,7 @@ def _revocation_list_check(
         document = loads_object(body, limits=limits)
     except BadgeError as exc:
         raise StatusProblem("ob3.status.malformed", "revocation list is not JSON") from exc
-    listed = _as_list(document.get("revokedCredential")) + _as_list(
+    listed = as_list(document.get("revokedCredential")) + as_list(
         document.get("revokedCredentials")
     )
     for item in listed[: limits.max_list_items * 100]:
@@ -255,7 +247,7 @@ def status_checks(
     limits: Limits = DEFAULT_LIMITS,
 ) -> list[Check]:
     """Return one status check per ``credentialStatus`` entry (or one ``skipped`` check)."""
-    entries = _as_list(credential.get("credentialStatus"))
+    entries = as_list(credential.get("credentialStatus"))
     if not entries:
         return [Check("status", "skipped", "ob3.status.none")]
     checks: list[Check] = []
@@ -265,7 +257,7 @@ def status_checks(
                 Check("status", "failed", "ob3.status.malformed", "entry is not an object")
             )
             continue
-        types = _types(entry.get("type"))
+        types = type_set(entry.get("type"))
         try:
             if "1EdTechRevocationList" in types:
                 checks.append(_revocation_list_check(entry, credential.get("id"), fetcher, limits))

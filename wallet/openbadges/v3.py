@@ -14,6 +14,7 @@ from wallet.openbadges import vcjwt
 from wallet.openbadges.checks import date_checks
 from wallet.openbadges.checks import has_timezone
 from wallet.openbadges.detect import as_list
+from wallet.openbadges.detect import type_set
 from wallet.openbadges.errors import FetchError
 from wallet.openbadges.fetch import ACCEPT_BADGE
 from wallet.openbadges.fetch import Fetcher
@@ -26,7 +27,6 @@ from wallet.openbadges.v3_parse import credential_of
 from wallet.openbadges.v3_parse import date_or_none
 from wallet.openbadges.v3_parse import first_map
 from wallet.openbadges.v3_parse import parse_v3
-from wallet.openbadges.v3_parse import type_set
 from wallet.openbadges.v3_parse import vc_version
 
 __all__ = ["conformance_checks", "credential_of", "parse_v3", "vc_version", "verify_v3"]

@@ -8,6 +8,8 @@ from typing import Any
 
 from wallet.openbadges import vcjwt
 from wallet.openbadges.checks import parse_datetime
+from wallet.openbadges.detect import VC_V1
+from wallet.openbadges.detect import VC_V2
 from wallet.openbadges.detect import as_list
 from wallet.openbadges.errors import ParseError
 from wallet.openbadges.legacy_common import ref_of
@@ -21,16 +23,9 @@ from wallet.openbadges.model import Format
 from wallet.openbadges.model import Identifier
 from wallet.openbadges.model import Profile
 from wallet.openbadges.model import Recipient
-from wallet.openbadges.vcjwt import VC_V1
-from wallet.openbadges.vcjwt import VC_V2
 
 RECIPIENT_TYPES = frozenset({"emailAddress", "email"})
 _MAX_TEXT = 10_000
-
-
-def type_set(value: Any) -> set[str]:
-    """Return the string members of a ``type`` value."""
-    return {item for item in as_list(value) if isinstance(item, str)}
 
 
 def _text(value: Any) -> str | None:

@@ -12,6 +12,8 @@ from urllib.parse import urlsplit
 from cryptography.hazmat.primitives import serialization
 
 from wallet.openbadges.checks import parse_datetime
+from wallet.openbadges.detect import VC_V1
+from wallet.openbadges.detect import VC_V2
 from wallet.openbadges.errors import BadgeError
 from wallet.openbadges.fetch import Fetcher
 from wallet.openbadges.jose import InvalidSignature
@@ -32,8 +34,6 @@ from wallet.openbadges.limits import DEFAULT_LIMITS
 from wallet.openbadges.limits import Limits
 from wallet.openbadges.model import Check
 
-VC_V1 = "https://www.w3.org/2018/credentials/v1"
-VC_V2 = "https://www.w3.org/ns/credentials/v2"
 ALGORITHMS = frozenset({"RS256", "ES256", "EdDSA"})
 ACCEPTED_TYP = frozenset({"JWT", "vc+jwt", "vc+ld+jwt", "vc+ld+json+jwt"})
 

@@ -61,6 +61,9 @@ class Config:
     SMTP_CAFILE: str | None = None  # CA bundle to trust for the SMTP server (default: system CAs)
 
     RATELIMIT_STORAGE_URL = "memory://"
+    # Redis down: limit in each worker's memory meanwhile rather than answer 500.
+    RATELIMIT_SWALLOW_ERRORS = True
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
     RATELIMIT_ENABLED = True
     RATELIMIT_HEADERS_ENABLED = True
     RATELIMIT_LOGIN_IP = "20 per 5 minutes"

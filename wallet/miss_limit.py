@@ -7,6 +7,7 @@ found or not, so the answer to a guess says nothing about the id.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from functools import lru_cache
 from functools import wraps
@@ -21,6 +22,8 @@ from limits import parse
 from werkzeug.exceptions import NotFound
 
 from wallet.extensions import limiter
+
+log = logging.getLogger(__name__)
 
 NAMESPACE = "public-misses"
 View = TypeVar("View", bound=Callable[..., Any])
@@ -43,7 +46,24 @@ def _limit() -> RateLimitItem | None:
 def over_limit(address: str) -> bool:
     """Return whether address has used up its misses (False when rate limiting is off)."""
     item = _limit()
-    return item is not None and not limiter.limiter.test(item, NAMESPACE, address)
+    if item is None:
+        return False
+    try:
+        return not limiter.limiter.test(item, NAMESPACE, address)
+    except Exception:  # the limit store being down must not take verification pages down
+        log.warning("public miss limit unavailable", exc_info=True)
+        return False
+
+
+def _count_miss(address: str) -> None:
+    """Count one 404 against address."""
+    item = _limit()
+    if item is None:
+        return
+    try:
+        limiter.limiter.hit(item, NAMESPACE, address)
+    except Exception:  # as above: fail open, the ids are unguessable anyway
+        log.warning("public miss limit unavailable", exc_info=True)
 
 
 def miss_limited(view: View) -> View:
@@ -51,16 +71,13 @@ def miss_limited(view: View) -> View:
 
     @wraps(view)
     def limited(*args: Any, **kwargs: Any) -> Any:
-        item = _limit()
-        if item is None:
-            return view(*args, **kwargs)
         address = get_remote_address()
-        if not limiter.limiter.test(item, NAMESPACE, address):
+        if over_limit(address):
             abort(429)
         try:
             return view(*args, **kwargs)
         except NotFound:
-            limiter.limiter.hit(item, NAMESPACE, address)
+            _count_miss(address)
             raise
 
     return limited  # type: ignore[return-value]

@@ -109,6 +109,31 @@ def test_database_gone_during_registration_and_a_switch(app, signed_in, holder) 
     assert db_state(app) == before
 
 
+@pytest.fixture
+def limit_store_down(app_config) -> int:
+    """Rate limits on, counted in a Redis that is down."""
+    port = _closed_port()
+    app_config.update(RATELIMIT_ENABLED=True, RATELIMIT_STORAGE_URL=f"redis://127.0.0.1:{port}/0")
+    return port
+
+
+def test_rate_limit_store_down_keeps_verification_pages_and_sign_in_up(
+    limit_store_down, app, holder, guard
+) -> None:
+    guard.allow(("127.0.0.1", limit_store_down))
+    with app.app_context():
+        public_id = bf.add_badge(holder["id"]).public_id
+    visitor = app.test_client()
+    for _ in range(2):  # the second visit goes through the page cache's own limit check
+        assert visitor.get(f"/b/{public_id}").status_code == 200
+    assert visitor.get("/b/abcdefghijklmnopqrst").status_code == 404
+    signed_in = app.test_client()
+    response = signed_in.post(
+        "/auth/login", data={"email": "taro@example.com", "password": PASSWORD}
+    )
+    assert response.status_code in (302, 303)
+
+
 def _closed_port() -> int:
     """Return a loopback port nothing listens on (an SMTP server that is down)."""
     with socket.socket() as sock:

@@ -34,11 +34,8 @@ def select_locale() -> str:
     # ?lang= shows one page in a language without storing anything (cookie-free public pages).
     asked = supported(request.args.get("lang"))
     # Without a sign-in cookie nobody is signed in: skip loading the user (visitors of /b/).
-    signed_in = may_be_signed_in(request.cookies) and getattr(
-        current_user, "is_authenticated", False
-    )
-    if not asked and signed_in:
-        lang = supported(current_user.language)
+    if not asked and may_be_signed_in(request.cookies):
+        lang = supported(getattr(current_user, "language", None))  # None when signed out
         if lang:
             return lang
     return visitor_language(

@@ -178,6 +178,24 @@ def test_demo_fills_an_empty_database_once(app, runner, tmp_path: Path) -> None:
     assert quiet.exit_code == 0 and quiet.output == ""
 
 
+def test_a_demo_that_fails_half_way_leaves_the_database_empty(app, runner) -> None:
+    from sqlalchemy import func
+    from sqlalchemy import select
+
+    from tests.hardening.test_failures import database_fails_on
+    from wallet.extensions import db
+
+    with database_fails_on(app, "INSERT INTO awards") as seen:
+        failed = runner.invoke(args=["demo"])
+    assert seen, "the injected failure did not happen"
+    assert failed.exit_code == 1
+    assert "could not be created" in failed.output and "Traceback" not in failed.output
+    with app.app_context():
+        for table in db.metadata.sorted_tables:
+            assert db.session.scalar(select(func.count()).select_from(table)) == 0, table.name
+    assert runner.invoke(args=["demo"]).exit_code == 0  # and it can simply be run again
+
+
 def test_demo_if_empty_skips_a_database_with_accounts(app, runner) -> None:
     from tests.conftest import make_user
 

@@ -4,12 +4,7 @@ from __future__ import annotations
 
 import json
 import os
-import secrets
-import string
 import sys
-from datetime import UTC
-from datetime import datetime
-from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -270,177 +265,18 @@ def award_command(
 
 # --- demo ---------------------------------------------------------------------------------------
 
-DEMO_HOLDER = "taro@example.com"
-DEMO_OPERATOR = "operator@example.com"
-DEMO_NEWCOMER = "hanako@example.com"
-
 
 def _demo_password() -> str:
     """Return WALLET_PASSWORD, or a random password that meets the holder password rule."""
     from wallet.security import password_problems
+    from wallet.services import demo
 
     given = os.environ.get("WALLET_PASSWORD")
-    if given is not None:
-        if password_problems(given):
-            _fail("WALLET_PASSWORD does not meet the password rule (8-20 letters/digits).")
-        return given
-    alphabet = string.ascii_letters + string.digits
-    body = "".join(secrets.choice(alphabet) for _ in range(10))
-    return "Wa1" + body  # upper, lower and digit guaranteed: 13 characters
-
-
-def _demo_image(rgb: tuple[int, int, int]) -> bytes:
-    """Return a simple round badge image in one colour."""
-    import io
-
-    from PIL import Image
-    from PIL import ImageDraw
-
-    image = Image.new("RGBA", (256, 256), (0, 0, 0, 0))
-    draw = ImageDraw.Draw(image)
-    draw.ellipse((8, 8, 248, 248), fill=(*rgb, 255))
-    draw.ellipse((36, 36, 220, 220), outline=(255, 255, 255, 255), width=8)
-    draw.polygon([(128, 70), (186, 170), (70, 170)], fill=(255, 255, 255, 230))
-    out = io.BytesIO()
-    image.save(out, format="PNG", optimize=True)
-    return out.getvalue()
-
-
-def _database_is_empty() -> bool:
-    from sqlalchemy import func
-    from sqlalchemy import select
-
-    from wallet.extensions import db
-    from wallet.models import User
-    from wallet.models_issuing import Issuer
-
-    users = db.session.scalar(select(func.count(User.id))) or 0
-    issuers = db.session.scalar(select(func.count(Issuer.id))) or 0
-    return users == 0 and issuers == 0
-
-
-def seed_demo() -> dict[str, Any]:
-    """Create the demo institute, holder, operator and badges; return what to sign in with."""
-    from wallet.services import accounts
-    from wallet.services import claims
-    from wallet.services import issuer_documents
-    from wallet.services import issuers
-    from wallet.services import issuing
-
-    password = _demo_password()
-    issuer = issuers.create_issuer(
-        "demo-institute",
-        "デモ工学会 (Demo Institute)",
-        "https://example.org/",
-        "badges@example.org",
-        description="A demonstration issuer of this badge wallet; its badges prove nothing.",
-        image=_demo_image((29, 78, 216)),
-    )
-    engineer = issuers.create_achievement(
-        issuer,
-        "concrete-engineer",
-        "コンクリート技士",
-        "コンクリートの製造・施工・検査に関する技術を有する者として登録されたことを示します。",
-        "コンクリート技士試験に合格し、登録を済ませていること。",
-        image=_demo_image((22, 128, 61)),
-        validity_days=4 * 365,
-    )
-    chief = issuers.create_achievement(
-        issuer,
-        "chief-concrete-engineer",
-        "コンクリート主任技士",
-        "コンクリートの製造・施工・研究における高度な技術を有する者として登録されたことを示します。",
-        "コンクリート主任技士試験に合格し、登録を済ませていること。",
-        image=_demo_image((180, 83, 9)),
-        validity_days=4 * 365,
-    )
-    diagnostician = issuers.create_achievement(
-        issuer,
-        "concrete-diagnostician",
-        "コンクリート診断士",
-        "コンクリート構造物の診断・維持管理に関する技術を有する者として登録されたことを示します。",
-        "コンクリート診断士試験に合格し、登録を済ませていること。",
-        image=_demo_image((124, 58, 237)),
-        validity_days=4 * 365,
-    )
-    holder = accounts.create_user(
-        accounts.Registration(
-            email=DEMO_HOLDER,
-            family_name="コンクリート",
-            given_name="太郎",
-            password=password,
-            name_order="family-first",
-            language="ja",
-            family_name_kana="コンクリート",
-            given_name_kana="タロウ",
-            romanized_name="Taro Concrete",
-        ),
-        verified=True,
-    )
-    operator = accounts.create_user(
-        accounts.Registration(
-            email=DEMO_OPERATOR,
-            family_name="発行",
-            given_name="担当",
-            password=password,
-            name_order="family-first",
-            language="ja",
-        ),
-        verified=True,
-        role="operator",
-    )
-    today = issuing.today()
-
-    def row(issued_days_ago: int, expires_in: int, pass_no: str, reg_no: str) -> Any:
-        return issuing.AwardRow(
-            email=DEMO_HOLDER,
-            family_name="コンクリート",
-            given_name="太郎",
-            issued_on=today - timedelta(days=issued_days_ago),
-            expires_on=today + timedelta(days=expires_in),
-            identifiers=(("passNumber", pass_no), ("registrationNumber", reg_no)),
-        )
-
-    valid = issuing.award(engineer, row(230, 4 * 365 - 230, "G-2024-01234", "T-567890")).award
-    claims.claim(valid, holder)
-    # Valid when it was claimed, expired since: claimed "at" its issue date, then re-checked.
-    old = issuing.award(diagnostician, row(5 * 365, -40, "S-2020-00777", "D-123456")).award
-    claims.claim(old, holder, at=datetime.now(UTC) - timedelta(days=5 * 365 - 2))
-    revoked = issuing.award(chief, row(120, 4 * 365 - 120, "C-2025-00042", "S-246810")).award
-    claims.claim(revoked, holder)
-    claims.revoke(revoked)
-    expired_badge = claims.badge_for(old)
-    if expired_badge is not None:
-        from wallet.services import badges
-
-        badges.reverify(expired_badge, fetcher=issuer_documents.PortalFetcher())
-    # One award still waiting for its holder: try the claim flow from its link.
-    waiting = issuing.award(
-        engineer,
-        issuing.AwardRow(
-            email=DEMO_NEWCOMER,
-            family_name="セメント",
-            given_name="花子",
-            issued_on=today,
-            identifiers=(("passNumber", "G-2026-00001"),),
-        ),
-    ).award
-    claims.send_notice(waiting)
-    base = current_app.config["BASE_URL"]
-    return {
-        "holder": holder.email,
-        "password": password,
-        "operator": operator.email,
-        "operator_password": password,
-        "issuer": issuer_documents.issuer_url(issuer),
-        "sign_in_url": f"{base}/auth/login",
-        "claim_url": claims.claim_url(waiting),
-        "badges": [
-            {"name": b.name, "public_id": b.public_id, "result": b.result}
-            for b in (claims.badge_for(a) for a in (valid, old, revoked))
-            if b is not None
-        ],
-    }
+    if given is None:
+        return demo.random_password()
+    if password_problems(given):
+        _fail("WALLET_PASSWORD does not meet the password rule (8-20 letters/digits).")
+    return given
 
 
 @click.command("demo")
@@ -456,12 +292,19 @@ def demo_command(as_json: bool, if_empty: bool) -> None:
             click.echo("Demo data is never created in production; skipped.", err=True)
             return
         _fail("demo data is never created in production (WALLET_ENV=production).")
-    if not _database_is_empty():
+    from wallet.services import demo
+
+    if not demo.database_is_empty():
         if if_empty:
             return
         _fail("the database is not empty; the demo only fills an empty database.")
-    with _request_context():
-        document = seed_demo()
+    password = _demo_password()
+    try:
+        with _request_context():
+            document = demo.seed(password)
+    except Exception as exc:  # a one-line message, never a traceback; seed() emptied the tables
+        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        _fail(f"the demo could not be created ({reason}); nothing of it was kept.")
     lines = [
         "Demo data created.",
         f"  Sign in at {document['sign_in_url']}",

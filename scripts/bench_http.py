@@ -117,16 +117,16 @@ def import_figures(app: Any, count: int = 10) -> dict[str, Any]:
     from tests.badge_factory import ob3_png
     from wallet.extensions import db
     from wallet.services import accounts
-    from wallet.services import badges
+    from wallet.services import badge_import
 
     sources = [ob3_png(email=B.IMPORTER_EMAIL, name=f"取込テスト {i}") for i in range(count + 1)]
     samples = []
     with app.test_request_context():
         user = accounts.find_by_email(B.IMPORTER_EMAIL)
-        badges.import_badge(user, sources[0])  # warm-up: contexts, keys
+        badge_import.import_badge(user, sources[0])  # warm-up: contexts, keys
         for source in sources[1:]:
             started = time.perf_counter()
-            outcome = badges.import_badge(user, source)
+            outcome = badge_import.import_badge(user, source)
             samples.append((time.perf_counter() - started) * 1000)
             if not outcome.created:
                 raise RuntimeError("import did not create a badge")

@@ -22,6 +22,7 @@ from wallet.models import Badge
 from wallet.models import BadgeContent
 from wallet.models import User
 from wallet.openbadges import bake_png
+from wallet.services import badge_import
 from wallet.services import badges
 
 
@@ -38,7 +39,7 @@ def test_import_stores_original_and_details(app) -> None:
     with app.app_context():
         user = make_user()
         png = bf.ob3_png(name="Concrete Diagnostician")
-        outcome = badges.import_badge(user, png, fetcher=bf.DictFetcher())
+        outcome = badge_import.import_badge(user, png, fetcher=bf.DictFetcher())
         assert outcome.created
         badge = badges.get_owned(user, outcome.badge.id)
         assert badge is not None
@@ -61,7 +62,7 @@ def test_default_visibility_follows_the_account_setting(app) -> None:
         user = make_user()
         user.default_visibility = "private"
         db.session.commit()
-        outcome = badges.import_badge(user, bf.ob3_json(), fetcher=bf.DictFetcher())
+        outcome = badge_import.import_badge(user, bf.ob3_json(), fetcher=bf.DictFetcher())
         assert outcome.badge.visibility == "private"
 
 
@@ -70,12 +71,12 @@ def test_import_is_idempotent(app) -> None:
     with app.app_context():
         user = make_user()
         source = bf.ob3_json()
-        first = badges.import_badge(user, source, fetcher=bf.DictFetcher())
-        second = badges.import_badge(user, source, fetcher=bf.DictFetcher())
+        first = badge_import.import_badge(user, source, fetcher=bf.DictFetcher())
+        second = badge_import.import_badge(user, source, fetcher=bf.DictFetcher())
         assert first.created and not second.created
         assert first.badge.id == second.badge.id
         # The same credential in another container (baked PNG of the same JSON) is the same badge.
-        again = badges.import_badge(
+        again = badge_import.import_badge(
             user,
             bake_png(bf.plain_png(), "openbadgecredential", source.decode()),
             fetcher=bf.DictFetcher(),
@@ -89,8 +90,8 @@ def test_same_badge_for_two_holders_is_two_rows(app) -> None:
     with app.app_context():
         taro = make_user()
         hanako = make_user("hanako@example.com")
-        badges.import_badge(taro, bf.ob3_json(), fetcher=bf.DictFetcher())
-        badges.import_badge(
+        badge_import.import_badge(taro, bf.ob3_json(), fetcher=bf.DictFetcher())
+        badge_import.import_badge(
             hanako, bf.ob3_json(email="hanako@example.com"), fetcher=bf.DictFetcher()
         )
         assert _count() == 2
@@ -113,14 +114,14 @@ def test_concurrent_imports_of_the_same_badge(
         user_id = make_user().id
     source = bf.ob3_json()
     barrier = threading.Barrier(2, timeout=10)
-    original_image_for = badges._image_for
+    original_image_for = badge_import._image_for
 
     def image_after_both_checked(*args, **kwargs):
         # Both threads have looked for an existing row and found none: now race the insert.
         barrier.wait()
         return original_image_for(*args, **kwargs)
 
-    monkeypatch.setattr(badges, "_image_for", image_after_both_checked)
+    monkeypatch.setattr(badge_import, "_image_for", image_after_both_checked)
     outcomes: list[tuple[bool, int]] = []
     errors: list[BaseException] = []
 
@@ -128,7 +129,7 @@ def test_concurrent_imports_of_the_same_badge(
         try:
             with app.app_context():
                 user = db.session.get(User, user_id)
-                outcome = badges.import_badge(user, source, fetcher=bf.DictFetcher())
+                outcome = badge_import.import_badge(user, source, fetcher=bf.DictFetcher())
                 outcomes.append((outcome.created, outcome.badge.id))
                 db.session.remove()
         except BaseException as exc:  # noqa: BLE001 (reported below)
@@ -159,8 +160,8 @@ def test_refused_badges_store_nothing(app, kwargs, code, message_id) -> None:
     """Someone else's, expired and not-yet-valid badges are refused with a code."""
     with app.app_context():
         user = make_user()
-        with pytest.raises(badges.ImportFailed) as caught:
-            badges.import_badge(user, bf.ob3_json(**kwargs), fetcher=bf.DictFetcher())
+        with pytest.raises(badge_import.ImportFailed) as caught:
+            badge_import.import_badge(user, bf.ob3_json(**kwargs), fetcher=bf.DictFetcher())
         assert caught.value.code == code
         assert caught.value.message_id == message_id
         assert _count() == 0 and _content_count() == 0
@@ -170,8 +171,8 @@ def test_invalid_signature_is_refused(app) -> None:
     """A credential changed after signing fails with the proof check's message id."""
     with app.app_context():
         user = make_user()
-        with pytest.raises(badges.ImportFailed) as caught:
-            badges.import_badge(user, bf.tampered_json(), fetcher=bf.DictFetcher())
+        with pytest.raises(badge_import.ImportFailed) as caught:
+            badge_import.import_badge(user, bf.tampered_json(), fetcher=bf.DictFetcher())
         assert caught.value.code == "invalid"
         assert caught.value.message_id == "ob3.proof.bad_signature"
         assert _count() == 0
@@ -182,12 +183,12 @@ def test_revoked_and_unverifiable_hosted_badges(app) -> None:
     with app.app_context():
         user = make_user()
         url = "https://issuer.example/assertions/1.json"
-        with pytest.raises(badges.ImportFailed) as revoked:
-            badges.import_badge(user, url, fetcher=bf.hosted_fetcher(revoked=True))
+        with pytest.raises(badge_import.ImportFailed) as revoked:
+            badge_import.import_badge(user, url, fetcher=bf.hosted_fetcher(revoked=True))
         assert revoked.value.code == "revoked"
         assertion = bf.ob2_hosted_files("https://issuer.example")["/assertions/1.json"]
-        with pytest.raises(badges.ImportFailed) as unverifiable:
-            badges.import_badge(user, assertion, fetcher=bf.DictFetcher())
+        with pytest.raises(badge_import.ImportFailed) as unverifiable:
+            badge_import.import_badge(user, assertion, fetcher=bf.DictFetcher())
         assert unverifiable.value.code == "unverifiable"
         assert _count() == 0
 
@@ -201,8 +202,8 @@ def test_unreadable_inputs(app) -> None:
             (bf.plain_png(), "input.not_a_badge"),
             ("https://nowhere.example/a.json", "fetch.failed"),
         ]:
-            with pytest.raises(badges.ImportFailed) as caught:
-                badges.import_badge(user, source, fetcher=bf.DictFetcher())
+            with pytest.raises(badge_import.ImportFailed) as caught:
+                badge_import.import_badge(user, source, fetcher=bf.DictFetcher())
             assert caught.value.code == code
         assert _count() == 0
 
@@ -211,8 +212,8 @@ def test_unverified_email_cannot_claim_an_email_badge(app) -> None:
     """A badge naming the holder's address needs the address confirmed first."""
     with app.app_context():
         user = make_user(verified=False)
-        with pytest.raises(badges.ImportFailed) as caught:
-            badges.import_badge(user, bf.ob3_json(), fetcher=bf.DictFetcher())
+        with pytest.raises(badge_import.ImportFailed) as caught:
+            badge_import.import_badge(user, bf.ob3_json(), fetcher=bf.DictFetcher())
         assert caught.value.code == "email_unconfirmed"
         assert _count() == 0
 
@@ -222,7 +223,7 @@ def test_badge_without_email_recipient_is_unconfirmed(app) -> None:
     with app.app_context():
         user = make_user(verified=False)
         source = bf.ob3_json(email=None, subject_id="did:example:holder")
-        outcome = badges.import_badge(user, source, fetcher=bf.DictFetcher())
+        outcome = badge_import.import_badge(user, source, fetcher=bf.DictFetcher())
         assert outcome.badge.recipient_confirmed is False
         assert badges.status_of(outcome.badge) == "unconfirmed"
 
@@ -232,7 +233,7 @@ def test_hosted_badge_is_imported_with_its_image(app) -> None:
     with app.app_context():
         user = make_user()
         fetcher = bf.hosted_fetcher()
-        outcome = badges.import_badge(
+        outcome = badge_import.import_badge(
             user, "https://issuer.example/assertions/1.json", fetcher=fetcher
         )
         badge = badges.get_owned(user, outcome.badge.id)
@@ -357,7 +358,7 @@ def test_visibility_reverify_delete(app) -> None:
     """Visibility switches at once; re-verify records a fresh time; delete removes content too."""
     with app.app_context():
         user = make_user()
-        outcome = badges.import_badge(user, bf.ob3_json(), fetcher=bf.DictFetcher())
+        outcome = badge_import.import_badge(user, bf.ob3_json(), fetcher=bf.DictFetcher())
         badge = badges.get_owned(user, outcome.badge.id)
         badges.set_visibility(badge, "private")
         assert not badges.is_public(badge.public_id)
@@ -378,6 +379,6 @@ def test_get_owned_is_scoped_to_the_holder(app) -> None:
     with app.app_context():
         taro = make_user()
         hanako = make_user("hanako@example.com")
-        outcome = badges.import_badge(taro, bf.ob3_json(), fetcher=bf.DictFetcher())
+        outcome = badge_import.import_badge(taro, bf.ob3_json(), fetcher=bf.DictFetcher())
         assert badges.get_owned(hanako, outcome.badge.id) is None
         assert badges.get_owned(taro, outcome.badge.id + 1000) is None

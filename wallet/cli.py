@@ -167,13 +167,13 @@ def import_badge(email: str, source: str, as_json: bool) -> None:
     """Import SOURCE (a PNG/SVG/JSON/JWS/JWT file or a URL) into the wallet of EMAIL."""
     import json
 
-    from wallet.services import badges
+    from wallet.services import badge_import
 
     user = _holder(email)
     data = _read_source(source)
     try:
-        outcome = badges.import_badge(user, data)
-    except badges.ImportFailed as failure:
+        outcome = badge_import.import_badge(user, data)
+    except badge_import.ImportFailed as failure:
         _fail(_import_failure_text(failure.code, failure.message_id, user.email))
         return
     badge = outcome.badge

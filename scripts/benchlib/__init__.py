@@ -465,7 +465,7 @@ def seed(app: Any, n_badges: int = 1000, n_other: int = 5) -> Seeded:
     from wallet.models import BadgeContent
     from wallet.models import new_public_id
     from wallet.openbadges.fetch import OfflineFetcher
-    from wallet.services import badges
+    from wallet.services import badge_import
 
     started = time.perf_counter()
     try:  # the issuing tables, when that feature is present
@@ -478,7 +478,7 @@ def seed(app: Any, n_badges: int = 1000, n_other: int = 5) -> Seeded:
         other = _user(VISITOR_EMAIL, "鈴木", "花子")
         _user(IMPORTER_EMAIL, "佐藤", "次郎")
         with app.test_request_context():
-            real = badges.import_badge(
+            real = badge_import.import_badge(
                 holder, ob3_png(email=HOLDER_EMAIL), fetcher=OfflineFetcher()
             )
         badge = real.badge

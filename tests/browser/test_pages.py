@@ -32,6 +32,7 @@ class Holder:
 def _make_holder(server: Any, lang: str) -> Holder:
     """Create a verified holder with two badges (through the services, as the CLI does)."""
     from wallet.extensions import db
+    from wallet.services import badge_import
     from wallet.services import badges
 
     email = f"sweep-{lang}@example.com"
@@ -46,8 +47,8 @@ def _make_holder(server: Any, lang: str) -> Holder:
         )
         user.profile_public = True
         db.session.commit()
-        shown = badges.import_badge(user, bf.ob3_json(email=email, name="コンクリート診断士"))
-        hidden = badges.import_badge(
+        shown = badge_import.import_badge(user, bf.ob3_json(email=email, name="コンクリート診断士"))
+        hidden = badge_import.import_badge(
             user, bf.ob3_json(email=email, name="Concrete Technician", valid_until=bf.days(20))
         )
         badges.set_visibility(hidden.badge, "private")

@@ -85,7 +85,7 @@ def test_100_concurrent_imports_of_the_same_badge(app, holder) -> None:
     from wallet.extensions import db
     from wallet.models import Badge
     from wallet.models import User
-    from wallet.services import badges
+    from wallet.services import badge_import
 
     data = bf.cached_ob3_json()
     barrier = threading.Barrier(20)
@@ -99,7 +99,7 @@ def test_100_concurrent_imports_of_the_same_badge(app, holder) -> None:
                 user = db.session.get(User, holder["id"])
                 if index < 20:
                     barrier.wait(10)  # the first twenty start at the same instant
-                outcome = badges.import_badge(user, data)
+                outcome = badge_import.import_badge(user, data)
                 with lock:
                     outcomes.append(outcome.created)
                 db.session.remove()

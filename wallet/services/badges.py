@@ -1,11 +1,9 @@
-"""Badge use cases: import from any issuer, list, show, re-verify, disclose, export, delete."""
+"""Badge use cases: list, show, re-verify, disclose, delete (bringing one in: badge_import)."""
 
 from __future__ import annotations
 
-import hashlib
 import json
 from dataclasses import asdict
-from dataclasses import dataclass
 from datetime import UTC
 from datetime import datetime
 from datetime import timedelta
@@ -15,7 +13,6 @@ from flask import current_app
 from sqlalchemy import func
 from sqlalchemy import or_
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from wallet.extensions import db
@@ -24,45 +21,15 @@ from wallet.models import BadgeContent
 from wallet.models import User
 from wallet.models import is_public_id
 from wallet.models import utcnow
-from wallet.openbadges import BadgeError
 from wallet.openbadges import Credential
-from wallet.openbadges import FetchError
 from wallet.openbadges import Loaded
 from wallet.openbadges import VerificationReport
-from wallet.openbadges import read
 from wallet.openbadges import verify_loaded
 from wallet.openbadges.fetch import Fetcher
 from wallet.openbadges.fetch import HttpFetcher
-from wallet.openbadges.recipient import recipient_matches
 from wallet.services import images
 
-MEDIA_TYPES = {
-    "png": "image/png",
-    "svg": "image/svg+xml",
-    "json": "application/json",
-    "jws": "text/plain",
-    "jwt": "text/plain",
-    "url": "application/json",
-}
 EXPIRING_SOON = timedelta(days=30)
-
-
-class ImportFailed(Exception):
-    """The badge was not added; ``code`` names why (translated by the caller)."""
-
-    def __init__(self, code: str, detail: str = "", message_id: str | None = None) -> None:
-        super().__init__(code)
-        self.code = code
-        self.detail = detail
-        self.message_id = message_id
-
-
-@dataclass(frozen=True)
-class ImportOutcome:
-    """The badge in the wallet, and whether this import added it (False: already there)."""
-
-    badge: Badge
-    created: bool
 
 
 def make_fetcher() -> Fetcher:
@@ -80,21 +47,6 @@ def now() -> datetime:
     """Return the verification clock (a fixed instant when the app is configured with one)."""
     fixed = current_app.config.get("VERIFY_NOW")
     return fixed if isinstance(fixed, datetime) else datetime.now(UTC)
-
-
-def credential_key(credential: Credential | None, payload: Any) -> str:
-    """Return the idempotency key: a digest of the credential id, else of the payload."""
-    basis = credential.id if credential is not None and credential.id else None
-    if basis is None:
-        basis = payload if isinstance(payload, str) else json.dumps(payload, sort_keys=True)
-    return hashlib.sha256(basis.encode("utf-8")).hexdigest()
-
-
-def payload_text(payload: Any) -> str:
-    """Return the payload as stored text: the compact JWS, or the JSON document."""
-    if isinstance(payload, str):
-        return payload
-    return json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
 
 
 def report_json(report: VerificationReport) -> str:
@@ -133,116 +85,6 @@ def details_of(credential: Credential) -> dict[str, Any]:
         "valid_from": credential.valid_from.isoformat() if credential.valid_from else None,
         "credential_id": credential.id,
     }
-
-
-def _failure_for(report: VerificationReport) -> ImportFailed | None:
-    """Return why a verified badge may not be imported, or None when it may."""
-    result = report.result
-    if result == "valid":
-        return None
-    failed = next((c for c in report.checks if c.implied_result() == result), None)
-    message_id = failed.message_id if failed else None
-    detail = failed.detail if failed else ""
-    if result == "unverifiable":
-        return ImportFailed("unverifiable", detail, message_id)
-    return ImportFailed(result, detail, message_id)
-
-
-def _image_for(loaded: Loaded, credential: Credential, fetcher: Fetcher) -> bytes:
-    """Return our own PNG of the badge image: the baked file, a data URI, or a fetched URL."""
-    candidates: list[bytes] = []
-    if loaded.format in ("png", "svg"):
-        candidates.append(loaded.original)
-    for source in (credential.achievement.image, credential.image):
-        if not source:
-            continue
-        if source.startswith("data:"):
-            data = images.decode_data_uri(source)
-            if data:
-                candidates.append(data)
-        elif source.startswith(("https://", "http://")):
-            try:
-                response = fetcher.fetch(source, accept="image/png, image/*;q=0.8")
-            except FetchError:
-                continue
-            if response.status == 200:
-                candidates.append(response.body)
-    for data in candidates:
-        png = images.reencode(data)
-        if png:
-            return png
-    return images.placeholder(credential.achievement.name or "?")
-
-
-def import_badge(
-    user: User, source: bytes | str, *, fetcher: Fetcher | None = None
-) -> ImportOutcome:
-    """Read, verify and store a badge for user; raise ImportFailed (nothing stored) when refused."""
-    fetcher = fetcher or make_fetcher()
-    try:
-        loaded = read(source, fetcher=fetcher)
-    except BadgeError as exc:
-        raise ImportFailed(exc.code, str(exc)) from None
-    report = verify_loaded(loaded, fetcher=fetcher, now=now())
-    credential = report.credential
-    if credential is None:
-        raise ImportFailed("not_a_badge")
-    failure = _failure_for(report)
-    if failure is not None:
-        raise failure
-    matched = (
-        recipient_matches(credential.recipient, [user.email]) if credential.recipient else None
-    )
-    if matched is False:
-        raise ImportFailed("not_yours")
-    if matched is True and not user.is_verified:
-        raise ImportFailed("email_unconfirmed")
-    key = credential_key(credential, loaded.payload)
-    existing = _owned_by_key(user, key)
-    if existing is not None:
-        return ImportOutcome(existing, created=False)
-    badge = Badge(
-        user_id=user.id,
-        credential_key=key,
-        spec=loaded.spec,
-        format=loaded.format,
-        source_url=loaded.source_url,
-        name=(credential.achievement.name or "")[:500],
-        issuer_name=(credential.issuer.name or credential.issuer.id or "")[:500],
-        issuer_id=(credential.issuer.id or None),
-        issued_on=credential.issued_on or credential.valid_from,
-        expires=credential.expires,
-        recipient_confirmed=bool(matched),
-        visibility=user.default_visibility,
-        result=report.result,
-        report_json=report_json(report),
-        verified_at=utcnow(),
-    )
-    badge.content = BadgeContent(
-        original=loaded.original,
-        original_media_type=MEDIA_TYPES.get(loaded.format, "application/octet-stream"),
-        payload=payload_text(loaded.payload),
-        details_json=json.dumps(details_of(credential), ensure_ascii=False, default=str),
-        image_png=_image_for(loaded, credential, fetcher),
-    )
-    db.session.add(badge)
-    try:
-        db.session.commit()
-    except IntegrityError:
-        # A concurrent import of the same badge won the race: return its row.
-        db.session.rollback()
-        existing = _owned_by_key(user, key)
-        if existing is None:
-            raise
-        return ImportOutcome(existing, created=False)
-    return ImportOutcome(badge, created=True)
-
-
-def _owned_by_key(user: User, key: str) -> Badge | None:
-    """Return the user's badge with this idempotency key, if any."""
-    return db.session.scalar(
-        select(Badge).where(Badge.user_id == user.id, Badge.credential_key == key)
-    )
 
 
 STATUSES = ("valid", "expiring", "expired", "revoked", "unconfirmed", "invalid", "unverifiable")

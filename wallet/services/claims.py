@@ -23,6 +23,7 @@ from wallet.models import User
 from wallet.models import utcnow
 from wallet.models_issuing import Award
 from wallet.services import accounts
+from wallet.services import badge_import
 from wallet.services import badges
 from wallet.services import csv_awards
 from wallet.services import issuer_documents
@@ -148,7 +149,7 @@ def badge_for(award: Award) -> Badge | None:
     """Return the wallet badge a claimed award became, if it is still there."""
     if award.claimed_by_id is None:
         return None
-    # The wallet keys a badge by a digest of its credential id (badges.credential_key).
+    # The wallet keys a badge by a digest of its credential id (badge_import.credential_key).
     key = hashlib.sha256(award.credential_id.encode("utf-8")).hexdigest()
     return db.session.scalar(
         select(Badge)
@@ -181,8 +182,8 @@ def claim(award: Award, user: User, *, at: datetime | None = None) -> Badge:
     fetcher = issuer_documents.PortalFetcher(fallback=badges.make_fetcher())
     try:
         with _verification_time(at):
-            outcome = badges.import_badge(user, award.baked_png, fetcher=fetcher)
-    except badges.ImportFailed as exc:
+            outcome = badge_import.import_badge(user, award.baked_png, fetcher=fetcher)
+    except badge_import.ImportFailed as exc:
         raise ClaimProblem("import_failed", f"{exc.code} {exc.detail}".strip()) from None
     changed = db.session.execute(
         update(Award)

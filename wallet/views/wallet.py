@@ -35,6 +35,7 @@ from wallet.rendering import redirect_to
 from wallet.rendering import render_page
 from wallet.richtext import render as rich_text
 from wallet.richtext import safe_url
+from wallet.services import badge_import
 from wallet.services import badges
 from wallet.services.identifiers import identifier_label
 from wallet.verification_messages import message
@@ -174,8 +175,8 @@ def import_badge() -> Response:
         source, error = _source_of(form)
         if source is not None:
             try:
-                outcome = badges.import_badge(_user(), source)
-            except badges.ImportFailed as failure:
+                outcome = badge_import.import_badge(_user(), source)
+            except badge_import.ImportFailed as failure:
                 error = _failure_text(failure)
             else:
                 if outcome.created:
@@ -236,7 +237,7 @@ def _check_text(message_id: str | None, params: dict[str, str] | None = None) ->
     return re.sub(r"\s*\(?\{\w+\}\)?", "", text) if "{" in text else text
 
 
-def _failure_text(failure: badges.ImportFailed) -> str:
+def _failure_text(failure: badge_import.ImportFailed) -> str:
     """Say in plain words why a badge was not added."""
     code = failure.code
     reason = _check_text(failure.message_id)

@@ -1,7 +1,9 @@
-"""Language choice (user, cookie, Accept-Language) and locale-aware formatting."""
+"""Language choice (user, cookie, Accept-Language) and locale-aware formatting and messages."""
 
 from __future__ import annotations
 
+import re
+from collections.abc import Mapping
 from datetime import date
 from datetime import datetime
 from functools import lru_cache
@@ -11,10 +13,12 @@ from babel.dates import format_date
 from flask import current_app
 from flask import g
 from flask import request
+from flask_babel import get_locale
 from flask_login import current_user
 from werkzeug.datastructures import LanguageAccept
 from werkzeug.http import parse_accept_header
 
+from wallet.verification_messages import message
 from wallet.visitors import may_be_signed_in
 
 LANG_COOKIE = "wallet_lang"
@@ -57,6 +61,14 @@ def visitor_language(asked: str | None, cookie: str | None, accept_language: str
 def _best_match(header: str, languages: tuple[str, ...]) -> str | None:
     """Return the best of languages for an Accept-Language header (browsers send few variants)."""
     return parse_accept_header(header, LanguageAccept).best_match(languages)
+
+
+def check_text(message_id: str | None, params: Mapping[str, str] | None = None) -> str:
+    """Return a check's message in the page language; placeholders without values are left out."""
+    if not message_id:
+        return ""
+    text = message(message_id, str(get_locale() or "en"), params or None)
+    return re.sub(r"\s*\(?\{\w+\}\)?", "", text) if "{" in text else text
 
 
 def format_day(value: date | datetime | None, lang: str) -> str:

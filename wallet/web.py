@@ -30,6 +30,7 @@ def init_app(app: Flask) -> None:
     from wallet.views import claim
     from wallet.views import data
     from wallet.views import documents
+    from wallet.views import importing
     from wallet.views import issuer_docs
     from wallet.views import issuing
     from wallet.views import main
@@ -48,6 +49,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(claim.bp)
     app.register_blueprint(issuing.bp)
     app.register_blueprint(wallet.bp)
+    app.register_blueprint(importing.bp)
 
     login_manager.login_view = "auth.login"
     login_manager.login_message = _l("Please sign in to continue.")

@@ -20,6 +20,7 @@ from wallet.rendering import redirect_to
 from wallet.rendering import render_page
 from wallet.security import safe_next_url
 from wallet.services import accounts
+from wallet.visitors import signed_in_user
 
 bp = Blueprint("account", __name__)
 
@@ -67,7 +68,7 @@ def change_password():
         if accounts.change_password(current_user, form.current_password.data, form.password.data):
             # the session id changed with the password; pass the user, not the proxy
             # (a proxy stored in g makes current_user resolve to itself: a crash)
-            login_user(current_user._get_current_object())
+            login_user(signed_in_user())
             flash(_("Your password has been changed."), "success")
             return redirect_to(url_for("account.settings"))
         form.current_password.errors.append(_("The current password is not correct."))

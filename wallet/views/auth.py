@@ -25,6 +25,7 @@ from wallet.rendering import redirect_to
 from wallet.rendering import render_page
 from wallet.security import safe_next_url
 from wallet.services import accounts
+from wallet.visitors import signed_in_user
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
 
@@ -149,7 +150,7 @@ def logout_everywhere():
     """Sign out on every device: a copied, stolen or forgotten session stops working."""
     if not ConfirmForm().validate_on_submit():
         return redirect_to(url_for("account.settings"))
-    accounts.end_all_sessions(current_user._get_current_object())
+    accounts.end_all_sessions(signed_in_user())
     _end_session()
     flash(_("You are signed out on every device."), "info")
     return _forget_pages(redirect_to(url_for("auth.login")))

@@ -22,6 +22,7 @@ from wallet.forms import ConfirmForm
 from wallet.rendering import redirect_to
 from wallet.rendering import render_page
 from wallet.services import export
+from wallet.visitors import signed_in_user
 
 bp = Blueprint("data", __name__, url_prefix="/account")
 
@@ -74,7 +75,7 @@ def delete_account() -> Response:
     """Delete the account after the password is entered again; sign out; say so."""
     form = DeleteAccountForm()
     if form.validate_on_submit():
-        holder = current_user._get_current_object()
+        holder = signed_in_user()
         # Translated before signing out, in the language of the account being deleted.
         done = _("Your account and all its badges have been deleted.")
         if export.delete_account(holder, form.password.data):

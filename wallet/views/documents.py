@@ -10,25 +10,20 @@ from flask import request
 from flask import url_for
 from flask.wrappers import Response
 from flask_babel import get_locale
-from flask_login import current_user
 from flask_login import login_required
 
 from wallet.models import Badge
 from wallet.rendering import render_page
 from wallet.services import badges
 from wallet.services import documents
+from wallet.visitors import signed_in_user
 
 bp = Blueprint("documents", __name__)
 
 
-def _user():
-    """Return the signed-in user object (not the proxy) for the services."""
-    return current_user._get_current_object()  # type: ignore[attr-defined]
-
-
 def _owned(badge_id: int) -> Badge:
     """Return the holder's badge, or 404 (also for anyone else's: never a hint it exists)."""
-    badge = badges.get_owned(_user(), badge_id)
+    badge = badges.get_owned(signed_in_user(), badge_id)
     if badge is None:
         abort(404)
     return badge
@@ -65,7 +60,7 @@ def index(badge_id: int) -> Response:
     error = None
     missing: list[str] = []
     try:
-        missing = documents.missing_characters(badge, _user(), title)
+        missing = documents.missing_characters(badge, signed_in_user(), title)
     except documents.FontMissing:
         current_app.logger.exception("PDF font missing")
         error = "font"
@@ -94,7 +89,7 @@ def download(badge_id: int, kind: str) -> Response:
         abort(404)
     badge = _owned(badge_id)
     try:
-        document = documents.build(badge, _user(), kind, _lang(), _title())
+        document = documents.build(badge, signed_in_user(), kind, _lang(), _title())
     except documents.FontMissing:
         current_app.logger.exception("PDF font missing")
         return index(badge_id)

@@ -20,7 +20,6 @@ from flask import request
 from flask import url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user
 from flask_login import login_required
 from flask_wtf import FlaskForm
 from wtforms import StringField
@@ -37,6 +36,7 @@ from wallet.rendering import render_page
 from wallet.services import badges
 from wallet.services import profiles
 from wallet.services import sharing
+from wallet.visitors import signed_in_user
 
 bp = Blueprint("share", __name__)
 
@@ -57,14 +57,9 @@ class MastodonForm(FlaskForm):
     )
 
 
-def _user():
-    """Return the signed-in user object (not the proxy) for the services."""
-    return current_user._get_current_object()  # type: ignore[attr-defined]
-
-
 def _owned(badge_id: int) -> Badge:
     """Return the holder's badge, or 404 (also for anyone else's: never a hint it exists)."""
-    badge = badges.get_owned(_user(), badge_id)
+    badge = badges.get_owned(signed_in_user(), badge_id)
     if badge is None:
         abort(404)
     return badge
@@ -77,7 +72,7 @@ def _absolute(endpoint: str, **values: Any) -> str:
 
 def _texts(badge: Badge) -> dict[str, str]:
     """Return the share sentence (holder's language) and the page URL of a badge."""
-    user = _user()
+    user = signed_in_user()
     return {
         "text": sharing.share_text(badge.name, badge.issuer_name, user.language or "ja"),
         "url": _absolute("public.show", public_id=badge.public_id),
@@ -96,7 +91,7 @@ def _issued_and_expires(badge: Badge) -> tuple[sharing.YearMonth | None, sharing
 
 def _mastodon_link(text: str, url: str) -> str | None:
     """Return the direct Mastodon share URL when the holder's server is known."""
-    instance = _user().mastodon_instance
+    instance = signed_in_user().mastodon_instance
     if not instance or sharing.mastodon_instance(instance) is None:
         return None
     return sharing.mastodon_url(instance, text, url)
@@ -109,7 +104,7 @@ def _panel_context(badge: Badge) -> dict[str, Any]:
         return context
     texts = _texts(badge)
     text, url = texts["text"], texts["url"]
-    holder = full_name(_user())
+    holder = full_name(signed_in_user())
     image_url = _absolute("share.signature_image", public_id=badge.public_id)
     issued, expires = _issued_and_expires(badge)
     alt = _("Badge: %(badge)s", badge=badge.name)
@@ -131,7 +126,7 @@ def _panel_context(badge: Badge) -> dict[str, Any]:
             ),
         ],
         mastodon_url=_mastodon_link(text, url),
-        mastodon_instance=_user().mastodon_instance,
+        mastodon_instance=signed_in_user().mastodon_instance,
         linkedin_certification_url=sharing.linkedin_certification_url(
             name=badge.name,
             organization=badge.issuer_name,
@@ -197,7 +192,7 @@ def mastodon(badge_id: int) -> Response:
     badge = _owned(badge_id)
     if badge.visibility != "public":
         return redirect_to(url_for("share.panel", badge_id=badge.id))
-    user = _user()
+    user = signed_in_user()
     form = MastodonForm(data={"instance": user.mastodon_instance or ""})
     error: str | None = None
     if request.method == "POST":

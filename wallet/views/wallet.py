@@ -1,8 +1,7 @@
-"""The holder's wallet: badge list, import, detail, re-verify, disclosure, download, delete."""
+"""The holder's wallet: badge list, detail, re-verify, disclosure, download, delete."""
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from flask import Blueprint
@@ -13,38 +12,25 @@ from flask import make_response
 from flask import request
 from flask import url_for
 from flask.wrappers import Response
-from flask_babel import get_locale
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
-from flask_limiter.util import get_remote_address
-from flask_login import current_user
 from flask_login import login_required
-from flask_wtf import FlaskForm
-from flask_wtf.file import FileField
-from wtforms import StringField
-from wtforms import TextAreaField
-from wtforms.validators import Length
-from wtforms.validators import Optional
 
 from wallet import htmx
-from wallet.extensions import limiter
 from wallet.forms import ConfirmForm
-from wallet.forms import strip
+from wallet.i18n import check_text
 from wallet.models import Badge
 from wallet.rendering import redirect_to
 from wallet.rendering import render_page
 from wallet.richtext import render as rich_text
 from wallet.richtext import safe_url
-from wallet.services import badge_import
 from wallet.services import badges
 from wallet.services.identifiers import identifier_label
-from wallet.verification_messages import message
+from wallet.visitors import signed_in_user
 
 bp = Blueprint("wallet", __name__)
 
 LIST_TARGET = "badge-list"
 MORE_TARGET = "load-more"
-IMPORT_TARGET = "import-form"
 REPORT_TARGET = "verification-report"
 VISIBILITY_TARGET = "visibility-switch"
 
@@ -52,14 +38,6 @@ FILTERS = ("valid", "expiring", "expired", "revoked", "unconfirmed", "public", "
 EXTENSIONS = {"png": "png", "svg": "svg", "json": "json", "jws": "jws", "jwt": "jwt", "url": "json"}
 CHECK_MARKS = {"passed": "✓", "failed": "✗", "warning": "!", "skipped": "–", "unsupported": "?"}
 MAX_PAGE = 10_000
-
-
-class ImportForm(FlaskForm):
-    """Bring in a badge: a baked image or file, a URL, or pasted JSON / JWS / VC-JWT text."""
-
-    file = FileField(_l("Badge file"))
-    url = StringField(_l("Badge URL"), validators=[Optional(), Length(max=2000)], filters=[strip])
-    text = TextAreaField(_l("Badge text (JSON, JWS or VC-JWT)"), filters=[strip])
 
 
 # --- wallet home ---------------------------------------------------------------------------
@@ -81,7 +59,7 @@ def home() -> Response:
     if status not in FILTERS:
         status = ""
     page = _page_number(request.args.get("page"))
-    items, has_more = badges.list_for(_user(), query=query, status=status, page=page)
+    items, has_more = badges.list_for(signed_in_user(), query=query, status=status, page=page)
     context = {
         "cards": [_card(badge) for badge in items],
         "has_more": has_more,
@@ -150,153 +128,12 @@ def index() -> Response:
     return redirect_to(url_for("main.index", **request.args))
 
 
-# --- import --------------------------------------------------------------------------------
-
-
-def _import_limit() -> str:
-    return current_app.config["RATELIMIT_IMPORT"]
-
-
-def _import_key() -> str:
-    """Rate-limit imports per account, whatever the IP."""
-    if current_user.is_authenticated:
-        return f"import-user:{current_user.id}"
-    return "import-ip:" + get_remote_address()
-
-
-@bp.route("/badges/import", methods=["GET", "POST"])
-@login_required
-@limiter.limit(_import_limit, methods=["POST"], key_func=_import_key)
-def import_badge() -> Response:
-    """Show the import dialog; add a badge from an uploaded file, a URL or pasted text."""
-    form = ImportForm()
-    error: str | None = None
-    if form.validate_on_submit():
-        source, error = _source_of(form)
-        if source is not None:
-            try:
-                outcome = badge_import.import_badge(_user(), source)
-            except badge_import.ImportFailed as failure:
-                error = _failure_text(failure)
-            else:
-                if outcome.created:
-                    flash(_("The badge was added to your wallet."), "success")
-                else:
-                    flash(_("This badge is already in your wallet."), "info")
-                return redirect_to(url_for("wallet.show", badge_id=outcome.badge.id))
-    elif request.method == "POST":
-        error = _("Please check what you entered.")
-    status = 422 if request.method == "POST" else 200
-    return render_page(
-        "wallet/import.html",
-        block="import_form",
-        target=IMPORT_TARGET,
-        status=status,
-        form=form,
-        error=error,
-        user_email=current_user.email,
-    )
-
-
-def _source_of(form: ImportForm) -> tuple[bytes | str | None, str | None]:
-    """Return the badge source the holder gave (file, URL or text), or an error text."""
-    config = current_app.config
-    upload = form.file.data
-    if upload is not None and getattr(upload, "filename", ""):
-        cap = int(config["IMPORT_MAX_FILE_BYTES"])
-        data = upload.stream.read(cap + 1)
-        if len(data) > cap:
-            megabytes = cap // (1024 * 1024)
-            return None, _("The file is too large (at most %(size)s MB).", size=megabytes)
-        if not data:
-            return None, _("The file is empty.")
-        return data, None
-    if form.url.data:
-        url = form.url.data
-        if not re.match(r"^https?://\S+$", url, re.IGNORECASE):
-            return None, _("Enter a web address that starts with https://.")
-        return url, None
-    if form.text.data:
-        text = form.text.data
-        cap = int(config["IMPORT_MAX_TEXT_BYTES"])
-        if len(text.encode("utf-8")) > cap:
-            return None, _("The text is too large (at most %(size)s KB).", size=cap // 1024)
-        return text, None
-    return None, _("Choose a badge file, paste its web address, or paste its text.")
-
-
-def _lang() -> str:
-    return str(get_locale() or "en")
-
-
-def _check_text(message_id: str | None, params: dict[str, str] | None = None) -> str:
-    """Return the human message of a check; placeholders without values are left out."""
-    if not message_id:
-        return ""
-    text = message(message_id, _lang(), params or None)
-    return re.sub(r"\s*\(?\{\w+\}\)?", "", text) if "{" in text else text
-
-
-def _failure_text(failure: badge_import.ImportFailed) -> str:
-    """Say in plain words why a badge was not added."""
-    code = failure.code
-    reason = _check_text(failure.message_id)
-    # Refused, unresolvable and unreachable addresses get one message: telling them apart
-    # would let anyone map which internal names exist (security notes S13).
-    if code == "fetch.timeout":
-        return _(
-            "The address took too long to answer. Please try again later, or upload the badge file."
-        )
-    if code in ("fetch.too_large", "input.too_large"):
-        return _("The badge is too large to be read.")
-    if code.startswith("fetch."):
-        return _(
-            "The badge could not be fetched from that address. "
-            "Check the address, or download the badge and upload the file."
-        )
-    if code in ("input.not_a_badge", "not_a_badge"):
-        return _(
-            "No Open Badge was found in this file or text. An image saved to the photo library "
-            "may have lost its badge data: use the original file from the Files app."
-        )
-    if code.startswith("input."):
-        return _("This file or text could not be read as a badge.")
-    if code == "not_yours":
-        return _(
-            "This badge was issued to someone else: its recipient is not %(email)s.",
-            email=current_user.email,
-        )
-    if code == "email_unconfirmed":
-        return _(
-            "Please confirm your email address first (use the link we mailed to %(email)s), "
-            "then add the badge again.",
-            email=current_user.email,
-        )
-    texts = {
-        "invalid": _("The badge is not valid: its signature or content does not check out."),
-        "revoked": _("The issuer has revoked this badge."),
-        "expired": _("This badge has expired."),
-        "not_yet_valid": _("This badge is not valid yet."),
-        "unverifiable": _(
-            "The badge could not be verified right now: something the issuer publishes could "
-            "not be reached. Please try again later."
-        ),
-    }
-    text = texts.get(code, _("The badge could not be added."))
-    return f"{text} {reason}".strip() if reason else text
-
-
 # --- detail and actions --------------------------------------------------------------------
-
-
-def _user():
-    """Return the signed-in user object (not the proxy) for the services."""
-    return current_user._get_current_object()  # type: ignore[attr-defined]
 
 
 def _owned(badge_id: int) -> Badge:
     """Return the holder's badge, or 404 (also for anyone else's: never a hint it exists)."""
-    badge = badges.get_owned(_user(), badge_id)
+    badge = badges.get_owned(signed_in_user(), badge_id)
     if badge is None:
         abort(404)
     return badge
@@ -314,7 +151,7 @@ def _report(badge: Badge) -> dict[str, Any]:
             {
                 "status": status,
                 "mark": CHECK_MARKS.get(status, "?"),
-                "text": _check_text(check.get("message_id"), params) or str(check.get("id") or ""),
+                "text": check_text(check.get("message_id"), params) or str(check.get("id") or ""),
             }
         )
     return {
@@ -467,7 +304,7 @@ def _received_type(badge: Badge) -> tuple[str, str]:
 @login_required
 def image(badge_id: int) -> Response:
     """Send our re-encoded PNG of the badge image (never the issuer's bytes)."""
-    png = badges.image_of(_user(), badge_id)
+    png = badges.image_of(signed_in_user(), badge_id)
     if png is None:
         abort(404)
     response = make_response(png)

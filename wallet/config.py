@@ -60,6 +60,11 @@ class Config:
     SMTP_TIMEOUT = 10.0
     SMTP_CAFILE: str | None = None  # CA bundle to trust for the SMTP server (default: system CAs)
 
+    # A CSV uploaded on the web is awarded in steps of at most this long / this many lines, each
+    # its own request, well under a worker's timeout (services/award_batches.py).
+    AWARD_STEP_SECONDS = 5.0
+    AWARD_STEP_ROWS = 500
+
     RATELIMIT_STORAGE_URL = "memory://"
     # Redis down: limit in each worker's memory meanwhile rather than answer 500.
     RATELIMIT_SWALLOW_ERRORS = True

@@ -134,3 +134,27 @@ class Award(db.Model):  # type: ignore[name-defined,misc]
     def name_order(self) -> str:
         """Return the display order of the awarded name (for names.full_name)."""
         return "family-first" if self.language == "ja" else "given-first"
+
+
+class AwardBatch(db.Model):  # type: ignore[name-defined,misc]
+    """An uploaded CSV being awarded a few rows per request, so no request runs for minutes."""
+
+    __tablename__ = "award_batches"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    public_id: Mapped[str] = mapped_column(String(32), unique=True, default=new_public_id)
+    achievement_id: Mapped[int] = mapped_column(
+        ForeignKey("achievements.id", ondelete="CASCADE"), index=True
+    )
+    # The good rows as parsed at upload ([line, row] pairs), and the lines refused so far;
+    # deferred: a step re-reads the counters after each row, not megabytes of rows.
+    rows_json: Mapped[str] = mapped_column(Text, deferred=True)
+    problems_json: Mapped[str] = mapped_column(Text, default="[]", deferred=True)
+    total: Mapped[int] = mapped_column(Integer)
+    done: Mapped[int] = mapped_column(Integer, default=0)
+    created_count: Mapped[int] = mapped_column(Integer, default=0)
+    existing_count: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    achievement: Mapped[Achievement] = relationship(lazy="joined")

@@ -27,6 +27,7 @@ def init_app(app: Flask) -> None:
     """Register blueprints, sign-in handling, headers and template globals on app."""
     from wallet.views import account
     from wallet.views import auth
+    from wallet.views import award_batches
     from wallet.views import claim
     from wallet.views import data
     from wallet.views import documents
@@ -48,6 +49,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(issuer_docs.bp)
     app.register_blueprint(claim.bp)
     app.register_blueprint(issuing.bp)
+    app.register_blueprint(award_batches.bp)
     app.register_blueprint(wallet.bp)
     app.register_blueprint(importing.bp)
 

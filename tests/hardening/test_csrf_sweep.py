@@ -45,6 +45,7 @@ def _signed_in(app, email: str):
 
 def _samples(app) -> dict[str, Any]:
     """Create one of everything a route may take an id of; return sample URL values."""
+    from wallet.services import award_batches
     from wallet.services import claims
     from wallet.services import issuing
 
@@ -57,7 +58,10 @@ def _samples(app) -> dict[str, Any]:
         award = issuing.award(
             achievement, issuing.AwardRow("hanako@example.com", "山田", "花子", date(2026, 4, 1))
         ).award
+        csv = "email,family_name,given_name\njiro@example.com,山田,次郎\n"
+        batch, _ = award_batches.start(achievement, csv.encode())
         return {
+            "batch_id": batch.public_id,
             "badge_id": badge.id,
             "public_id": badge.public_id,
             "profile_id": taro.profile_id,

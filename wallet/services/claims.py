@@ -25,7 +25,6 @@ from wallet.models_issuing import Award
 from wallet.services import accounts
 from wallet.services import badge_import
 from wallet.services import badges
-from wallet.services import csv_awards
 from wallet.services import issuer_documents
 from wallet.services import issuing
 from wallet.services import mail
@@ -265,8 +264,3 @@ def award_and_notify(achievement: Any, row: issuing.AwardRow) -> issuing.AwardOu
     if outcome.created:
         send_notice(outcome.award)
     return outcome
-
-
-def award_csv_and_notify(achievement: Any, data: bytes) -> csv_awards.CsvReport:
-    """Award every good line of a CSV and mail a notice for each new award."""
-    return csv_awards.award_csv(achievement, data, notify=send_notice)

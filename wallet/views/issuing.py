@@ -35,10 +35,12 @@ from wallet.forms import strip
 from wallet.forms import usable_text
 from wallet.rendering import redirect_to
 from wallet.rendering import render_page
+from wallet.services import award_batches
 from wallet.services import claims
 from wallet.services import issuer_documents
 from wallet.services import issuers
 from wallet.services import issuing
+from wallet.services.csv_awards import CsvReport
 from wallet.services.issuing_errors import IssuingError
 
 bp = Blueprint("issuing", __name__, url_prefix="/issuing")
@@ -344,7 +346,7 @@ def award_one(public_id: str):
 
 @bp.post("/achievements/<public_id>/csv")
 def award_csv(public_id: str):
-    """Award the badge to every good line of an uploaded CSV; show a per-line report."""
+    """Take an uploaded CSV as a batch awarded step by step (views/award_batches.py)."""
     found = _achievement_or_404(public_id)
     csv_form = CsvForm()
     data = _upload(csv_form.file) if csv_form.validate_on_submit() else None
@@ -352,11 +354,13 @@ def award_csv(public_id: str):
         csv_form.file.errors = [*csv_form.file.errors, _("Choose a CSV file.")]
         return _achievement_page(found, csv_form=csv_form, status=422)
     try:
-        report = claims.award_csv_and_notify(found, data)
+        batch, problems = award_batches.start(found, data)
     except IssuingError as exc:
         csv_form.file.errors = [*csv_form.file.errors, str(ERRORS.get(exc.code, exc.code))]
         return _achievement_page(found, csv_form=csv_form, status=422)
-    return _achievement_page(found, report=report, status=200)
+    if batch is None:  # no line to award: the problems are the whole answer
+        return _achievement_page(found, report=CsvReport(problems=problems), status=422)
+    return redirect_to(url_for("award_batches.show", batch_id=batch.public_id))
 
 
 @bp.route("/awards/<int:award_id>/revoke", methods=["GET", "POST"])

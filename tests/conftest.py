@@ -162,6 +162,21 @@ def user(app):
         return {"id": created.id, "email": created.email, "password": PASSWORD}
 
 
+def registration_form(**overrides: str) -> dict[str, str]:
+    """Return a valid registration form for コンクリート 花子 (hanako@example.com)."""
+    data = {
+        "email": "hanako@example.com",
+        "family_name": "コンクリート",
+        "given_name": "花子",
+        "name_order": "family-first",
+        "language": "ja",
+        "password": "Hanak0+pw",
+        "password_confirm": "Hanak0+pw",
+    }
+    data.update(overrides)
+    return data
+
+
 class AuthActions:
     """Sign in and out through the real forms."""
 

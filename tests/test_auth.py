@@ -17,6 +17,7 @@ from sqlalchemy import select
 
 from tests.conftest import PASSWORD
 from tests.conftest import make_user
+from tests.conftest import registration_form
 from wallet.extensions import db
 from wallet.models import User
 
@@ -42,21 +43,15 @@ NEW_PASSWORD = "N3w+Secret"
 
 
 def registration(**overrides: str) -> dict[str, str]:
-    """Return a complete registration form for コンクリート 花子."""
-    data = {
-        "email": "hanako@example.com",
-        "family_name": "コンクリート",
-        "given_name": "花子",
-        "family_name_kana": "こんくりーと",
-        "given_name_kana": "はなこ",
-        "romanized_name": "Hanako Concrete",
-        "name_order": "family-first",
-        "language": "ja",
-        "password": "Hanak0+pw",
-        "password_confirm": "Hanak0+pw",
-    }
-    data.update(overrides)
-    return data
+    """Return a complete registration form for コンクリート 花子, furigana and romaji included."""
+    return registration_form(
+        **{
+            "family_name_kana": "こんくりーと",
+            "given_name_kana": "はなこ",
+            "romanized_name": "Hanako Concrete",
+            **overrides,
+        }
+    )
 
 
 def user_count(app) -> int:

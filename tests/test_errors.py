@@ -14,6 +14,7 @@ from sqlalchemy import select
 
 from tests.conftest import PASSWORD
 from tests.conftest import htmx_headers
+from tests.conftest import registration_form
 from wallet.extensions import db
 from wallet.models import User
 
@@ -46,21 +47,6 @@ def user_count(app) -> int:
     """Return how many accounts exist."""
     with app.app_context():
         return db.session.scalar(select(func.count()).select_from(User))
-
-
-def registration(**overrides: str) -> dict[str, str]:
-    """Return a valid registration form."""
-    data = {
-        "email": "hanako@example.com",
-        "family_name": "コンクリート",
-        "given_name": "花子",
-        "name_order": "family-first",
-        "language": "ja",
-        "password": "Hanak0+pw",
-        "password_confirm": "Hanak0+pw",
-    }
-    data.update(overrides)
-    return data
 
 
 @pytest.fixture
@@ -187,7 +173,7 @@ CSRF_MESSAGE = "Your form expired or was not sent from this site."
 @pytest.mark.parametrize(
     "url,data",
     [
-        ("/auth/register", registration()),
+        ("/auth/register", registration_form()),
         ("/auth/login", {"email": "taro@example.com", "password": PASSWORD}),
         ("/auth/forgot", {"email": "taro@example.com"}),
         ("/language", {"lang": "en"}),
@@ -204,7 +190,7 @@ def test_missing_csrf_token_is_a_clear_400(csrf_on, app, client, user, outbox, u
 
 
 def test_wrong_csrf_token_is_refused(csrf_on, app, client):
-    response = client.post("/auth/register", data={**registration(), "csrf_token": "forged"})
+    response = client.post("/auth/register", data={**registration_form(), "csrf_token": "forged"})
     assert response.status_code == 400
     assert user_count(app) == 0
 
@@ -224,7 +210,9 @@ def test_registration_works_with_the_csrf_token(csrf_on, app, client):
     page = client.get("/auth/register").get_data(as_text=True)
     token = re.search(r'id="csrf_token" name="csrf_token" type="hidden" value="([^"]+)"', page)
     assert token, page
-    response = client.post("/auth/register", data={**registration(), "csrf_token": token.group(1)})
+    response = client.post(
+        "/auth/register", data={**registration_form(), "csrf_token": token.group(1)}
+    )
     assert response.status_code == 303
     assert user_count(app) == 1
 
@@ -245,7 +233,7 @@ def test_registration_works_with_the_csrf_token(csrf_on, app, client):
     ],
 )
 def test_over_long_registration_fields(app, client, outbox, field, value):
-    data = registration(**{field: value})
+    data = registration_form(**{field: value})
     if field == "password":
         data["password_confirm"] = value
     response = client.post("/auth/register", data=data)
@@ -276,7 +264,7 @@ def test_over_long_sign_in_fields(client, user):
     ],
 )
 def test_malformed_emails_are_refused(app, client, outbox, user, address):
-    response = client.post("/auth/register", data=registration(email=address))
+    response = client.post("/auth/register", data=registration_form(email=address))
     assert response.status_code == 422
     assert "email-error" in response.get_data(as_text=True)
     assert client.post("/auth/forgot", data={"email": address}).status_code == 422
@@ -286,7 +274,7 @@ def test_malformed_emails_are_refused(app, client, outbox, user, address):
 
 @pytest.mark.parametrize("value", ["a\x00b", "\x07bell", "tab\there", "line\nbreak"])
 def test_control_characters_in_names_are_refused(app, client, value):
-    response = client.post("/auth/register", data=registration(family_name=value))
+    response = client.post("/auth/register", data=registration_form(family_name=value))
     assert response.status_code == 422
     assert user_count(app) == 0
 

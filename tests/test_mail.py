@@ -25,6 +25,7 @@ from sqlalchemy import func
 from sqlalchemy import select
 
 from tests.conftest import make_user
+from tests.conftest import registration_form
 from wallet.extensions import db
 from wallet.models import User
 from wallet.services import mail
@@ -430,15 +431,7 @@ def test_registration_survives_a_dead_smtp_server(app, client):
     use_smtp(app, free_port())
     response = client.post(
         "/auth/register",
-        data={
-            "email": "hanako@example.com",
-            "family_name": "コンクリート",
-            "given_name": "花子",
-            "name_order": "family-first",
-            "language": "ja",
-            "password": "Hanak0+pw",
-            "password_confirm": "Hanak0+pw",
-        },
+        data=registration_form(),
     )
     assert response.status_code == 303
     with app.app_context():
@@ -452,15 +445,7 @@ def test_registration_over_smtp(app, client, plain_server):
     use_smtp(app, plain_server.port)
     client.post(
         "/auth/register",
-        data={
-            "email": "hanako@example.com",
-            "family_name": "コンクリート",
-            "given_name": "花子",
-            "name_order": "family-first",
-            "language": "en",
-            "password": "Hanak0+pw",
-            "password_confirm": "Hanak0+pw",
-        },
+        data=registration_form(language="en"),
     )
     (got,) = plain_server.received
     assert got.message["Content-Language"] == "en"

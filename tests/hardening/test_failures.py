@@ -19,6 +19,7 @@ from sqlalchemy import event
 
 from tests import badge_factory as bf
 from tests.conftest import PASSWORD
+from tests.conftest import registration_form
 from tests.hardening.helpers import db_state
 from tests.hardening.helpers import error_log
 
@@ -82,15 +83,7 @@ def test_database_gone_during_registration_and_a_switch(app, signed_in, holder) 
         badge_id = bf.add_badge(holder["id"]).id
     before = db_state(app)
     visitor = app.test_client()
-    data = {
-        "email": "new@example.com",
-        "family_name": "山田",
-        "given_name": "花子",
-        "name_order": "family-first",
-        "language": "ja",
-        "password": "Hanak0+pw",
-        "password_confirm": "Hanak0+pw",
-    }
+    data = registration_form(email="new@example.com", family_name="山田")
     with database_fails_on(app, "INSERT INTO users"):
         response = visitor.post("/auth/register", data=data)
     assert _is_503_page(response)
@@ -153,15 +146,7 @@ def test_smtp_down_during_registration_keeps_the_account(app, smtp_down, guard) 
     from wallet.services import accounts
 
     visitor = app.test_client()
-    data = {
-        "email": "new@example.com",
-        "family_name": "山田",
-        "given_name": "花子",
-        "name_order": "family-first",
-        "language": "ja",
-        "password": "Hanak0+pw",
-        "password_confirm": "Hanak0+pw",
-    }
+    data = registration_form(email="new@example.com", family_name="山田")
     with error_log() as log:
         response = visitor.post("/auth/register", data=data)
     assert response.status_code in (302, 303)  # the same page as always (no enumeration)

@@ -721,6 +721,19 @@ DNS_NAMES = {
 }
 
 
+# URLs of other schemes the fetcher must refuse before any connection (test_ssrf_app too).
+NON_HTTP = [
+    "file:///etc/passwd",
+    "gopher://127.0.0.1:6379/_INFO",
+    "ftp://127.0.0.1/",
+    "dict://127.0.0.1:11211/",
+    "ldap://127.0.0.1/",
+    "jar:http://127.0.0.1/x.jar!/",
+    "data:application/json,{}",
+    "javascript:alert(1)",
+]
+
+
 def hostile_urls() -> list[tuple[str, str]]:
     """Return (case id, URL) pairs: addresses × shapes, DNS names, U2 schemes and shapes."""
     urls: list[tuple[str, str]] = []
@@ -732,14 +745,7 @@ def hostile_urls() -> list[tuple[str, str]]:
             (f"U1-{index}-path", f"http://{host}/latest/meta-data/iam?x=1"),
         ]
     shapes = [
-        "file:///etc/passwd",
-        "gopher://127.0.0.1:6379/_INFO",
-        "ftp://127.0.0.1/",
-        "dict://127.0.0.1:11211/",
-        "ldap://127.0.0.1/",
-        "jar:http://127.0.0.1/x.jar!/",
-        "data:application/json,{}",
-        "javascript:alert(1)",
+        *NON_HTTP,
         " http://127.0.0.1/",
         "http:/127.0.0.1/",
         "http:\\\\127.0.0.1\\",

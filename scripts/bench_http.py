@@ -145,20 +145,17 @@ def award_figures(database_url: str, count: int = 1000) -> dict[str, Any]:
     The institute and its achievement are created in process (same secret as the command's, so
     the sealed signing key opens); the timed part is the command itself, start-up included.
     """
-    try:
-        from wallet.services import issuing
-    except ImportError:
-        return {"skipped": "`wallet award` is not present"}
     from wallet import create_app
     from wallet.extensions import db
+    from wallet.services import issuers
 
     secret = secrets.token_urlsafe(32)
     slug = "bench-" + secrets.token_hex(3)
     app = create_app(B.bench_config(database_url, SECRET_KEY=secret))
     with app.test_request_context():
-        issuer = issuing.create_issuer(slug, "ベンチ研究所", "https://bench.example",
+        issuer = issuers.create_issuer(slug, "ベンチ研究所", "https://bench.example",
                                        "office@bench.example")
-        issuing.create_achievement(issuer, "diag", "コンクリート診断士", "Benchmark achievement.",
+        issuers.create_achievement(issuer, "diag", "コンクリート診断士", "Benchmark achievement.",
                                    "Pass the exam.")
         db.session.remove()
         db.engine.dispose()

@@ -439,15 +439,6 @@ def test_csv_with_japanese_headers_in_shift_jis_and_extra_columns(app) -> None:
         ]
 
 
-def test_issuing_still_offers_what_scripts_and_other_tests_use() -> None:
-    # scripts/bench_http.py, tests/hardening and tests/browser set up issuers through `issuing`.
-    from wallet.services import issuers
-    from wallet.services import issuing
-
-    for name in ("create_issuer", "create_achievement", "get_issuer", "achievements_of"):
-        assert getattr(issuing, name) is getattr(issuers, name)
-
-
 def test_issuer_and_achievement_validation(app) -> None:
     from wallet.services import issuers
     from wallet.services import issuing_errors

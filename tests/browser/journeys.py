@@ -255,15 +255,16 @@ def _award(tab: Any, email: str) -> None:
     """Award a badge of a portal issuer to email and mail the notice (as an operator would)."""
     from wallet.extensions import db
     from wallet.services import claims
+    from wallet.services import issuers
     from wallet.services import issuing
 
     app = tab.server.app
     with app.app_context(), app.test_request_context("/"):
         if "id" not in _ISSUER:
-            issuer = issuing.create_issuer(
+            issuer = issuers.create_issuer(
                 "jci", "日本コンクリート工学会", "https://www.jci-net.or.jp/", "badges@example.org"
             )
-            achievement = issuing.create_achievement(
+            achievement = issuers.create_achievement(
                 issuer,
                 "gishi",
                 "コンクリート技士",

@@ -69,18 +69,19 @@ def _claim_path(lang: str, email: str) -> str:
     """Award a portal badge to email; return the claim page path (needs an app context)."""
     from wallet.extensions import db
     from wallet.services import claims
+    from wallet.services import issuers
     from wallet.services import issuing
 
-    issuer = issuing.get_issuer("sweep")
+    issuer = issuers.get_issuer("sweep")
     if issuer is None:
-        issuer = issuing.create_issuer(
+        issuer = issuers.create_issuer(
             "sweep", "日本コンクリート工学会", "https://www.jci-net.or.jp/", "badges@example.org"
         )
-        issuing.create_achievement(
+        issuers.create_achievement(
             issuer, "gishi", "コンクリート技士", "登録を示します。", "試験に合格すること。"
         )
         db.session.refresh(issuer)
-    achievement = issuing.achievements_of(issuer)[0]
+    achievement = issuers.achievements_of(issuer)[0]
     award = issuing.award(
         achievement,
         issuing.AwardRow(

@@ -25,6 +25,7 @@ def _fill(app) -> None:
     from wallet.extensions import db
     from wallet.models import BadgeContent
     from wallet.services import accounts
+    from wallet.services import issuers
     from wallet.services import issuing
 
     with app.app_context():
@@ -41,10 +42,10 @@ def _fill(app) -> None:
         content.original = bytes(range(256)) * 50  # every byte value
         content.image_png = bf.plain_png()
         db.session.commit()
-        issuer = issuing.create_issuer(
+        issuer = issuers.create_issuer(
             "jci", "日本コンクリート工学会", "https://jci.example/", "b@x.org"
         )
-        achievement = issuing.create_achievement(issuer, "gishi", "技士", "説明", "基準")
+        achievement = issuers.create_achievement(issuer, "gishi", "技士", "説明", "基準")
         issuing.award(
             achievement,
             issuing.AwardRow("taro@example.com", "コンクリート", "太郎", date(2026, 4, 1)),

@@ -47,14 +47,15 @@ def _samples(app) -> dict[str, Any]:
     """Create one of everything a route may take an id of; return sample URL values."""
     from wallet.services import award_batches
     from wallet.services import claims
+    from wallet.services import issuers
     from wallet.services import issuing
 
     with app.app_context():
         taro = make_user()
         make_user("boss@example.com", role="operator")
         badge = bf.add_badge(taro.id, name="Swept")
-        issuer = issuing.create_issuer("jci", "JCI", "https://jci.example/", "b@x.org")
-        achievement = issuing.create_achievement(issuer, "gishi", "技士", "説明", "基準")
+        issuer = issuers.create_issuer("jci", "JCI", "https://jci.example/", "b@x.org")
+        achievement = issuers.create_achievement(issuer, "gishi", "技士", "説明", "基準")
         award = issuing.award(
             achievement, issuing.AwardRow("hanako@example.com", "山田", "花子", date(2026, 4, 1))
         ).award

@@ -162,11 +162,11 @@ def test_smtp_down_during_registration_keeps_the_account(app, smtp_down, guard) 
 
 
 def _award(app):
-    from wallet.services import issuing
+    from wallet.services import issuers
 
     with app.app_context():
-        issuer = issuing.create_issuer("jci", "JCI", "https://jci.example/", "b@x.org")
-        achievement = issuing.create_achievement(issuer, "gishi", "技士", "説明", "基準")
+        issuer = issuers.create_issuer("jci", "JCI", "https://jci.example/", "b@x.org")
+        achievement = issuers.create_achievement(issuer, "gishi", "技士", "説明", "基準")
         return achievement.id
 
 

@@ -43,12 +43,6 @@ from wallet.services.issuer_documents import to_json
 from wallet.services.issuer_documents import utc_timestamp
 from wallet.services.issuer_keys import private_key_of
 
-# Scripts and tests outside the issuing feature set up issuers through this module.
-from wallet.services.issuers import achievements_of as achievements_of
-from wallet.services.issuers import create_achievement as create_achievement
-from wallet.services.issuers import create_issuer as create_issuer
-from wallet.services.issuers import get_issuer as get_issuer
-
 # --- calendar days ----------------------------------------------------------------------------
 
 

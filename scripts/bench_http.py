@@ -201,7 +201,7 @@ def http_figures(database_url: str, seeded: B.Seeded, duration: float,
             results["baseline"][f"c{c}"] = B.wrk(hello.base + "/", connections=c,
                                                  duration=duration)
     env = B.app_env(database_url)
-    with B.gunicorn("wallet:create_app()", env) as server:
+    with B.gunicorn("wsgi:app", env) as server:
         cookie = B.login(server.base, B.HOLDER_EMAIL, B.PASSWORD)
         public_id = seeded.public_ids[10]
         endpoints = {
@@ -230,7 +230,7 @@ def http_figures(database_url: str, seeded: B.Seeded, duration: float,
 
 def memory_figures(database_url: str, seeded: B.Seeded, requests: int) -> dict[str, Any]:
     """VmRSS of each worker after warm-up, after N and after 2N mixed requests (fresh server)."""
-    with B.gunicorn("wallet:create_app()", B.app_env(database_url)) as server:
+    with B.gunicorn("wsgi:app", B.app_env(database_url)) as server:
         cookie = B.login(server.base, B.HOLDER_EMAIL, B.PASSWORD)
         paths: list[str] = []
         for i, public_id in enumerate(seeded.public_ids):

@@ -206,8 +206,8 @@ def run(seconds: float) -> dict[str, Any]:
         login_limit = 20
         env["WALLET_RATELIMIT_LOGIN_IP"] = f"{login_limit} per 5 minutes"
         pngs = [ob3_png(email=B.HOLDER_EMAIL, name=f"スケール {i}") for i in range(IMPORTS)]
-        with B.gunicorn("wallet:create_app()", env) as one, \
-                B.gunicorn("wallet:create_app()", env) as two:
+        with B.gunicorn("wsgi:app", env) as one, \
+                B.gunicorn("wsgi:app", env) as two:
             bases = [one.base, two.base]
             cookie = B.login(one.base, B.HOLDER_EMAIL, B.PASSWORD)
             # The session made on one process is valid on the other (same secret, no local state).

@@ -11,9 +11,9 @@ from tests.conftest import PASSWORD
 from tests.conftest import htmx_headers
 from tests.conftest import make_user
 from wallet.extensions import db
-from wallet.i18n import LANG_COOKIE
 from wallet.models import User
 from wallet.models import new_session_token
+from wallet.web.i18n import LANG_COOKIE
 
 
 def load(app, user_id: int) -> User:
@@ -387,7 +387,7 @@ def test_days_are_formatted_per_language():
     from datetime import date
     from datetime import datetime
 
-    from wallet.i18n import format_day
+    from wallet.web.i18n import format_day
 
     assert format_day(date(2024, 4, 1), "ja") == "2024年4月1日"
     assert format_day(date(2024, 4, 1), "en") == "1 April 2024"

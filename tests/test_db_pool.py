@@ -10,7 +10,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
 from tests.conftest import TEST_DATABASE_URL
-from wallet.db_pool import ping_when_idle
+from wallet.web.db_pool import ping_when_idle
 
 pytestmark = pytest.mark.db  # runs on PostgreSQL too
 

@@ -12,7 +12,7 @@ import pytest
 from tests.conftest import make_config
 from wallet import config as defaults
 from wallet import create_app
-from wallet.factory import InsecureConfiguration
+from wallet.web.factory import InsecureConfiguration
 
 ROOT = Path(__file__).resolve().parent.parent
 

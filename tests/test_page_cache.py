@@ -13,7 +13,7 @@ from flask import template_rendered
 from tests.conftest import make_user
 from tests.hardening.test_failures import database_fails_on
 from tests.public_helpers import add_badge
-from wallet.page_cache import CachedVerificationPages
+from wallet.web.page_cache import CachedVerificationPages
 
 PAGE = "public/badge.html"
 

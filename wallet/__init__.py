@@ -12,6 +12,6 @@ if TYPE_CHECKING:
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """Create the application; Flask is imported here so `wallet.openbadges` stays Flask-free."""
-    from wallet.factory import build_app
+    from wallet.web.factory import build_app
 
     return build_app(config)

@@ -20,7 +20,7 @@ class Config:
     BASE_URL = "http://127.0.0.1:5000"
 
     SQLALCHEMY_ENGINE_OPTIONS: dict[str, object] = {}
-    # A pooled connection idle longer than this (seconds) is pinged before use (wallet/db_pool.py).
+    # A pooled connection idle longer than this (seconds) is pinged before use (web/db_pool.py).
     DATABASE_PING_IDLE_SECONDS = 10.0
 
     SESSION_COOKIE_HTTPONLY = True
@@ -76,7 +76,7 @@ class Config:
     RATELIMIT_REGISTER_IP = "10 per hour"
     RATELIMIT_RESET_IP = "10 per hour"
     RATELIMIT_IMPORT = "30 per hour"  # badge imports per user (web and htmx)
-    # 404s of public URLs per address (views are not counted: see wallet/miss_limit.py).
+    # 404s of public URLs per address (views are not counted: see wallet/web/miss_limit.py).
     RATELIMIT_PUBLIC_MISSES = "60 per minute"
 
     FETCH_ALLOWED_NETWORKS: str | list[str] = ""

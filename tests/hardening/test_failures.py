@@ -68,7 +68,7 @@ def test_database_gone_during_an_import(app, signed_in, prefix) -> None:
     assert seen, "the failure was not reached"
     assert _is_503_page(response), response.status_code
     assert db_state(app) == before  # no badge without its content, nothing half-written
-    assert all(r.name == "wallet.errors" for r in log.tracebacks)
+    assert all(r.name == "wallet.web.errors" for r in log.tracebacks)
     # The next request works: the session was rolled back, the connection is usable.
     again = signed_in.post(
         "/badges/import",

@@ -13,7 +13,6 @@ from flask import current_app
 from flask_babel import gettext as _
 from markupsafe import Markup
 
-from wallet.i18n import format_day
 from wallet.models import Badge
 from wallet.models import User
 from wallet.names import full_name
@@ -27,6 +26,7 @@ from wallet.services.documents_images import badge_png
 from wallet.services.documents_images import data_uri
 from wallet.services.documents_images import qr_png
 from wallet.services.identifiers import identifier_label
+from wallet.web.i18n import format_day
 
 TITLE_MAX = 80
 IMAGE_PIXELS = {"certificate": 640, "details": 400, "card": 200}

@@ -16,16 +16,16 @@ from flask_login import login_user
 from flask_login import logout_user
 
 from wallet.extensions import limiter
-from wallet.forms import ConfirmForm
-from wallet.forms import ForgotPasswordForm
-from wallet.forms import LoginForm
-from wallet.forms import RegisterForm
-from wallet.forms import ResetPasswordForm
-from wallet.rendering import redirect_to
-from wallet.rendering import render_page
 from wallet.security import safe_next_url
 from wallet.services import accounts
-from wallet.visitors import signed_in_user
+from wallet.web.forms import ConfirmForm
+from wallet.web.forms import ForgotPasswordForm
+from wallet.web.forms import LoginForm
+from wallet.web.forms import RegisterForm
+from wallet.web.forms import ResetPasswordForm
+from wallet.web.rendering import redirect_to
+from wallet.web.rendering import render_page
+from wallet.web.visitors import signed_in_user
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
 

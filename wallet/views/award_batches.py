@@ -7,14 +7,14 @@ from flask import abort
 from flask import url_for
 from flask.wrappers import Response
 
-from wallet import htmx
-from wallet.forms import ConfirmForm
 from wallet.models_issuing import AwardBatch
-from wallet.rendering import redirect_to
-from wallet.rendering import render_page
 from wallet.services import award_batches
 from wallet.services import claims
 from wallet.views.issuing import operators_only
+from wallet.web import htmx
+from wallet.web.forms import ConfirmForm
+from wallet.web.rendering import redirect_to
+from wallet.web.rendering import render_page
 
 bp = Blueprint("award_batches", __name__, url_prefix="/issuing")
 bp.before_request(operators_only)

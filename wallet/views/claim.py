@@ -13,12 +13,12 @@ from flask_login import login_user
 from flask_login import logout_user
 
 from wallet.extensions import limiter
-from wallet.forms import ConfirmForm
-from wallet.forms import RegisterForm
-from wallet.rendering import redirect_to
-from wallet.rendering import render_page
 from wallet.services import accounts
 from wallet.services import claims
+from wallet.web.forms import ConfirmForm
+from wallet.web.forms import RegisterForm
+from wallet.web.rendering import redirect_to
+from wallet.web.rendering import render_page
 
 bp = Blueprint("claim", __name__)
 

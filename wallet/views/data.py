@@ -18,11 +18,11 @@ from wtforms.validators import InputRequired
 from wtforms.validators import Length
 
 from wallet.extensions import limiter
-from wallet.forms import ConfirmForm
-from wallet.rendering import redirect_to
-from wallet.rendering import render_page
 from wallet.services import export
-from wallet.visitors import signed_in_user
+from wallet.web.forms import ConfirmForm
+from wallet.web.rendering import redirect_to
+from wallet.web.rendering import render_page
+from wallet.web.visitors import signed_in_user
 
 bp = Blueprint("data", __name__, url_prefix="/account")
 

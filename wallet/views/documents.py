@@ -13,10 +13,10 @@ from flask_babel import get_locale
 from flask_login import login_required
 
 from wallet.models import Badge
-from wallet.rendering import render_page
 from wallet.services import badges
 from wallet.services import documents
-from wallet.visitors import signed_in_user
+from wallet.web.rendering import render_page
+from wallet.web.visitors import signed_in_user
 
 bp = Blueprint("documents", __name__)
 

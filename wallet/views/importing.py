@@ -23,12 +23,12 @@ from wtforms.validators import Length
 from wtforms.validators import Optional
 
 from wallet.extensions import limiter
-from wallet.forms import strip
-from wallet.i18n import check_text
-from wallet.rendering import redirect_to
-from wallet.rendering import render_page
 from wallet.services import badge_import
-from wallet.visitors import signed_in_user
+from wallet.web.forms import strip
+from wallet.web.i18n import check_text
+from wallet.web.rendering import redirect_to
+from wallet.web.rendering import render_page
+from wallet.web.visitors import signed_in_user
 
 bp = Blueprint("importing", __name__)
 

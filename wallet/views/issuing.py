@@ -29,12 +29,6 @@ from wtforms.validators import NumberRange
 from wtforms.validators import Optional
 from wtforms.validators import Regexp
 
-from wallet.forms import ConfirmForm
-from wallet.forms import language_choices
-from wallet.forms import strip
-from wallet.forms import usable_text
-from wallet.rendering import redirect_to
-from wallet.rendering import render_page
 from wallet.services import award_batches
 from wallet.services import claims
 from wallet.services import issuer_documents
@@ -42,6 +36,12 @@ from wallet.services import issuers
 from wallet.services import issuing
 from wallet.services.csv_awards import CsvReport
 from wallet.services.issuing_errors import IssuingError
+from wallet.web.forms import ConfirmForm
+from wallet.web.forms import language_choices
+from wallet.web.forms import strip
+from wallet.web.forms import usable_text
+from wallet.web.rendering import redirect_to
+from wallet.web.rendering import render_page
 
 bp = Blueprint("issuing", __name__, url_prefix="/issuing")
 

@@ -20,24 +20,24 @@ from flask_babel import format_datetime
 from flask_babel import get_locale
 
 from wallet.extensions import limiter
-from wallet.miss_limit import miss_limited
 from wallet.names import full_name
-from wallet.page_cache import KEY_ENVIRON
-from wallet.page_cache import page_key
-from wallet.rendering import render_page
 from wallet.services import badges
 from wallet.services import freshness
 from wallet.services import profiles
 from wallet.services import qr
 from wallet.services import verification_page
-from wallet.visitors import may_be_signed_in
+from wallet.web.miss_limit import miss_limited
+from wallet.web.page_cache import KEY_ENVIRON
+from wallet.web.page_cache import page_key
+from wallet.web.rendering import render_page
+from wallet.web.visitors import may_be_signed_in
 
 bp = Blueprint("public", __name__)
 
 
 @limiter.request_filter
 def _counted_by_misses_only() -> bool:
-    """Keep Flask-Limiter off public URLs: their limit counts misses (wallet.miss_limit)."""
+    """Keep Flask-Limiter off public URLs: their limit counts misses (wallet.web.miss_limit)."""
     return request.blueprint == bp.name
 
 
@@ -107,7 +107,7 @@ def show(public_id: str) -> Response:
         abort(404)
     at = badges.now()
     if not may_be_signed_in(request.cookies):
-        # A visitor's page: the cache middleware keeps it under this key (wallet.page_cache).
+        # A visitor's page: the cache middleware keeps it under this key (wallet.web.page_cache).
         request.environ[KEY_ENVIRON] = page_key(facts, at, str(get_locale()), request.scheme)
     return render_page(
         "public/badge.html",

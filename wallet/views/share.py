@@ -26,17 +26,17 @@ from wtforms import StringField
 from wtforms.validators import DataRequired
 from wtforms.validators import Length
 
-from wallet import htmx
-from wallet.forms import strip
-from wallet.miss_limit import miss_limited
 from wallet.models import Badge
 from wallet.names import full_name
-from wallet.rendering import redirect_to
-from wallet.rendering import render_page
 from wallet.services import badges
 from wallet.services import profiles
 from wallet.services import sharing
-from wallet.visitors import signed_in_user
+from wallet.web import htmx
+from wallet.web.forms import strip
+from wallet.web.miss_limit import miss_limited
+from wallet.web.rendering import redirect_to
+from wallet.web.rendering import render_page
+from wallet.web.visitors import signed_in_user
 
 bp = Blueprint("share", __name__)
 

@@ -15,17 +15,17 @@ from flask.wrappers import Response
 from flask_babel import gettext as _
 from flask_login import login_required
 
-from wallet import htmx
-from wallet.forms import ConfirmForm
-from wallet.i18n import check_text
 from wallet.models import Badge
-from wallet.rendering import redirect_to
-from wallet.rendering import render_page
 from wallet.richtext import render as rich_text
 from wallet.richtext import safe_url
 from wallet.services import badges
 from wallet.services.identifiers import identifier_label
-from wallet.visitors import signed_in_user
+from wallet.web import htmx
+from wallet.web.forms import ConfirmForm
+from wallet.web.i18n import check_text
+from wallet.web.rendering import redirect_to
+from wallet.web.rendering import render_page
+from wallet.web.visitors import signed_in_user
 
 bp = Blueprint("wallet", __name__)
 

@@ -19,7 +19,7 @@ from werkzeug.datastructures import LanguageAccept
 from werkzeug.http import parse_accept_header
 
 from wallet.verification_messages import message
-from wallet.visitors import may_be_signed_in
+from wallet.web.visitors import may_be_signed_in
 
 LANG_COOKIE = "wallet_lang"
 DAY_PATTERNS = {"ja": "y年M月d日", "en": "d MMMM y"}

@@ -9,7 +9,7 @@ from flask import make_response
 from flask import render_template
 from flask.wrappers import Response
 
-from wallet import htmx
+from wallet.web import htmx
 
 
 def render_block(template_name: str, block: str, **context: Any) -> str:

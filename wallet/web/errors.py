@@ -12,7 +12,7 @@ from sqlalchemy.exc import DataError
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
-from wallet import htmx
+from wallet.web import htmx
 
 log = logging.getLogger(__name__)
 

@@ -32,14 +32,14 @@ from typing import Any
 from flask import Flask
 from werkzeug.wrappers import Request
 
-from wallet.i18n import LANG_COOKIE
-from wallet.i18n import visitor_language
-from wallet.miss_limit import over_limit
 from wallet.services import badges
 from wallet.services import freshness
 from wallet.services.verification_page import PageFacts
 from wallet.services.verification_page import page_facts
-from wallet.visitors import may_be_signed_in
+from wallet.web.i18n import LANG_COOKIE
+from wallet.web.i18n import visitor_language
+from wallet.web.miss_limit import over_limit
+from wallet.web.visitors import may_be_signed_in
 
 log = logging.getLogger(__name__)
 

@@ -26,29 +26,28 @@ def build_app(config: Mapping[str, Any] | None = None) -> Flask:
     _finish_config(app)
 
     from wallet import cli
-    from wallet import errors
-    from wallet import page_cache
-    from wallet import web
-    from wallet.db_pool import ping_when_idle
     from wallet.extensions import babel
     from wallet.extensions import csrf
     from wallet.extensions import db
     from wallet.extensions import limiter
     from wallet.extensions import login_manager
     from wallet.extensions import migrate
-    from wallet.i18n import select_locale
+    from wallet.web import errors
+    from wallet.web import page_cache
+    from wallet.web import wiring
+    from wallet.web.db_pool import ping_when_idle
+    from wallet.web.i18n import select_locale
 
     db.init_app(app)
     with app.app_context():
         ping_when_idle(db.engine, float(app.config["DATABASE_PING_IDLE_SECONDS"]))
-    migrate.init_app(
-        app, db, directory=str(Path(__file__).parent.parent / "migrations"), render_as_batch=True
-    )
+    migrations = Path(__file__).resolve().parents[2] / "migrations"
+    migrate.init_app(app, db, directory=str(migrations), render_as_batch=True)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
     limiter.init_app(app)
     login_manager.init_app(app)
-    web.init_app(app)
+    wiring.init_app(app)
     errors.register_error_handlers(app)
     cli.register(app)
     app.shell_context_processor(_shell_context)

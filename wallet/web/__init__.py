@@ -1,0 +1,1 @@
+"""The web application: factory wiring, thin views, forms, htmx helpers, page cache, limits."""

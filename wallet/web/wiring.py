@@ -25,19 +25,19 @@ SECURITY_HEADERS = "wallet_security_headers"  # app.extensions key: (name, value
 
 def init_app(app: Flask) -> None:
     """Register blueprints, sign-in handling, headers and template globals on app."""
-    from wallet.views import account
-    from wallet.views import auth
-    from wallet.views import award_batches
-    from wallet.views import claim
-    from wallet.views import data
-    from wallet.views import documents
-    from wallet.views import importing
-    from wallet.views import issuer_docs
-    from wallet.views import issuing
-    from wallet.views import main
-    from wallet.views import public
-    from wallet.views import share
-    from wallet.views import wallet
+    from wallet.web.views import account
+    from wallet.web.views import auth
+    from wallet.web.views import award_batches
+    from wallet.web.views import claim
+    from wallet.web.views import data
+    from wallet.web.views import documents
+    from wallet.web.views import importing
+    from wallet.web.views import issuer_docs
+    from wallet.web.views import issuing
+    from wallet.web.views import main
+    from wallet.web.views import public
+    from wallet.web.views import share
+    from wallet.web.views import wallet
 
     app.register_blueprint(main.bp)
     app.register_blueprint(auth.bp)

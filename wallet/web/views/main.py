@@ -5,8 +5,8 @@ from __future__ import annotations
 from flask import Blueprint
 from flask_login import current_user
 
-from wallet.views import wallet
 from wallet.web.rendering import render_page
+from wallet.web.views import wallet
 
 bp = Blueprint("main", __name__)
 

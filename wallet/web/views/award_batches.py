@@ -10,11 +10,11 @@ from flask.wrappers import Response
 from wallet.models_issuing import AwardBatch
 from wallet.services import award_batches
 from wallet.services import claims
-from wallet.views.issuing import operators_only
 from wallet.web import htmx
 from wallet.web.forms import ConfirmForm
 from wallet.web.rendering import redirect_to
 from wallet.web.rendering import render_page
+from wallet.web.views.issuing import operators_only
 
 bp = Blueprint("award_batches", __name__, url_prefix="/issuing")
 bp.before_request(operators_only)

@@ -386,7 +386,7 @@ def main(argv: list[str] | None = None) -> int:
         base = (
             [str(wallet_script)]
             if wallet_script.exists()
-            else [sys.executable, "-m", "wallet.console"]
+            else [sys.executable, "-m", "wallet.cli.console"]
         )
         command = [
             *base,

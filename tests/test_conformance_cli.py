@@ -37,7 +37,7 @@ from click.testing import CliRunner
 
 from tests.vector_index import Vector
 from tests.vector_index import read_index
-from wallet.verify_command import verify
+from wallet.cli.verify import verify
 
 VECTORS = Path(__file__).resolve().parents[1].parent / "shared" / "vectors"
 VAL = VECTORS / "1EdTech-digital-credentials-public-validator/inspector-vc/src/test/resources"

@@ -64,7 +64,7 @@ def publish(directory: Path) -> Path:
 
 def wallet_verify(source: Path, docs: Path, *extra: str) -> dict:
     """Run `wallet verify SOURCE --json --offline --url-map BASE/=docs` and return its report."""
-    from wallet.verify_command import verify
+    from wallet.cli.verify import verify
 
     result = CliRunner().invoke(
         verify,

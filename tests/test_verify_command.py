@@ -18,6 +18,8 @@ import pytest
 from click.testing import CliRunner
 
 import wallet.openbadges as openbadges
+from wallet.cli.verify import choose_language
+from wallet.cli.verify import verify
 from wallet.openbadges.errors import ParseError
 from wallet.openbadges.fetch import Fetcher
 from wallet.openbadges.model import Achievement
@@ -26,8 +28,6 @@ from wallet.openbadges.model import Credential
 from wallet.openbadges.model import Profile
 from wallet.openbadges.model import VerificationReport
 from wallet.verification_messages import message
-from wallet.verify_command import choose_language
-from wallet.verify_command import verify
 
 ROOT = Path(__file__).resolve().parents[1]
 PYTHON = ROOT / ".venv" / "bin" / "python"
@@ -353,11 +353,11 @@ def _imported_modules(stderr: str) -> set[str]:
 @pytest.mark.parametrize(
     "command",
     [
-        [str(PYTHON), "-m", "wallet.verify_command"],
+        [str(PYTHON), "-m", "wallet.cli.verify"],
         [
             str(PYTHON),
             "-c",
-            "import sys; from wallet.console import main; sys.argv[0] = 'wallet'; "
+            "import sys; from wallet.cli.console import main; sys.argv[0] = 'wallet'; "
             "sys.argv.insert(1, 'verify'); main()",
         ],
     ],
@@ -379,7 +379,7 @@ def test_real_process_without_flask(command: list[str], tmp_path: Path) -> None:
     )
     elapsed = time.monotonic() - started
     modules = _imported_modules(completed.stderr)
-    assert "wallet.verify_command" in modules or "click" in modules
+    assert "wallet.cli.verify" in modules or "click" in modules
     assert not {name for name in modules if name == "flask" or name.startswith("flask.")}
     assert not {name for name in modules if name.startswith(("sqlalchemy", "werkzeug", "jinja2"))}
     assert completed.returncode == 2, completed.stderr[-2000:]
@@ -554,7 +554,7 @@ def test_real_process_valid_badge(tmp_path: Path) -> None:
     """The console script in a real process verifies a valid badge: exit 0, no Flask loaded."""
     source = _hosted_badge(tmp_path)
     script = ROOT / ".venv" / "bin" / "wallet"
-    command = [str(script)] if script.exists() else [str(PYTHON), "-m", "wallet.console"]
+    command = [str(script)] if script.exists() else [str(PYTHON), "-m", "wallet.cli.console"]
     completed = subprocess.run(
         [
             *command,

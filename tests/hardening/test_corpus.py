@@ -80,7 +80,7 @@ def test_hostile_corpus_through_every_entry_point(app, tmp_path: Path, monkeypat
     response = client.post("/auth/login", data={"email": "taro@example.com", "password": PASSWORD})
     assert response.status_code in (302, 303)
     cli = app.test_cli_runner()
-    from wallet.verify_command import verify
+    from wallet.cli.verify import verify
 
     verify_runner = CliRunner()
     tally = Tally()

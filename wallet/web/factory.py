@@ -25,7 +25,7 @@ def build_app(config: Mapping[str, Any] | None = None) -> Flask:
         app.config.update(config)
     _finish_config(app)
 
-    from wallet import cli
+    from wallet.cli import commands
     from wallet.extensions import babel
     from wallet.extensions import csrf
     from wallet.extensions import db
@@ -49,7 +49,7 @@ def build_app(config: Mapping[str, Any] | None = None) -> Flask:
     login_manager.init_app(app)
     wiring.init_app(app)
     errors.register_error_handlers(app)
-    cli.register(app)
+    commands.register(app)
     app.shell_context_processor(_shell_context)
     page_cache.install(app)
     _trust_proxies(app)  # outermost: the cache sees the client's address and scheme

@@ -5,14 +5,7 @@ from __future__ import annotations
 import sys
 
 import click
-from flask import Flask
 from flask.cli import with_appcontext
-
-
-def register(app: Flask) -> None:
-    """Attach the backup and restore commands to the app's CLI."""
-    app.cli.add_command(backup_command)
-    app.cli.add_command(restore_command)
 
 
 @click.command("backup")

@@ -8,14 +8,14 @@ import sys
 def main() -> None:
     """Run `wallet`; `wallet verify` runs without loading the web application."""
     if len(sys.argv) > 1 and sys.argv[1] == "verify":
-        from wallet.verify_command import verify
+        from wallet.cli.verify import verify
 
         verify.main(args=sys.argv[2:], prog_name="wallet verify")
         return
     from flask.cli import FlaskGroup
 
     from wallet import create_app
-    from wallet.verify_command import verify
+    from wallet.cli.verify import verify
 
     cli = FlaskGroup(
         name="wallet",

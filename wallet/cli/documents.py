@@ -10,13 +10,9 @@ import click
 from flask.cli import AppGroup
 from flask.cli import with_appcontext
 
+from wallet.cli.support import fail
+
 documents_group = AppGroup("documents", help="Render printable documents of badges (PDF).")
-
-
-def _fail(message: str, code: int = 1) -> None:
-    """Print a one-line error to stderr and exit non-zero (no traceback)."""
-    click.echo(f"Error: {message}", err=True)
-    sys.exit(code)
 
 
 def _find(public_id: str):
@@ -28,7 +24,7 @@ def _find(public_id: str):
     try:
         return badges.get_any(public_id)
     except SQLAlchemyError as exc:
-        _fail(f"the database could not be read ({type(exc).__name__}); is it upgraded?")
+        fail(f"the database could not be read ({type(exc).__name__}); is it upgraded?")
         return None
 
 
@@ -36,7 +32,7 @@ def _badge_and_holder(public_id: str):
     """Return the badge with this public id and its holder, or exit 1."""
     badge = _find(public_id)
     if badge is None:
-        _fail(f"no badge with the public id {public_id}.")
+        fail(f"no badge with the public id {public_id}.")
     return badge, badge.user
 
 
@@ -67,7 +63,7 @@ def render(public_id: str, kind: str, output: str, lang: str | None, title: str 
     try:
         document = documents.build(badge, holder, kind, language, title)
     except documents.DocumentError as exc:
-        _fail(str(exc))
+        fail(str(exc))
         return
     try:
         if output == "-":
@@ -76,7 +72,7 @@ def render(public_id: str, kind: str, output: str, lang: str | None, title: str 
         else:
             _write(output, document.pdf)
     except OSError as exc:
-        _fail(f"cannot write {output}: {exc.strerror or exc}.")
+        fail(f"cannot write {output}: {exc.strerror or exc}.")
     for warning in _warnings(document, badge):
         click.echo(f"Warning: {warning}", err=True)
     click.echo(f"Wrote {kind} ({language}, {len(document.pdf)} bytes) to {output}.", err=True)
@@ -142,7 +138,7 @@ def render_many(kind: str, ids_file, output_dir: str, lang: str | None) -> None:
     try:
         os.makedirs(output_dir, exist_ok=True)
     except OSError as exc:
-        _fail(f"cannot create {output_dir}: {exc.strerror or exc}.")
+        fail(f"cannot create {output_dir}: {exc.strerror or exc}.")
     written = failed = 0
     for public_id in ids:
         badge = _find(public_id)
@@ -155,7 +151,7 @@ def render_many(kind: str, ids_file, output_dir: str, lang: str | None) -> None:
         try:
             document = documents.build(badge, holder, kind, language)
         except documents.FontMissing as exc:
-            _fail(str(exc))  # the same for every badge: stop at once
+            fail(str(exc))  # the same for every badge: stop at once
         except documents.DocumentError as exc:
             click.echo(f"Error: {public_id}: {exc}", err=True)
             failed += 1
@@ -164,7 +160,7 @@ def render_many(kind: str, ids_file, output_dir: str, lang: str | None) -> None:
         try:
             _write(target, document.pdf)
         except OSError as exc:
-            _fail(f"cannot write {target}: {exc.strerror or exc}.")
+            fail(f"cannot write {target}: {exc.strerror or exc}.")
         for warning in _warnings(document, badge):
             click.echo(f"Warning: {public_id}: {warning}", err=True)
         written += 1

@@ -1,40 +1,20 @@
-"""Issuing commands: `wallet issuers`, `wallet achievements`, `wallet award`, `wallet demo`."""
+"""Issuing commands: `wallet issuers`, `wallet achievements`, `wallet award`."""
 
 from __future__ import annotations
 
 import json
-import os
 import sys
 from pathlib import Path
-from typing import Any
 
 import click
-from flask import Flask
-from flask import current_app
 from flask.cli import AppGroup
 from flask.cli import with_appcontext
 
+from wallet.cli.support import fail
+from wallet.cli.support import request_context
+
 issuers_group = AppGroup("issuers", help="Institutes whose badges this portal signs.")
 achievements_group = AppGroup("achievements", help="Badge classes of an issuer.")
-
-
-def register(app: Flask) -> None:
-    """Attach the issuing commands to the app's CLI."""
-    app.cli.add_command(issuers_group)
-    app.cli.add_command(achievements_group)
-    app.cli.add_command(award_command)
-    app.cli.add_command(demo_command)
-
-
-def _fail(message: str) -> None:
-    """Print a one-line error to stderr and exit with status 1."""
-    click.echo(f"Error: {message}", err=True)
-    sys.exit(1)
-
-
-def _request_context() -> Any:
-    """A request context for the mail templates and url_for (mails are composed as on the web)."""
-    return current_app.test_request_context("/")
 
 
 def _read(path: str | None) -> bytes | None:
@@ -43,7 +23,7 @@ def _read(path: str | None) -> bytes | None:
     try:
         return Path(path).read_bytes()
     except OSError as exc:
-        _fail(f"cannot read {path}: {exc.strerror or exc}.")
+        fail(f"cannot read {path}: {exc.strerror or exc}.")
         raise AssertionError from exc  # not reached
 
 
@@ -52,7 +32,7 @@ def _issuer(slug: str):
 
     issuer = issuers.get_issuer(slug.strip().lower())
     if issuer is None:
-        _fail(f"no issuer {slug!r} (see `wallet issuers list`).")
+        fail(f"no issuer {slug!r} (see `wallet issuers list`).")
     return issuer
 
 
@@ -84,7 +64,7 @@ def create_issuer(
             slug, name, url, email, description=description, image=_read(image)
         )
     except IssuingError as exc:
-        _fail(f"{exc.code}: {exc.detail or 'invalid value'}.")
+        fail(f"{exc.code}: {exc.detail or 'invalid value'}.")
         return
     document = {
         "slug": issuer.slug,
@@ -177,7 +157,7 @@ def create_achievement(
             validity_days=validity_days,
         )
     except IssuingError as exc:
-        _fail(f"{exc.code}: {exc.detail or 'invalid value'}.")
+        fail(f"{exc.code}: {exc.detail or 'invalid value'}.")
         return
     document = {
         "slug": achievement.slug,
@@ -214,16 +194,16 @@ def award_command(
     issuer = _issuer(issuer_slug)
     achievement = issuers.get_achievement(issuer, achievement_ref.strip())
     if achievement is None:
-        _fail(f"{issuer.slug} has no achievement {achievement_ref!r}.")
+        fail(f"{issuer.slug} has no achievement {achievement_ref!r}.")
         return
     data = _read(csv_file) or b""
     try:
-        with _request_context():
+        with request_context():
             report = csv_awards.award_csv(
                 achievement, data, notify=None if no_mail else claims.send_notice
             )
     except IssuingError as exc:
-        _fail(f"{exc.code}: {exc.detail}.")
+        fail(f"{exc.code}: {exc.detail}.")
         return
     for problem in report.problems:
         click.echo(f"{csv_file}:{problem.line}: {problem.message}", err=True)
@@ -261,57 +241,3 @@ def award_command(
         click.echo(json.dumps(document, ensure_ascii=False))
     if report.problems:
         sys.exit(1)
-
-
-# --- demo ---------------------------------------------------------------------------------------
-
-
-def _demo_password() -> str:
-    """Return WALLET_PASSWORD, or a random password that meets the holder password rule."""
-    from wallet.security import password_problems
-    from wallet.services import demo
-
-    given = os.environ.get("WALLET_PASSWORD")
-    if given is None:
-        return demo.random_password()
-    if password_problems(given):
-        _fail("WALLET_PASSWORD does not meet the password rule (8-20 letters/digits).")
-    return given
-
-
-@click.command("demo")
-@click.option("--json", "as_json", is_flag=True, help="Print the sign-in data as one JSON object.")
-@click.option(
-    "--if-empty", is_flag=True, help="Do nothing (exit 0) when the database has accounts already."
-)
-@with_appcontext
-def demo_command(as_json: bool, if_empty: bool) -> None:
-    """Fill an EMPTY database with a demo institute, a holder コンクリート 太郎 and badges."""
-    if current_app.config.get("ENV") == "production":
-        if if_empty:
-            click.echo("Demo data is never created in production; skipped.", err=True)
-            return
-        _fail("demo data is never created in production (WALLET_ENV=production).")
-    from wallet.services import demo
-
-    if not demo.database_is_empty():
-        if if_empty:
-            return
-        _fail("the database is not empty; the demo only fills an empty database.")
-    password = _demo_password()
-    try:
-        with _request_context():
-            document = demo.seed(password)
-    except Exception as exc:  # a one-line message, never a traceback; seed() emptied the tables
-        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        _fail(f"the demo could not be created ({reason}); nothing of it was kept.")
-    lines = [
-        "Demo data created.",
-        f"  Sign in at {document['sign_in_url']}",
-        f"  Holder コンクリート 太郎: {document['holder']} / password {document['password']}",
-        f"  Operator (issuing pages at /issuing): {document['operator']} / same password",
-        f"  A badge waiting to be claimed (hanako@example.com): {document['claim_url']}",
-    ]
-    click.echo("\n".join(lines), err=True)
-    if as_json:
-        click.echo(json.dumps(document, ensure_ascii=False))

@@ -1,0 +1,1 @@
+"""The `wallet` command: one module per command group; `verify` never imports Flask."""

@@ -1,0 +1,30 @@
+"""Every operator command group, attached to the app's Flask CLI (`wallet --help` lists them)."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from wallet.cli import backup
+from wallet.cli import badges
+from wallet.cli import demo
+from wallet.cli import documents
+from wallet.cli import issuing
+from wallet.cli import reverify
+from wallet.cli import users
+
+
+def register(app: Flask) -> None:
+    """Attach the operator commands to the app's CLI."""
+    for command in (
+        users.users,
+        badges.badges_group,
+        reverify.reverify_command,
+        documents.documents_group,
+        issuing.issuers_group,
+        issuing.achievements_group,
+        issuing.award_command,
+        demo.demo_command,
+        backup.backup_command,
+        backup.restore_command,
+    ):
+        app.cli.add_command(command)

@@ -387,7 +387,7 @@ def test_days_are_formatted_per_language():
     from datetime import date
     from datetime import datetime
 
-    from wallet.web.i18n import format_day
+    from wallet.services.dates import format_day
 
     assert format_day(date(2024, 4, 1), "ja") == "2024年4月1日"
     assert format_day(date(2024, 4, 1), "en") == "1 April 2024"

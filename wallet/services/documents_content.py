@@ -18,6 +18,7 @@ from wallet.models import User
 from wallet.names import full_name
 from wallet.names import full_name_kana
 from wallet.services import badges as badge_service
+from wallet.services.dates import format_day
 from wallet.services.documents_fonts import Fonts
 from wallet.services.documents_fonts import Glyphs
 from wallet.services.documents_fonts import glyphs_for
@@ -26,7 +27,6 @@ from wallet.services.documents_images import badge_png
 from wallet.services.documents_images import data_uri
 from wallet.services.documents_images import qr_png
 from wallet.services.identifiers import identifier_label
-from wallet.web.i18n import format_day
 
 TITLE_MAX = 80
 IMAGE_PIXELS = {"certificate": 640, "details": 400, "card": 200}

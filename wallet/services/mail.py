@@ -17,7 +17,7 @@ from flask import current_app
 from flask import g
 from flask_babel import force_locale
 
-from wallet.web.rendering import render_block
+from wallet.services.templating import render_block
 
 log = logging.getLogger(__name__)
 

@@ -1,15 +1,11 @@
-"""Language choice (user, cookie, Accept-Language) and locale-aware formatting and messages."""
+"""Language choice (user, cookie, Accept-Language) and check messages in the page language."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from datetime import date
-from datetime import datetime
 from functools import lru_cache
 
-from babel import Locale
-from babel.dates import format_date
 from flask import current_app
 from flask import g
 from flask import request
@@ -22,7 +18,6 @@ from wallet.verification_messages import message
 from wallet.web.visitors import may_be_signed_in
 
 LANG_COOKIE = "wallet_lang"
-DAY_PATTERNS = {"ja": "y年M月d日", "en": "d MMMM y"}
 
 
 def supported(lang: str | None) -> str | None:
@@ -69,18 +64,3 @@ def check_text(message_id: str | None, params: Mapping[str, str] | None = None) 
         return ""
     text = message(message_id, str(get_locale() or "en"), params or None)
     return re.sub(r"\s*\(?\{\w+\}\)?", "", text) if "{" in text else text
-
-
-def format_day(value: date | datetime | None, lang: str) -> str:
-    """Format a calendar day: 2024年4月1日 in Japanese, 1 April 2024 in English."""
-    if value is None:
-        return ""
-    if isinstance(value, datetime):
-        value = value.date()
-    return format_date(value, DAY_PATTERNS.get(lang, DAY_PATTERNS["en"]), locale=_locale(lang))
-
-
-@lru_cache(maxsize=16)
-def _locale(lang: str) -> Locale:
-    """Return the parsed locale (parsing it reads locale data from disk; a list has many dates)."""
-    return Locale.parse(lang)

@@ -4,20 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import current_app
 from flask import make_response
 from flask import render_template
 from flask.wrappers import Response
 
+from wallet.services.templating import render_block
 from wallet.web import htmx
-
-
-def render_block(template_name: str, block: str, **context: Any) -> str:
-    """Render one named block of a page template with the full template context."""
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
-    app.update_template_context(context)
-    template = app.jinja_env.get_template(template_name)
-    return "".join(template.blocks[block](template.new_context(context)))
 
 
 def render_page(

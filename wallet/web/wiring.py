@@ -17,8 +17,8 @@ from flask_babel import lazy_gettext as _l
 from wallet import names
 from wallet.config import HTMX_CDN_ORIGIN
 from wallet.extensions import login_manager
+from wallet.services.dates import format_day
 from wallet.web import htmx
-from wallet.web.i18n import format_day
 
 SECURITY_HEADERS = "wallet_security_headers"  # app.extensions key: (name, value) pairs
 

@@ -69,7 +69,7 @@ def wallet_badges(app, email: str):
 
 
 def test_full_claim_from_csv_to_wallet(app, client, outbox) -> None:
-    from wallet.models_issuing import Award
+    from wallet.models import Award
 
     (award_id,) = award_by_csv(app, "Hanako@Example.com,セメント,花子,2025-04-01,,G-77,T-88\n")
     (notice,) = outbox.to("Hanako@Example.com")
@@ -245,7 +245,7 @@ def test_a_token_of_another_purpose_is_refused(app, client) -> None:
 
 def test_expired_link_is_refused_and_a_new_notice_works(app, client, outbox) -> None:
     from wallet.extensions import db
-    from wallet.models_issuing import Award
+    from wallet.models import Award
     from wallet.services import claims
 
     (award_id,) = award_by_csv(app, "taro@example.com,コンクリート,太郎,2025-04-01,,,\n")
@@ -264,7 +264,7 @@ def test_expired_link_is_refused_and_a_new_notice_works(app, client, outbox) -> 
 
 def test_revoked_award_cannot_be_claimed(app, client, outbox) -> None:
     from wallet.extensions import db
-    from wallet.models_issuing import Award
+    from wallet.models import Award
     from wallet.services import claims
 
     (award_id,) = award_by_csv(app, "taro@example.com,コンクリート,太郎,2025-04-01,,,\n")
@@ -281,7 +281,7 @@ def test_revoked_award_cannot_be_claimed(app, client, outbox) -> None:
 
 def test_revocation_reaches_the_holders_wallet(app, client, auth, outbox) -> None:
     from wallet.extensions import db
-    from wallet.models_issuing import Award
+    from wallet.models import Award
     from wallet.services import claims
 
     with app.app_context():

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from wallet.models_issuing import STATUS_LIST_BITS
+from wallet.models import STATUS_LIST_BITS
 
 BASE = "https://wallet.example.test"
 
@@ -584,7 +584,7 @@ def test_operator_creates_issuer_and_badge_and_uploads_a_csv(app, client, outbox
 
 def test_operator_awards_one_revokes_and_resends(app, client, outbox) -> None:
     from wallet.extensions import db
-    from wallet.models_issuing import Award
+    from wallet.models import Award
 
     with app.app_context():
         _, achievement = make_issuer()

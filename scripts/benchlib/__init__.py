@@ -469,7 +469,7 @@ def seed(app: Any, n_badges: int = 1000, n_other: int = 5) -> Seeded:
 
     started = time.perf_counter()
     try:  # the issuing tables, when that feature is present
-        import wallet.models_issuing  # noqa: F401
+        import wallet.models  # noqa: F401
     except ImportError:
         pass
     with app.app_context():

@@ -172,8 +172,8 @@ def _award(app):
 
 def test_smtp_down_during_an_award_keeps_it_and_leaves_it_to_resend(app, smtp_down) -> None:
     from wallet.extensions import db
-    from wallet.models_issuing import Achievement
-    from wallet.models_issuing import Award
+    from wallet.models import Achievement
+    from wallet.models import Award
     from wallet.services import claims
 
     achievement_id = _award(app)
@@ -201,7 +201,7 @@ def test_smtp_down_during_an_award_keeps_it_and_leaves_it_to_resend(app, smtp_do
 
 def test_smtp_down_when_a_holder_claims_keeps_the_badge(app, smtp_down) -> None:
     from wallet.extensions import db
-    from wallet.models_issuing import Achievement
+    from wallet.models import Achievement
     from wallet.services import accounts
     from wallet.services import claims
     from wallet.services import issuing

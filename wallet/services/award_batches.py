@@ -21,11 +21,11 @@ from sqlalchemy import select
 from sqlalchemy import update
 
 from wallet.extensions import db
+from wallet.models import Achievement
+from wallet.models import Award
+from wallet.models import AwardBatch
 from wallet.models import is_public_id
 from wallet.models import utcnow
-from wallet.models_issuing import Achievement
-from wallet.models_issuing import Award
-from wallet.models_issuing import AwardBatch
 from wallet.services.csv_awards import RowProblem
 from wallet.services.csv_awards import parse_csv
 from wallet.services.issuer_keys import private_key_of

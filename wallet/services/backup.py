@@ -59,7 +59,6 @@ class Summary:
 def _tables() -> list[Table]:
     """Return the application's tables, parents before children."""
     import wallet.models  # noqa: F401 (registers the tables)
-    import wallet.models_issuing  # noqa: F401
 
     return list(db.metadata.sorted_tables)
 

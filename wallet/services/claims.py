@@ -18,10 +18,10 @@ from sqlalchemy.orm import selectinload
 
 from wallet import security
 from wallet.extensions import db
+from wallet.models import Award
 from wallet.models import Badge
 from wallet.models import User
 from wallet.models import utcnow
-from wallet.models_issuing import Award
 from wallet.services import accounts
 from wallet.services import badge_import
 from wallet.services import badges

@@ -15,8 +15,8 @@ from flask import has_request_context
 from flask_babel import gettext
 
 from wallet.extensions import db
-from wallet.models_issuing import Achievement
-from wallet.models_issuing import Award
+from wallet.models import Achievement
+from wallet.models import Award
 from wallet.services.issuer_keys import private_key_of
 from wallet.services.issuers import valid_email
 from wallet.services.issuing import AwardRow

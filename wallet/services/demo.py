@@ -17,8 +17,8 @@ from sqlalchemy import func
 from sqlalchemy import select
 
 from wallet.extensions import db
+from wallet.models import Issuer
 from wallet.models import User
-from wallet.models_issuing import Issuer
 from wallet.services import accounts
 from wallet.services import badges
 from wallet.services import claims

@@ -35,10 +35,10 @@ from flask import current_app
 from sqlalchemy import select
 
 from wallet.extensions import db
+from wallet.models import Achievement
+from wallet.models import Issuer
+from wallet.models import StatusList
 from wallet.models import utcnow
-from wallet.models_issuing import Achievement
-from wallet.models_issuing import Issuer
-from wallet.models_issuing import StatusList
 from wallet.openbadges.dataintegrity import sign_eddsa_rdfc_2022
 from wallet.openbadges.errors import FetchError
 from wallet.openbadges.fetch import ACCEPT_BADGE

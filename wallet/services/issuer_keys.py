@@ -12,7 +12,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from flask import current_app
 
-from wallet.models_issuing import Issuer
+from wallet.models import Issuer
 from wallet.services.issuing_errors import IssuingError
 
 _SEAL_VERSION = b"\x01"

@@ -11,9 +11,9 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from wallet.extensions import db
+from wallet.models import Achievement
+from wallet.models import Issuer
 from wallet.models import is_public_id
-from wallet.models_issuing import Achievement
-from wallet.models_issuing import Issuer
 from wallet.openbadges.keys import ed25519_multikey
 from wallet.services import images
 from wallet.services.issuer_keys import seal_private_key

@@ -24,12 +24,12 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from wallet.extensions import db
+from wallet.models import STATUS_LIST_BITS
+from wallet.models import Achievement
+from wallet.models import Award
+from wallet.models import Issuer
+from wallet.models import StatusList
 from wallet.models import utcnow
-from wallet.models_issuing import STATUS_LIST_BITS
-from wallet.models_issuing import Achievement
-from wallet.models_issuing import Award
-from wallet.models_issuing import Issuer
-from wallet.models_issuing import StatusList
 from wallet.openbadges.baking import bake_png
 from wallet.openbadges.recipient import identity_hash
 from wallet.services.issuer_documents import OB3_CONTEXT

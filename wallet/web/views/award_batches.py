@@ -7,7 +7,7 @@ from flask import abort
 from flask import url_for
 from flask.wrappers import Response
 
-from wallet.models_issuing import AwardBatch
+from wallet.models import AwardBatch
 from wallet.services import award_batches
 from wallet.services import claims
 from wallet.web import htmx

@@ -18,9 +18,9 @@ from sqlalchemy.orm import mapped_column
 from sqlalchemy.orm import relationship
 
 from wallet.extensions import db
-from wallet.models import User
-from wallet.models import new_public_id
-from wallet.models import utcnow
+from wallet.models.holders import User
+from wallet.models.holders import new_public_id
+from wallet.models.holders import utcnow
 
 CLAIM_STATES = ("pending", "claimed")
 # 131,072 entries: the minimum the Bitstring Status List spec allows (herd privacy).

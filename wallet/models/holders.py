@@ -1,4 +1,4 @@
-"""SQLAlchemy 2 typed models: the tables of the wallet."""
+"""The holders' tables: accounts, their badges and each badge's original content."""
 
 from __future__ import annotations
 

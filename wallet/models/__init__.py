@@ -1,0 +1,43 @@
+"""SQLAlchemy 2 typed models: the holders' tables and the issuing portal's, importable from here."""
+
+from wallet.models.holders import NAME_ORDERS
+from wallet.models.holders import PUBLIC_ID_PATTERN
+from wallet.models.holders import ROLES
+from wallet.models.holders import VISIBILITIES
+from wallet.models.holders import Badge
+from wallet.models.holders import BadgeContent
+from wallet.models.holders import User
+from wallet.models.holders import is_public_id
+from wallet.models.holders import new_profile_id
+from wallet.models.holders import new_public_id
+from wallet.models.holders import new_session_token
+from wallet.models.holders import utcnow
+from wallet.models.issuing import CLAIM_STATES
+from wallet.models.issuing import STATUS_LIST_BITS
+from wallet.models.issuing import Achievement
+from wallet.models.issuing import Award
+from wallet.models.issuing import AwardBatch
+from wallet.models.issuing import Issuer
+from wallet.models.issuing import StatusList
+
+__all__ = [
+    "CLAIM_STATES",
+    "NAME_ORDERS",
+    "PUBLIC_ID_PATTERN",
+    "ROLES",
+    "STATUS_LIST_BITS",
+    "VISIBILITIES",
+    "Achievement",
+    "Award",
+    "AwardBatch",
+    "Badge",
+    "BadgeContent",
+    "Issuer",
+    "StatusList",
+    "User",
+    "is_public_id",
+    "new_profile_id",
+    "new_public_id",
+    "new_session_token",
+    "utcnow",
+]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from wallet.verification_messages import message
+from wallet.openbadges.messages import message
 
 
 def test_instants_are_shown_as_days_and_times_per_language() -> None:

@@ -22,12 +22,12 @@ from wallet.cli.verify import choose_language
 from wallet.cli.verify import verify
 from wallet.openbadges.errors import ParseError
 from wallet.openbadges.fetch import Fetcher
+from wallet.openbadges.messages import message
 from wallet.openbadges.model import Achievement
 from wallet.openbadges.model import Check
 from wallet.openbadges.model import Credential
 from wallet.openbadges.model import Profile
 from wallet.openbadges.model import VerificationReport
-from wallet.verification_messages import message
 
 ROOT = Path(__file__).resolve().parents[1]
 PYTHON = ROOT / ".venv" / "bin" / "python"

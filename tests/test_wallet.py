@@ -22,8 +22,8 @@ from tests.conftest import make_user
 from wallet.extensions import db
 from wallet.models import Badge
 from wallet.models import BadgeContent
+from wallet.openbadges.messages import message
 from wallet.services import badges
-from wallet.verification_messages import message
 
 
 @pytest.fixture

@@ -15,10 +15,10 @@ from wallet.openbadges.checks import date_checks
 from wallet.openbadges.checks import has_timezone
 from wallet.openbadges.checks import parse_datetime
 from wallet.openbadges.checks import recipient_check
+from wallet.openbadges.messages import MESSAGES
 from wallet.openbadges.model import Recipient
 from wallet.openbadges.model import VerificationReport
 from wallet.openbadges.recipient import identity_hash
-from wallet.verification_messages import MESSAGES
 
 NOW = datetime(2026, 11, 21, 12, tzinfo=UTC)
 DAY = timedelta(days=1)

@@ -13,9 +13,9 @@ from tests.openbadges import v3_fixtures as fx
 from tests.openbadges.fakes import FakeFetcher
 from wallet.openbadges import v3
 from wallet.openbadges.limits import DEFAULT_LIMITS
+from wallet.openbadges.messages import MESSAGES
 from wallet.openbadges.model import Check
 from wallet.openbadges.model import VerificationReport
-from wallet.verification_messages import MESSAGES
 
 PACKAGE = Path(__file__).resolve().parents[2] / "wallet" / "openbadges"
 

@@ -27,7 +27,7 @@ IMPORT_FAILURES = {
 
 def _import_failure_text(code: str, message_id: str | None, email: str) -> str:
     """Return one English line saying why an import was refused."""
-    from wallet.verification_messages import message
+    from wallet.openbadges.messages import message
 
     if code in IMPORT_FAILURES:
         text = IMPORT_FAILURES[code].format(email=email)

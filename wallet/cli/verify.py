@@ -28,9 +28,9 @@ from wallet.openbadges.fetch import Fetcher
 from wallet.openbadges.fetch import HttpFetcher
 from wallet.openbadges.fetch import OfflineFetcher
 from wallet.openbadges.fetch import UrlMapFetcher
+from wallet.openbadges.messages import message
 from wallet.openbadges.model import Check
 from wallet.openbadges.model import VerificationReport
-from wallet.verification_messages import message
 
 # The library refuses bigger inputs anyway; reading one byte more lets it say "too large".
 MAX_SOURCE_BYTES = 16 * 1024 * 1024
@@ -48,7 +48,7 @@ STATUS_MARKS = {
     "unsupported": "?",
 }
 
-# Messages that belong to this command only (the library's ids live in verification_messages).
+# Messages that belong to this command only (the library's ids live in openbadges.messages).
 _CLI_MESSAGES: dict[str, dict[str, str]] = {
     "cli.source_unreadable": {
         "en": "The file could not be read: {source}",

@@ -14,7 +14,7 @@ from flask_login import current_user
 from werkzeug.datastructures import LanguageAccept
 from werkzeug.http import parse_accept_header
 
-from wallet.verification_messages import message
+from wallet.openbadges.messages import message
 from wallet.web.visitors import may_be_signed_in
 
 LANG_COOKIE = "wallet_lang"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-# message_id -> {language -> text}; see wallet.verification_messages.
+# message_id -> {language -> text}; see wallet.openbadges.messages.
 LEGACY_MESSAGES: dict[str, dict[str, str]] = {
     "v2.context_ok": {
         "en": "The badge uses the Open Badges context.",

@@ -6,15 +6,15 @@ import re
 from collections.abc import Mapping
 from datetime import datetime
 
-from wallet.verification_messages_legacy import LEGACY_MESSAGES
-from wallet.verification_messages_ob3 import OB3_MESSAGES
+from wallet.openbadges.messages.legacy import LEGACY_MESSAGES
+from wallet.openbadges.messages.ob3 import OB3_MESSAGES
 
 _ISO_INSTANT = re.compile(
     r"^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?$"
 )
 
 # message_id -> {language -> text}; text may use {name} placeholders filled from Check.params.
-# The OB 0.5-2.0 and OB 3.0 tables live in verification_messages_legacy / _ob3.
+# The OB 0.5-2.0 and OB 3.0 tables live in messages/legacy.py and messages/ob3.py.
 _INPUT_AND_SHARED: dict[str, dict[str, str]] = {
     # --- input (owned by the input/detection code) ---
     "input.unreadable": {

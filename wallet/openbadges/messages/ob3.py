@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-# message_id -> {language -> text}; see wallet.verification_messages.
+# message_id -> {language -> text}; see wallet.openbadges.messages.
 OB3_MESSAGES: dict[str, dict[str, str]] = {
     "ob3.not_a_badge": {
         "en": "This is a verifiable credential, but not an Open Badge.",

@@ -235,7 +235,7 @@ def test_forged_links_are_refused(app, client, token: str) -> None:
 
 
 def test_a_token_of_another_purpose_is_refused(app, client) -> None:
-    from wallet import security
+    from wallet.services import security
 
     (award_id,) = award_by_csv(app, "taro@example.com,コンクリート,太郎,2025-04-01,,,\n")
     with app.app_context():

@@ -152,7 +152,7 @@ def test_demo_fills_an_empty_database_once(app, runner, tmp_path: Path) -> None:
     results = sorted(b["result"] for b in document["badges"])
     assert results == ["expired", "revoked", "valid"]
     with app.app_context():
-        from wallet.names import full_name
+        from wallet.models.names import full_name
         from wallet.services import accounts
 
         holder = accounts.find_by_email("taro@example.com")

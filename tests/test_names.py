@@ -7,8 +7,8 @@ from types import SimpleNamespace
 import pytest
 from sqlalchemy import inspect as sa_inspect
 
-from wallet import names
 from wallet.models import User
+from wallet.models import names
 
 
 def person(family: str, given: str, order: str, family_kana=None, given_kana=None):

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from wallet import security
-from wallet.security import password_problems
-from wallet.security import safe_next_url
+from wallet.services import security
+from wallet.services.security import password_problems
+from wallet.web.rendering import safe_next_url
 
 
 @pytest.mark.parametrize(

@@ -15,8 +15,8 @@ from wallet.cli.support import request_context
 
 def _demo_password() -> str:
     """Return WALLET_PASSWORD, or a random password that meets the holder password rule."""
-    from wallet.security import password_problems
     from wallet.services import demo
+    from wallet.services.security import password_problems
 
     given = os.environ.get("WALLET_PASSWORD")
     if given is None:

@@ -9,12 +9,12 @@ from flask import url_for
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from wallet import security
 from wallet.extensions import db
 from wallet.models import User
 from wallet.models import new_session_token
 from wallet.models import utcnow
 from wallet.services import mail
+from wallet.services import security
 
 VERIFY = "verify-email"
 RESET = "reset-password"

@@ -16,7 +16,6 @@ from sqlalchemy import select
 from sqlalchemy import update
 from sqlalchemy.orm import selectinload
 
-from wallet import security
 from wallet.extensions import db
 from wallet.models import Award
 from wallet.models import Badge
@@ -28,6 +27,7 @@ from wallet.services import badges
 from wallet.services import issuer_documents
 from wallet.services import issuing
 from wallet.services import mail
+from wallet.services import security
 
 PURPOSE = "claim-award"
 # A notice may sit unread for months (the seeds' holders register "by the end of February").

@@ -15,8 +15,8 @@ from markupsafe import Markup
 
 from wallet.models import Badge
 from wallet.models import User
-from wallet.names import full_name
-from wallet.names import full_name_kana
+from wallet.models.names import full_name
+from wallet.models.names import full_name_kana
 from wallet.services import badges as badge_service
 from wallet.services.dates import format_day
 from wallet.services.documents_fonts import Fonts

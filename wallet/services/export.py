@@ -17,13 +17,13 @@ from sqlalchemy import delete
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from wallet import security
 from wallet.extensions import db
 from wallet.models import Badge
 from wallet.models import BadgeContent
 from wallet.models import User
 from wallet.models import utcnow
-from wallet.names import full_name
+from wallet.models.names import full_name
+from wallet.services import security
 
 EXPORT_VERSION = 1
 BATCH = 50

@@ -7,7 +7,7 @@ import unicodedata
 from email_validator import EmailNotValidError
 from email_validator import validate_email
 
-from wallet.security import password_problems
+from wallet.services.security import password_problems
 
 # Bidirectional overrides and isolates can make a displayed name read differently.
 _BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")

@@ -20,7 +20,7 @@ from wtforms.validators import Length
 from wtforms.validators import Optional
 from wtforms.validators import ValidationError
 
-from wallet.security import password_problems
+from wallet.services.security import password_problems
 from wallet.services.validation import has_unusable_characters
 
 PASSWORD_MESSAGES = {

@@ -1,8 +1,9 @@
-"""Render a whole page, or one named block of it for htmx."""
+"""Render a whole page or one named block of it for htmx; redirect safely."""
 
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlsplit
 
 from flask import make_response
 from flask import render_template
@@ -38,3 +39,15 @@ def redirect_to(url: str) -> Response:
     if htmx.is_htmx():
         return htmx.redirect(url)
     return redirect(url, 303)  # type: ignore[return-value]
+
+
+def safe_next_url(target: str | None) -> str | None:
+    """Return target when it is a local path on this site, else None (no open redirects)."""
+    if not target or len(target) > 2000:
+        return None
+    if "\\" in target or any(ord(c) < 32 for c in target):
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return None
+    return target

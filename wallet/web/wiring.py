@@ -14,9 +14,9 @@ from flask.sessions import SecureCookieSessionInterface
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 
-from wallet import names
 from wallet.config import HTMX_CDN_ORIGIN
 from wallet.extensions import login_manager
+from wallet.models import names
 from wallet.services.dates import format_day
 from wallet.web import htmx
 

@@ -12,7 +12,6 @@ from flask_login import current_user
 from flask_login import login_required
 from flask_login import login_user
 
-from wallet.security import safe_next_url
 from wallet.services import accounts
 from wallet.web.forms import ChangePasswordForm
 from wallet.web.forms import LanguageForm
@@ -20,6 +19,7 @@ from wallet.web.forms import ProfileForm
 from wallet.web.i18n import LANG_COOKIE
 from wallet.web.rendering import redirect_to
 from wallet.web.rendering import render_page
+from wallet.web.rendering import safe_next_url
 from wallet.web.visitors import signed_in_user
 
 bp = Blueprint("account", __name__)

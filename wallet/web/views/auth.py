@@ -16,7 +16,6 @@ from flask_login import login_user
 from flask_login import logout_user
 
 from wallet.extensions import limiter
-from wallet.security import safe_next_url
 from wallet.services import accounts
 from wallet.web.forms import ConfirmForm
 from wallet.web.forms import ForgotPasswordForm
@@ -25,6 +24,7 @@ from wallet.web.forms import RegisterForm
 from wallet.web.forms import ResetPasswordForm
 from wallet.web.rendering import redirect_to
 from wallet.web.rendering import render_page
+from wallet.web.rendering import safe_next_url
 from wallet.web.visitors import signed_in_user
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")

@@ -20,7 +20,7 @@ from flask_babel import format_datetime
 from flask_babel import get_locale
 
 from wallet.extensions import limiter
-from wallet.names import full_name
+from wallet.models.names import full_name
 from wallet.services import badges
 from wallet.services import freshness
 from wallet.services import profiles

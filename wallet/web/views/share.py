@@ -27,7 +27,7 @@ from wtforms.validators import DataRequired
 from wtforms.validators import Length
 
 from wallet.models import Badge
-from wallet.names import full_name
+from wallet.models.names import full_name
 from wallet.services import badges
 from wallet.services import profiles
 from wallet.services import sharing

@@ -16,10 +16,10 @@ from flask_babel import gettext as _
 from flask_login import login_required
 
 from wallet.models import Badge
-from wallet.richtext import render as rich_text
-from wallet.richtext import safe_url
 from wallet.services import badges
 from wallet.services.identifiers import identifier_label
+from wallet.services.richtext import render as rich_text
+from wallet.services.richtext import safe_url
 from wallet.web import htmx
 from wallet.web.forms import ConfirmForm
 from wallet.web.i18n import check_text

@@ -147,7 +147,7 @@ def award_figures(database_url: str, count: int = 1000) -> dict[str, Any]:
     """
     from wallet import create_app
     from wallet.extensions import db
-    from wallet.services import issuers
+    from wallet.services.issuing import issuers
 
     secret = secrets.token_urlsafe(32)
     slug = "bench-" + secrets.token_hex(3)

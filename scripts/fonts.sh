@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Provide the Japanese font the PDF documents embed (IPAexGothic, wallet/services/documents_fonts.py).
+# Provide the Japanese font the PDF documents embed (IPAexGothic, wallet/services/documents/fonts.py).
 #
 # Why this source: the IPA Font License v1.0 allows redistribution, and Debian's
 # `fonts-ipaexfont-gothic` ships the very same ipaexg.ttf (IPAexGothic 004.01) as the PyPI copy in

@@ -45,7 +45,7 @@ def lines(count: int, start: int = 0) -> list[str]:
 
 
 def batch_row(app, batch_path: str):
-    from wallet.services import award_batches
+    from wallet.services.issuing import batches as award_batches
 
     with app.app_context():
         batch = award_batches.get(batch_path.rsplit("/", 1)[1])
@@ -102,7 +102,7 @@ def test_refused_lines_are_listed_and_a_file_without_good_lines_is_422(
 
 
 def test_a_step_that_lost_the_race_moves_nothing(app, client, achievement_path) -> None:
-    from wallet.services import award_batches
+    from wallet.services.issuing import batches as award_batches
 
     batch_path = upload(client, achievement_path, lines(3)).headers["Location"]
     client.post(batch_path + "/step")

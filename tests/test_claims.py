@@ -18,9 +18,9 @@ CLAIM_LINK = re.compile(r"https://wallet\.example\.test(/claim/[A-Za-z0-9._-]+)"
 
 def award_by_csv(app, lines: str) -> list[int]:
     """Award the CSV lines with notices (as the award command does); return the award ids."""
-    from wallet.services import claims
-    from wallet.services import csv_awards
-    from wallet.services import issuers
+    from wallet.services.issuing import claims
+    from wallet.services.issuing import csv_awards
+    from wallet.services.issuing import issuers
 
     with app.test_request_context():
         issuer = issuers.get_issuer("jci")
@@ -246,7 +246,7 @@ def test_a_token_of_another_purpose_is_refused(app, client) -> None:
 def test_expired_link_is_refused_and_a_new_notice_works(app, client, outbox) -> None:
     from wallet.extensions import db
     from wallet.models import Award
-    from wallet.services import claims
+    from wallet.services.issuing import claims
 
     (award_id,) = award_by_csv(app, "taro@example.com,コンクリート,太郎,2025-04-01,,,\n")
     old = claim_path(outbox, "taro@example.com")
@@ -265,7 +265,7 @@ def test_expired_link_is_refused_and_a_new_notice_works(app, client, outbox) -> 
 def test_revoked_award_cannot_be_claimed(app, client, outbox) -> None:
     from wallet.extensions import db
     from wallet.models import Award
-    from wallet.services import claims
+    from wallet.services.issuing import claims
 
     (award_id,) = award_by_csv(app, "taro@example.com,コンクリート,太郎,2025-04-01,,,\n")
     path = claim_path(outbox, "taro@example.com")
@@ -282,7 +282,7 @@ def test_revoked_award_cannot_be_claimed(app, client, outbox) -> None:
 def test_revocation_reaches_the_holders_wallet(app, client, auth, outbox) -> None:
     from wallet.extensions import db
     from wallet.models import Award
-    from wallet.services import claims
+    from wallet.services.issuing import claims
 
     with app.app_context():
         make_user("taro@example.com")
@@ -315,8 +315,8 @@ def test_claim_verifies_without_any_network(app, client, monkeypatch, outbox) ->
 
 
 def test_notice_follows_the_holders_language(app, outbox) -> None:
-    from wallet.services import claims
     from wallet.services import issuing
+    from wallet.services.issuing import claims
 
     with app.app_context():
         make_user("en@example.com", language="en", name_order="given-first")

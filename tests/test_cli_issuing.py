@@ -100,8 +100,8 @@ def test_award_thousand_rows_in_one_command(app, runner, tmp_path: Path) -> None
     outbox = Path(app.config["MAIL_OUTBOX_DIR"])
     assert len(list(outbox.glob("*.eml"))) == 1000
     with app.app_context():
-        from wallet.services import issuers
         from wallet.services import issuing
+        from wallet.services.issuing import issuers
 
         issuer = issuers.get_issuer("jci")
         achievement = issuers.get_achievement(issuer, "gishi")
@@ -204,7 +204,7 @@ def test_demo_if_empty_skips_a_database_with_accounts(app, runner) -> None:
     result = runner.invoke(args=["demo", "--if-empty"])
     assert result.exit_code == 0 and result.output == ""
     with app.app_context():
-        from wallet.services import issuers
+        from wallet.services.issuing import issuers
 
         assert issuers.list_issuers() == []
 

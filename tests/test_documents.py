@@ -23,8 +23,8 @@ from wallet.models import BadgeContent
 from wallet.models import User
 from wallet.services import badges
 from wallet.services import documents
-from wallet.services import documents_cache
-from wallet.services import documents_fonts
+from wallet.services.documents import cache as documents_cache
+from wallet.services.documents import fonts as documents_fonts
 
 A4 = (595.28, 841.89)
 CARD = (91 / 25.4 * 72, 55 / 25.4 * 72)  # 257.95 x 155.91 pt

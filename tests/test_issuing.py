@@ -19,7 +19,7 @@ CSV_HEADER = "email,family_name,given_name,issue_date,expiry,pass_number,registr
 
 def make_issuer(slug: str = "jci", **kwargs):
     """Create an issuer and one achievement (needs an app context)."""
-    from wallet.services import issuers
+    from wallet.services.issuing import issuers
 
     issuer = issuers.create_issuer(
         slug,
@@ -56,7 +56,7 @@ def row(email: str = "taro@example.com", **kwargs):
 
 def publish(directory: Path) -> Path:
     """Write the portal's public documents under directory (needs an app context)."""
-    from wallet.services import issuer_documents
+    from wallet.services.issuing import credentials as issuer_documents
 
     issuer_documents.publish_documents(directory)
     return directory
@@ -80,8 +80,8 @@ def test_private_key_is_sealed_and_bound_to_the_secret(app) -> None:
     from cryptography.hazmat.primitives import serialization
 
     from wallet.openbadges.keys import ed25519_multikey
-    from wallet.services import issuer_keys
-    from wallet.services import issuing_errors
+    from wallet.services.issuing import errors as issuing_errors
+    from wallet.services.issuing import keys as issuer_keys
 
     with app.app_context():
         issuer, _ = make_issuer()
@@ -100,7 +100,7 @@ def test_private_key_is_sealed_and_bound_to_the_secret(app) -> None:
 
 
 def test_issuer_key_secret_takes_precedence_over_secret_key(app) -> None:
-    from wallet.services import issuer_keys
+    from wallet.services.issuing import keys as issuer_keys
 
     app.config["ISSUER_KEY_SECRET"] = "issuer-only secret"
     with app.app_context():
@@ -160,8 +160,8 @@ def test_credential_has_the_ob3_shape(app) -> None:
 def test_recipient_and_identifiers_read_back_by_the_wallet(app) -> None:
     from wallet.openbadges import read
     from wallet.openbadges.recipient import recipient_matches
-    from wallet.services import issuer_documents
     from wallet.services import issuing
+    from wallet.services.issuing import credentials as issuer_documents
 
     with app.app_context():
         _, achievement = make_issuer()
@@ -181,8 +181,8 @@ def test_recipient_and_identifiers_read_back_by_the_wallet(app) -> None:
 def test_issued_badge_verifies_and_fails_when_tampered_revoked_or_expired(
     app, tmp_path: Path
 ) -> None:
-    from wallet.services import claims
     from wallet.services import issuing
+    from wallet.services.issuing import claims
 
     with app.app_context():
         _, achievement = make_issuer()
@@ -215,7 +215,7 @@ def test_issued_badge_verifies_and_fails_when_tampered_revoked_or_expired(
 
 
 def test_every_award_of_a_csv_verifies(app, tmp_path: Path) -> None:
-    from wallet.services import csv_awards
+    from wallet.services.issuing import csv_awards
 
     lines = [CSV_HEADER] + [
         f"user{n}@example.com,姓{n},名{n},2025-04-01,2029-03-31,P{n},R{n}\n" for n in range(5)
@@ -259,8 +259,8 @@ def test_status_list_credential_is_signed_and_long_enough(app) -> None:
     from datetime import datetime
 
     from wallet.openbadges.status import status_checks
-    from wallet.services import issuer_documents
     from wallet.services import issuing
+    from wallet.services.issuing import credentials as issuer_documents
 
     with app.app_context():
         _, achievement = make_issuer()
@@ -285,8 +285,8 @@ def test_status_list_credential_is_signed_and_long_enough(app) -> None:
 
 
 def test_published_documents_are_public_json_ld_with_cors(app, client) -> None:
-    from wallet.services import issuer_documents
     from wallet.services import issuing
+    from wallet.services.issuing import credentials as issuer_documents
 
     with app.app_context():
         issuer, achievement = make_issuer()
@@ -333,8 +333,8 @@ def test_award_is_idempotent_per_achievement_address_and_day(app) -> None:
 
 
 def test_validity_days_give_the_default_expiry(app) -> None:
-    from wallet.services import issuers
     from wallet.services import issuing
+    from wallet.services.issuing import issuers
 
     with app.app_context():
         issuer, _ = make_issuer()
@@ -351,8 +351,8 @@ def test_validity_days_give_the_default_expiry(app) -> None:
 
 
 def test_csv_reports_bad_lines_with_numbers_and_awards_the_good_ones(app) -> None:
-    from wallet.services import csv_awards
     from wallet.services import issuing
+    from wallet.services.issuing import csv_awards
 
     future = (date.today() + timedelta(days=30)).isoformat()
     data = (
@@ -400,8 +400,8 @@ def test_csv_reports_bad_lines_with_numbers_and_awards_the_good_ones(app) -> Non
 
 
 def test_csv_header_problems_refuse_the_file(app) -> None:
-    from wallet.services import csv_awards
     from wallet.services import issuing
+    from wallet.services.issuing import csv_awards
 
     with app.app_context():
         _, achievement = make_issuer()
@@ -419,7 +419,7 @@ def test_csv_header_problems_refuse_the_file(app) -> None:
 
 
 def test_csv_with_japanese_headers_in_shift_jis_and_extra_columns(app) -> None:
-    from wallet.services import csv_awards
+    from wallet.services.issuing import csv_awards
 
     text = (
         "メールアドレス,姓,名,発行日,有効期限,合格番号,登録番号,certificate_number\n"
@@ -440,8 +440,8 @@ def test_csv_with_japanese_headers_in_shift_jis_and_extra_columns(app) -> None:
 
 
 def test_issuer_and_achievement_validation(app) -> None:
-    from wallet.services import issuers
-    from wallet.services import issuing_errors
+    from wallet.services.issuing import errors as issuing_errors
+    from wallet.services.issuing import issuers
 
     with app.app_context():
         make_issuer()
@@ -463,7 +463,7 @@ def test_issuer_and_achievement_validation(app) -> None:
 
 def test_portal_fetcher_answers_only_the_portal(app) -> None:
     from wallet.openbadges.errors import FetchError
-    from wallet.services import issuer_documents
+    from wallet.services.issuing import credentials as issuer_documents
 
     with app.app_context():
         make_issuer()

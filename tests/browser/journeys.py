@@ -254,9 +254,9 @@ _ISSUER: dict[str, Any] = {}
 def _award(tab: Any, email: str) -> None:
     """Award a badge of a portal issuer to email and mail the notice (as an operator would)."""
     from wallet.extensions import db
-    from wallet.services import claims
-    from wallet.services import issuers
     from wallet.services import issuing
+    from wallet.services.issuing import claims
+    from wallet.services.issuing import issuers
 
     app = tab.server.app
     with app.app_context(), app.test_request_context("/"):

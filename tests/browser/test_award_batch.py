@@ -16,7 +16,7 @@ HEADER = "email,family_name,given_name,issue_date\n"
 
 def _achievement(server: Any, slug: str) -> str:
     """Create an issuer with one achievement; return the achievement's page path."""
-    from wallet.services import issuers
+    from wallet.services.issuing import issuers
 
     app = server.app
     with app.app_context(), app.test_request_context("/"):

@@ -68,9 +68,9 @@ def _make_holder(server: Any, lang: str) -> Holder:
 def _claim_path(lang: str, email: str) -> str:
     """Award a portal badge to email; return the claim page path (needs an app context)."""
     from wallet.extensions import db
-    from wallet.services import claims
-    from wallet.services import issuers
     from wallet.services import issuing
+    from wallet.services.issuing import claims
+    from wallet.services.issuing import issuers
 
     issuer = issuers.get_issuer("sweep")
     if issuer is None:

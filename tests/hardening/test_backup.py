@@ -25,8 +25,8 @@ def _fill(app) -> None:
     from wallet.extensions import db
     from wallet.models import BadgeContent
     from wallet.services import accounts
-    from wallet.services import issuers
     from wallet.services import issuing
+    from wallet.services.issuing import issuers
 
     with app.app_context():
         taro = make_user()

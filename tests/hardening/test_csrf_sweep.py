@@ -45,10 +45,10 @@ def _signed_in(app, email: str):
 
 def _samples(app) -> dict[str, Any]:
     """Create one of everything a route may take an id of; return sample URL values."""
-    from wallet.services import award_batches
-    from wallet.services import claims
-    from wallet.services import issuers
     from wallet.services import issuing
+    from wallet.services.issuing import batches as award_batches
+    from wallet.services.issuing import claims
+    from wallet.services.issuing import issuers
 
     with app.app_context():
         taro = make_user()

@@ -162,7 +162,7 @@ def test_smtp_down_during_registration_keeps_the_account(app, smtp_down, guard) 
 
 
 def _award(app):
-    from wallet.services import issuers
+    from wallet.services.issuing import issuers
 
     with app.app_context():
         issuer = issuers.create_issuer("jci", "JCI", "https://jci.example/", "b@x.org")
@@ -174,7 +174,7 @@ def test_smtp_down_during_an_award_keeps_it_and_leaves_it_to_resend(app, smtp_do
     from wallet.extensions import db
     from wallet.models import Achievement
     from wallet.models import Award
-    from wallet.services import claims
+    from wallet.services.issuing import claims
 
     achievement_id = _award(app)
     with app.test_request_context(), error_log() as log:
@@ -203,8 +203,8 @@ def test_smtp_down_when_a_holder_claims_keeps_the_badge(app, smtp_down) -> None:
     from wallet.extensions import db
     from wallet.models import Achievement
     from wallet.services import accounts
-    from wallet.services import claims
     from wallet.services import issuing
+    from wallet.services.issuing import claims
 
     achievement_id = _award(app)
     with app.test_request_context():

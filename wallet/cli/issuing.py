@@ -28,7 +28,7 @@ def _read(path: str | None) -> bytes | None:
 
 
 def _issuer(slug: str):
-    from wallet.services import issuers
+    from wallet.services.issuing import issuers
 
     issuer = issuers.get_issuer(slug.strip().lower())
     if issuer is None:
@@ -55,9 +55,9 @@ def create_issuer(
     as_json: bool,
 ) -> None:
     """Create an issuer SLUG with a new Ed25519 key pair (the slug is part of its URLs)."""
-    from wallet.services import issuer_documents
-    from wallet.services import issuers
-    from wallet.services.issuing_errors import IssuingError
+    from wallet.services.issuing import credentials as issuer_documents
+    from wallet.services.issuing import issuers
+    from wallet.services.issuing.errors import IssuingError
 
     try:
         issuer = issuers.create_issuer(
@@ -81,8 +81,8 @@ def create_issuer(
 @with_appcontext
 def list_issuers(as_json: bool) -> None:
     """List the issuers and their achievements."""
-    from wallet.services import issuer_documents
-    from wallet.services import issuers
+    from wallet.services.issuing import credentials as issuer_documents
+    from wallet.services.issuing import issuers
 
     rows = [
         {
@@ -114,7 +114,7 @@ def publish(directory: str) -> None:
     The layout mirrors the URLs under WALLET_BASE_URL, so
     `wallet verify BADGE --offline --url-map BASE_URL/=DIRECTORY` works without the server.
     """
-    from wallet.services import issuer_documents
+    from wallet.services.issuing import credentials as issuer_documents
 
     written = issuer_documents.publish_documents(Path(directory))
     click.echo(f"Wrote {len(written)} documents under {directory}.", err=True)
@@ -141,9 +141,9 @@ def create_achievement(
     as_json: bool,
 ) -> None:
     """Create an achievement SLUG of ISSUER_SLUG."""
-    from wallet.services import issuer_documents
-    from wallet.services import issuers
-    from wallet.services.issuing_errors import IssuingError
+    from wallet.services.issuing import credentials as issuer_documents
+    from wallet.services.issuing import issuers
+    from wallet.services.issuing.errors import IssuingError
 
     issuer = _issuer(issuer_slug)
     try:
@@ -186,10 +186,10 @@ def award_command(
     reported with their line numbers and the good ones go through; re-running the same file
     awards nothing twice. Exit status 1 when any line was refused.
     """
-    from wallet.services import claims
-    from wallet.services import csv_awards
-    from wallet.services import issuers
-    from wallet.services.issuing_errors import IssuingError
+    from wallet.services.issuing import claims
+    from wallet.services.issuing import csv_awards
+    from wallet.services.issuing import issuers
+    from wallet.services.issuing.errors import IssuingError
 
     issuer = _issuer(issuer_slug)
     achievement = issuers.get_achievement(issuer, achievement_ref.strip())

@@ -21,10 +21,10 @@ from wallet.models import Issuer
 from wallet.models import User
 from wallet.services import accounts
 from wallet.services import badges
-from wallet.services import claims
-from wallet.services import issuer_documents
-from wallet.services import issuers
 from wallet.services import issuing
+from wallet.services.issuing import claims
+from wallet.services.issuing import credentials as issuer_documents
+from wallet.services.issuing import issuers
 
 DEMO_HOLDER = "taro@example.com"
 DEMO_OPERATOR = "operator@example.com"

@@ -8,8 +8,8 @@ from flask import url_for
 from flask.wrappers import Response
 
 from wallet.models import AwardBatch
-from wallet.services import award_batches
-from wallet.services import claims
+from wallet.services.issuing import batches as award_batches
+from wallet.services.issuing import claims
 from wallet.web import htmx
 from wallet.web.forms import ConfirmForm
 from wallet.web.rendering import redirect_to

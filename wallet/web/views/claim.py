@@ -14,7 +14,7 @@ from flask_login import logout_user
 
 from wallet.extensions import limiter
 from wallet.services import accounts
-from wallet.services import claims
+from wallet.services.issuing import claims
 from wallet.web.forms import ConfirmForm
 from wallet.web.forms import RegisterForm
 from wallet.web.rendering import redirect_to

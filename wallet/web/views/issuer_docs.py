@@ -7,7 +7,7 @@ from flask import Response
 from flask import abort
 from flask import request
 
-from wallet.services import issuer_documents
+from wallet.services.issuing import credentials as issuer_documents
 
 bp = Blueprint("issuer_docs", __name__)
 

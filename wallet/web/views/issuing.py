@@ -29,13 +29,13 @@ from wtforms.validators import NumberRange
 from wtforms.validators import Optional
 from wtforms.validators import Regexp
 
-from wallet.services import award_batches
-from wallet.services import claims
-from wallet.services import issuer_documents
-from wallet.services import issuers
 from wallet.services import issuing
-from wallet.services.csv_awards import CsvReport
-from wallet.services.issuing_errors import IssuingError
+from wallet.services.issuing import batches as award_batches
+from wallet.services.issuing import claims
+from wallet.services.issuing import credentials as issuer_documents
+from wallet.services.issuing import issuers
+from wallet.services.issuing.csv_awards import CsvReport
+from wallet.services.issuing.errors import IssuingError
 from wallet.web.forms import ConfirmForm
 from wallet.web.forms import language_choices
 from wallet.web.forms import strip

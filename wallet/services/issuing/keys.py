@@ -13,7 +13,7 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from flask import current_app
 
 from wallet.models import Issuer
-from wallet.services.issuing_errors import IssuingError
+from wallet.services.issuing.errors import IssuingError
 
 _SEAL_VERSION = b"\x01"
 

@@ -17,11 +17,11 @@ from flask import current_app
 from wallet.models import Badge
 from wallet.models import User
 from wallet.services import badges as badge_service
-from wallet.services.documents_content import local_now
-from wallet.services.documents_fonts import Fonts
-from wallet.services.documents_types import Document
+from wallet.services.documents.content import local_now
+from wallet.services.documents.fonts import Fonts
+from wallet.services.documents.types import Document
 
-TEMPLATE_DIR = Path(__file__).resolve().parent.parent / "templates" / "pdf"
+TEMPLATE_DIR = Path(__file__).resolve().parents[2] / "templates" / "pdf"
 # Bump when the Python side of the layout changes (template edits are hashed automatically).
 LAYOUT_VERSION = "1"
 CACHE_ENTRIES = 256

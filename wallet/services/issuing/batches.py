@@ -26,12 +26,12 @@ from wallet.models import Award
 from wallet.models import AwardBatch
 from wallet.models import is_public_id
 from wallet.models import utcnow
-from wallet.services.csv_awards import RowProblem
-from wallet.services.csv_awards import parse_csv
-from wallet.services.issuer_keys import private_key_of
 from wallet.services.issuing import AwardRow
 from wallet.services.issuing import award
-from wallet.services.issuing_errors import IssuingError
+from wallet.services.issuing.csv_awards import RowProblem
+from wallet.services.issuing.csv_awards import parse_csv
+from wallet.services.issuing.errors import IssuingError
+from wallet.services.issuing.keys import private_key_of
 
 
 def start(achievement: Achievement, data: bytes) -> tuple[AwardBatch | None, list[RowProblem]]:

@@ -16,8 +16,8 @@ from wallet.models import Issuer
 from wallet.models import is_public_id
 from wallet.openbadges.keys import ed25519_multikey
 from wallet.services import images
-from wallet.services.issuer_keys import seal_private_key
-from wallet.services.issuing_errors import IssuingError
+from wallet.services.issuing.errors import IssuingError
+from wallet.services.issuing.keys import seal_private_key
 from wallet.services.validation import has_unusable_characters
 
 SLUG = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?\Z")

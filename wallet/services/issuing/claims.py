@@ -24,10 +24,10 @@ from wallet.models import utcnow
 from wallet.services import accounts
 from wallet.services import badge_import
 from wallet.services import badges
-from wallet.services import issuer_documents
 from wallet.services import issuing
 from wallet.services import mail
 from wallet.services import security
+from wallet.services.issuing import credentials as issuer_documents
 
 PURPOSE = "claim-award"
 # A notice may sit unread for months (the seeds' holders register "by the end of February").

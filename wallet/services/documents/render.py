@@ -16,14 +16,14 @@ from flask_babel import force_locale
 
 from wallet.models import Badge
 from wallet.models import User
-from wallet.services.documents_content import template_context
-from wallet.services.documents_fonts import INSTALL_HINT
-from wallet.services.documents_fonts import Fonts
-from wallet.services.documents_fonts import font_name
-from wallet.services.documents_fonts import glyphs_for
-from wallet.services.documents_types import Document
-from wallet.services.documents_types import DocumentError
-from wallet.services.documents_types import FontMissing
+from wallet.services.documents.content import template_context
+from wallet.services.documents.fonts import INSTALL_HINT
+from wallet.services.documents.fonts import Fonts
+from wallet.services.documents.fonts import font_name
+from wallet.services.documents.fonts import glyphs_for
+from wallet.services.documents.types import Document
+from wallet.services.documents.types import DocumentError
+from wallet.services.documents.types import FontMissing
 
 # The feature's one logger, named as before it was split into modules (log filters name it).
 log = logging.getLogger("wallet.services.documents")

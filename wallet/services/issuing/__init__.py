@@ -32,16 +32,16 @@ from wallet.models import StatusList
 from wallet.models import utcnow
 from wallet.openbadges.baking import bake_png
 from wallet.openbadges.recipient import identity_hash
-from wallet.services.issuer_documents import OB3_CONTEXT
-from wallet.services.issuer_documents import VC_V2
-from wallet.services.issuer_documents import achievement_fields
-from wallet.services.issuer_documents import issuer_fields
-from wallet.services.issuer_documents import sign_document
-from wallet.services.issuer_documents import sign_status_list
-from wallet.services.issuer_documents import status_list_url
-from wallet.services.issuer_documents import to_json
-from wallet.services.issuer_documents import utc_timestamp
-from wallet.services.issuer_keys import private_key_of
+from wallet.services.issuing.credentials import OB3_CONTEXT
+from wallet.services.issuing.credentials import VC_V2
+from wallet.services.issuing.credentials import achievement_fields
+from wallet.services.issuing.credentials import issuer_fields
+from wallet.services.issuing.credentials import sign_document
+from wallet.services.issuing.credentials import sign_status_list
+from wallet.services.issuing.credentials import status_list_url
+from wallet.services.issuing.credentials import to_json
+from wallet.services.issuing.credentials import utc_timestamp
+from wallet.services.issuing.keys import private_key_of
 
 # --- calendar days ----------------------------------------------------------------------------
 

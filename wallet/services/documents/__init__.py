@@ -12,25 +12,25 @@ from urllib.parse import quote
 
 from wallet.models import Badge
 from wallet.models import User
-from wallet.services import documents_cache
-from wallet.services.documents_cache import cache_clear
-from wallet.services.documents_cache import cache_info
-from wallet.services.documents_cache import cache_key
-from wallet.services.documents_content import TITLE_MAX
-from wallet.services.documents_content import clean_title
-from wallet.services.documents_content import missing_characters
-from wallet.services.documents_content import plain
-from wallet.services.documents_content import public_url
-from wallet.services.documents_fonts import DEBIAN_FONT
-from wallet.services.documents_fonts import MISSING_MARK
-from wallet.services.documents_fonts import Fonts
-from wallet.services.documents_fonts import locate_fonts
-from wallet.services.documents_render import render_document
-from wallet.services.documents_types import KINDS
-from wallet.services.documents_types import LANGS
-from wallet.services.documents_types import Document
-from wallet.services.documents_types import DocumentError
-from wallet.services.documents_types import FontMissing
+from wallet.services.documents import cache as documents_cache
+from wallet.services.documents.cache import cache_clear
+from wallet.services.documents.cache import cache_info
+from wallet.services.documents.cache import cache_key
+from wallet.services.documents.content import TITLE_MAX
+from wallet.services.documents.content import clean_title
+from wallet.services.documents.content import missing_characters
+from wallet.services.documents.content import plain
+from wallet.services.documents.content import public_url
+from wallet.services.documents.fonts import DEBIAN_FONT
+from wallet.services.documents.fonts import MISSING_MARK
+from wallet.services.documents.fonts import Fonts
+from wallet.services.documents.fonts import locate_fonts
+from wallet.services.documents.render import render_document
+from wallet.services.documents.types import KINDS
+from wallet.services.documents.types import LANGS
+from wallet.services.documents.types import Document
+from wallet.services.documents.types import DocumentError
+from wallet.services.documents.types import FontMissing
 
 __all__ = [
     "DEBIAN_FONT",

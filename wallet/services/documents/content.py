@@ -19,13 +19,13 @@ from wallet.models.names import full_name
 from wallet.models.names import full_name_kana
 from wallet.services import badges as badge_service
 from wallet.services.dates import format_day
-from wallet.services.documents_fonts import Fonts
-from wallet.services.documents_fonts import Glyphs
-from wallet.services.documents_fonts import glyphs_for
-from wallet.services.documents_fonts import locate_fonts
-from wallet.services.documents_images import badge_png
-from wallet.services.documents_images import data_uri
-from wallet.services.documents_images import qr_png
+from wallet.services.documents.fonts import Fonts
+from wallet.services.documents.fonts import Glyphs
+from wallet.services.documents.fonts import glyphs_for
+from wallet.services.documents.fonts import locate_fonts
+from wallet.services.documents.images import badge_png
+from wallet.services.documents.images import data_uri
+from wallet.services.documents.images import qr_png
 from wallet.services.identifiers import identifier_label
 
 TITLE_MAX = 80

@@ -17,12 +17,12 @@ from flask_babel import gettext
 from wallet.extensions import db
 from wallet.models import Achievement
 from wallet.models import Award
-from wallet.services.issuer_keys import private_key_of
-from wallet.services.issuers import valid_email
 from wallet.services.issuing import AwardRow
 from wallet.services.issuing import award
 from wallet.services.issuing import today
-from wallet.services.issuing_errors import IssuingError
+from wallet.services.issuing.errors import IssuingError
+from wallet.services.issuing.issuers import valid_email
+from wallet.services.issuing.keys import private_key_of
 from wallet.services.validation import has_unusable_characters
 
 # Extra CSV columns become identifiers `ext:<name>` (the OB 3.0 schema allows ASCII only there).

@@ -46,11 +46,11 @@ from wallet.openbadges.fetch import Fetcher
 from wallet.openbadges.fetch import Response
 from wallet.openbadges.status import encode_bitstring
 from wallet.services import images
-from wallet.services.issuer_keys import private_key_of
-from wallet.services.issuers import achievement_by_public_id
-from wallet.services.issuers import achievements_of
-from wallet.services.issuers import get_issuer
-from wallet.services.issuers import list_issuers
+from wallet.services.issuing.issuers import achievement_by_public_id
+from wallet.services.issuing.issuers import achievements_of
+from wallet.services.issuing.issuers import get_issuer
+from wallet.services.issuing.issuers import list_issuers
+from wallet.services.issuing.keys import private_key_of
 
 VC_V2 = "https://www.w3.org/ns/credentials/v2"
 OB3_CONTEXT = "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"

@@ -15,7 +15,7 @@ from flask import current_app
 from markupsafe import Markup
 from markupsafe import escape
 
-from wallet.services.documents_types import FontMissing
+from wallet.services.documents.types import FontMissing
 
 # The feature's one logger, named as before it was split into modules (log filters name it).
 log = logging.getLogger("wallet.services.documents")

@@ -1,9 +1,9 @@
 """Printable proof of a badge as PDF: certificate (証書), details sheet (内容詳細), business card.
 
 This module is the feature's entry point (build, render, the download header) and keeps the names
-callers import from it. The work is split by job: documents_fonts (fonts and glyph coverage),
-documents_images (QR code and badge image), documents_content (what each document shows),
-documents_cache (the content-keyed cache) and documents_render (template to PDF with xhtml2pdf).
+callers import from it. The work is split by job: fonts (fonts and glyph coverage), images (QR
+code and badge image), content (what each document shows), cache (the content-keyed cache),
+render (template to PDF with xhtml2pdf) and types.
 """
 
 from __future__ import annotations

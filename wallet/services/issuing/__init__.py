@@ -1,7 +1,8 @@
 """Awards: signed OB 3.0 credentials baked into the badge image, their status slots, revocation.
 
-Issuers and achievements are in ``issuers``, keys in ``issuer_keys``, the documents verifiers
-read in ``issuer_documents``, CSV files in ``csv_awards``.
+The package's other modules: ``issuers`` (institutes and achievements), ``keys`` (sealed signing
+keys), ``credentials`` (the documents verifiers read), ``csv_awards`` and ``batches`` (CSV files,
+in one go or in short steps), ``claims`` (award notices and claiming) and ``errors``.
 """
 
 from __future__ import annotations

@@ -55,7 +55,12 @@ class BudgetExceeded(JsonLdError):
 
 @dataclass
 class Budget:
-    """A cap on JSON-LD work: wall-clock seconds, quads, blank-node hash steps, permutation size."""
+    """A cap on JSON-LD work: CPU seconds, quads, blank-node hash steps, permutation size.
+
+    One budget is shared by every expansion, RDF conversion and canonicalisation of one
+    verification; its clock is the thread's CPU time, so a loaded machine does not shorten it
+    and no input can hold a worker much longer than ``seconds`` of computing.
+    """
 
     seconds: float = 1.0
     max_quads: int = 10_000
@@ -66,18 +71,46 @@ class Budget:
     steps: int = field(default=0, init=False)
 
     def start(self) -> Budget:
-        """Start (or restart) the clock; return self."""
-        self.deadline = time.monotonic() + self.seconds
-        self.steps = 0
+        """Start the clock unless it already runs (a shared budget keeps its deadline)."""
+        if not self.deadline:
+            self.deadline = time.thread_time() + self.seconds
         return self
 
+    def check(self) -> None:
+        """Raise BudgetExceeded when the CPU time is spent."""
+        if self.deadline and time.thread_time() > self.deadline:
+            raise BudgetExceeded("JSON-LD processing needed more than its time budget")
+
     def tick(self) -> None:
-        """Count one unit of work; raise BudgetExceeded when over."""
+        """Count one blank-node hashing step; raise BudgetExceeded when over."""
         self.steps += 1
         if self.steps > self.max_hash_steps:
             raise BudgetExceeded("too many blank-node hashing steps")
-        if self.deadline and time.monotonic() > self.deadline:
-            raise BudgetExceeded("JSON-LD processing took too long")
+        self.check()
+
+
+class _BudgetedProcessor(_pyld.JsonLdProcessor):  # type: ignore[misc]
+    """PyLD's processor, checking the budget at every element it expands or maps.
+
+    Expansion and node mapping are where hostile documents spend their time (a property whose
+    values PyLD de-duplicates pairwise is quadratic), and both recurse through these methods.
+    """
+
+    def __init__(self, budget: Budget, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._budget = budget
+
+    def _expand(self, *args: Any, **kwargs: Any) -> Any:
+        self._budget.check()
+        return super()._expand(*args, **kwargs)
+
+    def _create_node_map(self, *args: Any, **kwargs: Any) -> Any:
+        self._budget.check()
+        return super()._create_node_map(*args, **kwargs)
+
+    def _process_context(self, *args: Any, **kwargs: Any) -> Any:
+        self._budget.check()
+        return super()._process_context(*args, **kwargs)
 
 
 @dataclass(frozen=True)
@@ -240,14 +273,16 @@ def analyse(document: dict[str, Any], budget: Budget | None = None) -> Analysis:
 
     Raises UnknownContext, BudgetExceeded or JsonLdError.
     """
-    budget = budget or Budget()
+    budget = (budget or Budget()).start()
     if _count_nodes(document, budget.max_quads) > budget.max_quads:
         raise BudgetExceeded("document has too many nodes")
     for url in context_urls(document):
         if url not in _MANIFEST:
             raise UnknownContext(url)
     dropped: list[str] = []
-    processor = _pyld.JsonLdProcessor(on_property_dropped=lambda prop: dropped.append(str(prop)))
+    processor = _BudgetedProcessor(
+        budget, on_property_dropped=lambda prop: dropped.append(str(prop))
+    )
     options = _options()
     options["contextResolver"] = _pyld.ContextResolver(
         _pyld._resolved_context_cache, document_loader
@@ -302,9 +337,7 @@ class _BoundedURDNA2015(URDNA2015):  # type: ignore[misc]
 
 def canonize_dataset(dataset: dict[str, Any], budget: Budget | None = None) -> str:
     """Return the RDFC-1.0 (URDNA2015) canonical N-Quads of a PyLD dataset."""
-    budget = budget or Budget()
-    if not budget.deadline:
-        budget.start()
+    budget = (budget or Budget()).start()
     try:
         result = _BoundedURDNA2015(budget).main(
             copy.deepcopy(dataset), {"format": "application/n-quads"}
@@ -352,7 +385,7 @@ def canonical(document: dict[str, Any], budget: Budget | None = None) -> Canonic
         if cached is not None:
             _CANONICAL_CACHE.move_to_end(key)
             return cached
-    budget = budget or Budget().start()
+    budget = (budget or Budget()).start()
     analysis = analyse(document, budget)
     result = Canonical(
         nquads=canonize_dataset(analysis.dataset, budget),

@@ -25,6 +25,8 @@ class Limits:
     max_proofs: int = 8
     max_fetches: int = 12
     max_list_items: int = 1000
+    # CPU seconds of JSON-LD work (expansion, RDF, canonicalisation) for one verification.
+    jsonld_seconds: float = 1.0
 
 
 DEFAULT_LIMITS = Limits()

@@ -258,6 +258,7 @@ def test_status_list_credential_is_signed_and_long_enough(app) -> None:
     from datetime import UTC
     from datetime import datetime
 
+    from wallet.openbadges.status import Signer
     from wallet.openbadges.status import status_checks
     from wallet.services import issuing
     from wallet.services.issuing import credentials as issuer_documents
@@ -274,7 +275,11 @@ def test_status_list_credential_is_signed_and_long_enough(app) -> None:
         results = []
         for award in awards:
             credential = json.loads(award.credential_json)
-            (check,) = status_checks(credential, fetcher=fetcher, now=datetime.now(UTC))
+            # No signing key passed: the list's key must be proven by the published profile.
+            signer = Signer(credential["issuer"]["id"])
+            (check,) = status_checks(
+                credential, fetcher=fetcher, now=datetime.now(UTC), signer=signer
+            )
             results.append(check.message_id)
         status_list = awards[0].status_list
         assert len(status_list.bitstring) * 8 == 131_072

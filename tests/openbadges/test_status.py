@@ -11,6 +11,7 @@ import pytest
 from tests.openbadges import v3_fixtures as fx
 from tests.openbadges.fakes import FakeFetcher
 from wallet.openbadges import status
+from wallet.openbadges.keys import did_key_for
 
 
 def _entry(index: int, **extra: object) -> dict[str, object]:
@@ -25,9 +26,12 @@ def _entry(index: int, **extra: object) -> dict[str, object]:
     return entry
 
 
-def _check(entry: object, fake: FakeFetcher) -> status.Check:
+ISSUER = status.Signer(fx.HTTPS_ISSUER, (fx.ISSUER_KEY.public_key(),))
+
+
+def _check(entry: object, fake: FakeFetcher, signer: status.Signer = ISSUER) -> status.Check:
     checks = status.status_checks(
-        {"id": "urn:uuid:c", "credentialStatus": entry}, fetcher=fake, now=fx.NOW
+        {"id": "urn:uuid:c", "credentialStatus": entry}, fetcher=fake, now=fx.NOW, signer=signer
     )
     assert len(checks) == 1
     return checks[0]
@@ -75,8 +79,9 @@ def test_list_with_bad_signature_is_not_trusted() -> None:
     forged["credentialSubject"]["encodedList"] = fx.status_list()["credentialSubject"][
         "encodedList"
     ]
+    # Signed by another key under the issuer's name: a valid signature, not the issuer's list.
     fake.add(fx.STATUS_URL, fx.dumps(fx.status_list(revoked=(), key=fx.OTHER_KEY)))
-    assert _check(_entry(3), fake).message_id == "ob3.status.list_unverified"
+    assert _check(_entry(3), fake).message_id == "ob3.status.list_foreign"
     fake.add(fx.STATUS_URL, fx.dumps(forged))
     assert _check(_entry(3), fake).message_id == "ob3.status.list_unverified"
 
@@ -125,7 +130,7 @@ def test_1edtech_revocation_list() -> None:
 
 
 def test_no_status_and_unknown_type() -> None:
-    checks = status.status_checks({"id": "x"}, fetcher=FakeFetcher(), now=fx.NOW)
+    checks = status.status_checks({"id": "x"}, fetcher=FakeFetcher(), now=fx.NOW, signer=ISSUER)
     assert [(c.status, c.message_id) for c in checks] == [("skipped", "ob3.status.none")]
     check = _check({"id": "https://x.example", "type": "SomethingElse"}, FakeFetcher())
     assert check.status == "unsupported"
@@ -139,10 +144,58 @@ def test_malformed_index_fails() -> None:
 def test_status_list_as_vc_jwt() -> None:
     listed = fx.status_list(issuer_id=fx.DID_KEY)
     del listed["proof"]
+    did_key_issuer = status.Signer(fx.DID_KEY, (fx.ISSUER_KEY.public_key(),))
     fake = FakeFetcher()
     fake.add(fx.STATUS_URL, fx.jwt(listed))
-    assert _check(_entry(fx.REVOKED_INDEX), fake).outcome == "revoked"
-    assert _check(_entry(3), fake).status == "passed"
+    assert _check(_entry(fx.REVOKED_INDEX), fake, did_key_issuer).outcome == "revoked"
+    assert _check(_entry(3), fake, did_key_issuer).status == "passed"
     forged = FakeFetcher()
     forged.add(fx.STATUS_URL, fx.jwt(listed, key=fx.OTHER_KEY))
-    assert _check(_entry(3), forged).message_id == "ob3.status.list_unverified"
+    assert _check(_entry(3), forged, did_key_issuer).message_id == "ob3.status.list_unverified"
+
+
+def test_list_of_another_issuer_is_not_the_issuers_word() -> None:
+    # A list issued (and properly signed) by someone else: its "revoked" bit says nothing.
+    attacker = did_key_for(fx.OTHER_KEY.public_key())
+    foreign = fx.status_list(issuer_id=attacker, key=fx.OTHER_KEY)
+    fake = fx.fetcher(with_status=False)
+    fake.add(fx.STATUS_URL, fx.dumps(foreign))
+    check = _check(_entry(fx.REVOKED_INDEX), fake)
+    assert (check.status, check.message_id, check.outcome) == (
+        "unsupported",
+        "ob3.status.list_foreign",
+        "unverifiable",
+    )
+
+
+def test_list_signed_by_the_badges_own_key_counts_without_the_profile() -> None:
+    # Offline nothing confirms the key, but the list and the badge were signed by one key:
+    # whoever issued the badge revoked it.
+    offline = FakeFetcher()
+    offline.add(fx.STATUS_URL, fx.dumps(fx.status_list()))
+    assert _check(_entry(fx.REVOKED_INDEX), offline).outcome == "revoked"
+    # The badge signed by another key: the list's key must then be proven, and is not.
+    other = status.Signer(fx.HTTPS_ISSUER, (fx.OTHER_KEY.public_key(),))
+    check = _check(_entry(fx.REVOKED_INDEX), offline, other)
+    assert (check.message_id, check.outcome) == ("ob3.status.list_foreign", "unverifiable")
+    # ... and proven it is once the issuer's profile lists the list's key.
+    assert _check(_entry(fx.REVOKED_INDEX), fx.fetcher(), other).outcome == "revoked"
+
+
+def test_revocation_list_must_be_on_the_issuers_origin() -> None:
+    url = "https://lists.example/revocations"
+    fake = FakeFetcher()
+    fake.add(url, json.dumps({"revokedCredential": [{"id": "urn:uuid:c", "revoked": True}]}))
+    check = _check({"id": url, "type": "1EdTechRevocationList"}, fake)
+    assert (check.message_id, check.outcome) == ("ob3.status.list_foreign", "unverifiable")
+    assert fake.requests == []  # not even asked
+    # A did:web issuer publishes from its host.
+    own = "https://issuer.example/revocations"
+    fake.add(own, json.dumps({"revokedCredential": ["urn:uuid:c"]}))
+    did_web = status.Signer(fx.DID_WEB, ())
+    assert _check({"id": own, "type": "1EdTechRevocationList"}, fake, did_web).outcome == "revoked"
+    # An issuer id that is not a web address has no origin to publish from.
+    nowhere = status.Signer("urn:uuid:1", ())
+    assert _check({"id": own, "type": "1EdTechRevocationList"}, fake, nowhere).outcome == (
+        "unverifiable"
+    )

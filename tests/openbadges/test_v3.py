@@ -136,7 +136,7 @@ def test_unknown_context_is_unverifiable_and_no_proof_is_invalid() -> None:
 def test_structure_failures() -> None:
     doc = fx.sign(fx.credential())
     broken = copy.deepcopy(doc)
-    broken["type"] = ["VerifiableCredential"]
+    broken["type"] = ["OpenBadgeCredential"]
     assert "ob3.type.invalid" in _ids(_verify(broken))
     broken = copy.deepcopy(doc)
     del broken["issuer"]
@@ -145,7 +145,7 @@ def test_structure_failures() -> None:
     broken["validFrom"] = "2026-04-01 09:00"
     assert "ob3.dates.invalid" in _ids(_verify(broken))
     broken = copy.deepcopy(doc)
-    broken["credentialSubject"] = {"type": ["AchievementSubject"]}
+    del broken["credentialSubject"]
     assert "ob3.subject.invalid" in _ids(_verify(broken))
     assert _verify(["not", "an", "object"])[0].message_id == "ob3.conformance.unreadable"  # type: ignore[arg-type]
 
@@ -156,9 +156,36 @@ def test_vc11_is_a_warning_only() -> None:
     assert VerificationReport(tuple(checks)).result == "valid"
 
 
+def test_conformance_findings_are_warnings_beside_the_verdict() -> None:
+    # OB 3.0 B.1.3 wants an id or identifier; its absence says nothing about authenticity.
+    no_id = fx.credential(status_index=fx.REVOKED_INDEX)
+    del no_id["credentialSubject"]["identifier"]
+    checks = _verify(fx.sign(no_id))
+    assert ("warning", "ob3.subject.no_id") in {(c.status, c.message_id) for c in checks}
+    # ... so status and dates still decide: revoked stays revoked, expired stays expired.
+    assert VerificationReport(tuple(checks)).result == "revoked"
+    expired = fx.credential(valid_until="2026-05-01T00:00:00Z")
+    del expired["credentialSubject"]["identifier"]
+    assert _result(fx.sign(expired)) == "expired"
+    fine = fx.credential()
+    del fine["credentialSubject"]["identifier"]
+    assert _result(fx.sign(fine)) == "valid"
+    # A signed VC whose terms are all defined but that is not typed as an Open Badge.
+    plain = fx.credential()
+    plain["type"] = ["VerifiableCredential"]
+    checks = _verify(fx.sign(plain))
+    assert ("warning", "ob3.not_a_badge") in {(c.status, c.message_id) for c in checks}
+    assert VerificationReport(tuple(checks)).result == "valid"
+
+
 def test_jwt_entry_point() -> None:
     token = fx.jwt(fx.credential(fx.DID_KEY, status_index=fx.REVOKED_INDEX))
-    assert _result(token) == "revoked"
+    own_list = fx.status_list(issuer_id=fx.DID_KEY)
+    fake = fx.fetcher(with_status=False)
+    fake.add(fx.STATUS_URL, fx.dumps(own_list))
+    assert _result(token, fake) == "revoked"
+    # The issuer of the badge is not the issuer of the list: its answer is not the issuer's.
+    assert _result(token) == "unverifiable"
     assert _result(fx.jwt(fx.credential(fx.DID_KEY))) == "valid"
     assert _result("eyJhbGciOiJub25lIn0.e30.") == "invalid"
 

@@ -1,4 +1,4 @@
-"""Issuer keys: multibase/multikey, did:key, did:web, controller documents, JWKS, key ownership."""
+"""Verification keys: multibase/multikey, did:key, did:web and controller documents resolved."""
 
 from __future__ import annotations
 
@@ -32,7 +32,6 @@ _P256_PREFIX = b"\x80\x24"
 _MAX_MULTIBASE = 200
 
 Source = Literal["did:key", "did:web", "fragment", "document", "jwk", "jwks"]
-Ownership = Literal["proven", "unconfirmed", "contradicted"]
 
 
 class KeyProblem(BadgeError):
@@ -260,15 +259,18 @@ def resolve_did_web(did_url: str, fetcher: Fetcher, *, purpose: str = "assertion
             raise KeyProblem("DID names no single assertion key", code="ob3.key.unknown")
         item = listed[0]
         did_url = item if isinstance(item, str) else _absolute(str(item.get("id", "")), did)
-    return find_method(document, did_url, purpose=purpose, source="did:web")
+    method = find_method(document, did_url, purpose=purpose, source="did:web")
+    # The document's own DID controls what it lists under assertionMethod; a `controller`
+    # written inside the entry is only a claim (another DID's document can name anyone).
+    return Method(method.id, method.key, did, "did:web", method.multibase)
 
 
 def resolve_https(method_id: str, fetcher: Fetcher, *, purpose: str = "assertionMethod") -> Method:
     """Resolve an HTTPS verification method: a ``controller#z6Mk…`` fragment or a document."""
     base, fragment = split_fragment(method_id)
     if fragment.startswith("z6Mk") or fragment.startswith("zDn"):
-        # The 1EdTech convention: the fragment *is* the key. Whether the controller really
-        # holds it is decided separately by key_ownership (see there).
+        # The 1EdTech convention: the fragment *is* the key. Whether the issuer really holds
+        # it is decided separately, from the issuer's own documents (binding.py).
         return Method(
             id=method_id,
             key=decode_multikey(fragment),
@@ -278,7 +280,7 @@ def resolve_https(method_id: str, fetcher: Fetcher, *, purpose: str = "assertion
         )
     document = fetch_json(fetcher, base, ACCEPT_JSON)
     if document.get("id") == method_id or not fragment and "publicKeyMultibase" in document:
-        # A key document on its own; its controller must list it (checked by key_ownership).
+        # A key document on its own; the issuer's profile must list it (binding.py).
         key, multibase = _method_key(document)
         controller = document.get("controller")
         return Method(
@@ -308,82 +310,3 @@ def resolve_method(method_id: str, fetcher: Fetcher, *, purpose: str = "assertio
     if scheme in ("https", "http"):
         return resolve_https(method_id, fetcher, purpose=purpose)
     raise KeyProblem("unsupported verification method scheme", code="ob3.key.unsupported")
-
-
-def _lists_key(document: Mapping[str, Any], method: Method) -> bool | None:
-    """True/False when ``document`` lists keys (with/without ``method``), None if it lists none."""
-    base = str(document.get("id", ""))
-    entries = [
-        entry
-        for name in ("verificationMethod", "assertionMethod", "publicKey")
-        for entry in _listed(document, name, base)
-    ]
-    if not entries:
-        return None
-    for entry in entries:
-        if isinstance(entry, str):
-            if entry == method.id:
-                return True
-            continue
-        if _absolute(str(entry.get("id", "")), base) == method.id:
-            return True
-        if method.multibase and entry.get("publicKeyMultibase") == method.multibase:
-            return True
-    return False
-
-
-def key_ownership(method: Method, issuer_id: str | None, fetcher: Fetcher) -> tuple[Ownership, str]:
-    """Decide whether the key belongs to the issuer: proven, unconfirmed or contradicted.
-
-    - did:key / did:web: the key's controller DID must be the issuer id. A different DID
-      issuer contradicts; a non-DID issuer (``urn:uuid``, HTTPS) cannot be tied to the key.
-    - HTTPS methods: the controller must be the issuer id, and the issuer's document is
-      retrieved: listing the key proves it, listing other keys contradicts it. When it cannot
-      be retrieved (offline, gone, not JSON) nothing confirms the key: ``unconfirmed``.
-      A ``controller#z6Mk…`` fragment alone proves nothing (anyone can write one), so it is
-      never ``proven`` without the controller's own document.
-    """
-    if not issuer_id:
-        return "contradicted", "the credential names no issuer id"
-    controller = method.controller
-    if method.source in ("did:key", "did:web"):
-        if controller == issuer_id or split_fragment(issuer_id)[0] == controller:
-            return "proven", f"key controlled by the issuer DID {issuer_id}"
-        if issuer_id.startswith("did:"):
-            return "contradicted", f"key controlled by {controller}, not by the issuer"
-        return "unconfirmed", f"key controlled by {controller}; issuer id {issuer_id} is not a DID"
-    if controller is not None and controller != issuer_id:
-        return "contradicted", f"key controlled by {controller}, not by the issuer"
-    if urlsplit(issuer_id).scheme.lower() not in ("https", "http"):
-        return "unconfirmed", "issuer id cannot be dereferenced"
-    try:
-        document = fetch_json(fetcher, issuer_id, ACCEPT_JSON)
-    except KeyProblem:
-        return "unconfirmed", "issuer document not available to confirm the key"
-    listed = _lists_key(document, method)
-    if listed is True:
-        return "proven", "key listed by the issuer document"
-    if listed is False:
-        return "contradicted", "issuer document lists other keys only"
-    if method.source == "document" and controller == issuer_id:
-        same_origin = urlsplit(method.id).netloc == urlsplit(issuer_id).netloc
-        if same_origin:
-            return "proven", "key document published by the issuer origin names the issuer"
-    return "unconfirmed", "issuer document lists no keys"
-
-
-def jwks_url(issuer_id: str) -> str | None:
-    """Return ``https://{authority}/.well-known/jwks.json`` for an HTTPS issuer id."""
-    parts = urlsplit(issuer_id)
-    if parts.scheme.lower() != "https" or not parts.netloc:
-        return None
-    return f"https://{parts.netloc}/.well-known/jwks.json"
-
-
-def fetch_jwks(url: str, fetcher: Fetcher) -> list[dict[str, Any]]:
-    """Retrieve a JWK Set and return its keys (raise KeyProblem)."""
-    document = fetch_json(fetcher, url, ACCEPT_JWKS)
-    keys = document.get("keys")
-    if not isinstance(keys, list):
-        raise KeyProblem("JWK set has no keys", code="ob3.key.malformed")
-    return [key for key in keys[:100] if isinstance(key, dict)]

@@ -97,7 +97,10 @@ def verify_legacy(
         if url is not None and is_http(url):
             checks.append(scope_check(url, spec, issuer, issuer_url))
     elif token is not None:
-        checks += signed_checks(budget, token, assertion, spec, issuer, issuer_url, limits)
+        # Only a profile fetched from the issuer's own http(s) id may vouch for its keys; an
+        # issuer described inside the signed assertion is the signer speaking about itself.
+        published = issuer if is_http(issuer_url) else None
+        checks += signed_checks(budget, token, assertion, spec, published, issuer_url, limits)
 
     issued, expires, date_problems = parse_dates(assertion, spec)
     checks += date_problems

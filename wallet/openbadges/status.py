@@ -7,20 +7,26 @@ import binascii
 import gzip
 import zlib
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from wallet.openbadges import dataintegrity
+from wallet.openbadges import jsonld
 from wallet.openbadges import vcjwt
+from wallet.openbadges.binding import issuer_origin
+from wallet.openbadges.binding import key_ownership
+from wallet.openbadges.binding import origin
+from wallet.openbadges.binding import same_key
 from wallet.openbadges.checks import parse_datetime
 from wallet.openbadges.detect import as_list
 from wallet.openbadges.detect import type_set
 from wallet.openbadges.errors import BadgeError
 from wallet.openbadges.errors import FetchError
 from wallet.openbadges.fetch import Fetcher
+from wallet.openbadges.jose import PublicKey
 from wallet.openbadges.jsonutil import loads_object
 from wallet.openbadges.jsonutil import to_text
-from wallet.openbadges.keys import key_ownership
 from wallet.openbadges.limits import DEFAULT_LIMITS
 from wallet.openbadges.limits import Limits
 from wallet.openbadges.model import Check
@@ -34,6 +40,18 @@ BITSTRING_TYPES = {
     "BitstringStatusListEntry": ("BitstringStatusListCredential", "BitstringStatusList"),
     "StatusList2021Entry": ("StatusList2021Credential", "StatusList2021"),
 }
+
+
+@dataclass(frozen=True)
+class Signer:
+    """Who signed the credential a status is about: its issuer id and the keys that verified."""
+
+    issuer_id: str | None
+    keys: tuple[PublicKey, ...] = ()
+
+    def signed_with(self, key: PublicKey) -> bool:
+        """Return True when ``key`` is one of the keys that signed the credential."""
+        return any(same_key(key, own) for own in self.keys)
 
 
 class StatusProblem(Exception):
@@ -107,10 +125,24 @@ def status_value(bitstring: bytes, index: int, size: int = 1) -> int:
     return value
 
 
+def _foreign(detail: str) -> StatusProblem:
+    return StatusProblem("ob3.status.list_foreign", detail)
+
+
 def _list_credential(
-    body: bytes, fetcher: Fetcher, now: datetime, limits: Limits
+    body: bytes,
+    fetcher: Fetcher,
+    now: datetime,
+    limits: Limits,
+    signer: Signer,
+    budget: jsonld.Budget | None,
 ) -> dict[str, Any]:
-    """Parse and verify a status list credential (Data Integrity or VC-JWT)."""
+    """Parse and verify a status list credential (Data Integrity or VC-JWT) of the same issuer.
+
+    The list speaks for the issuer only when it names the same issuer and each of its keys is
+    the issuer's (proven by the issuer's documents) or the very key that signed the credential;
+    otherwise its answer, revoked or not, is not the issuer's.
+    """
     try:
         text = to_text(body).strip()
     except BadgeError as exc:
@@ -120,31 +152,29 @@ def _list_credential(
             credential = loads_object(text, limits=limits)
         except BadgeError as exc:
             raise StatusProblem("ob3.status.malformed", "status list is not JSON") from exc
+        _require_same_issuer(credential, signer)
         report = dataintegrity.verify_embedded_proofs(
-            credential, fetcher, max_proofs=limits.max_proofs
+            credential, fetcher, budget=budget, max_proofs=limits.max_proofs
         )
         if report.error is not None or not report.proofs or not report.safe:
             raise StatusProblem("ob3.status.list_unverified", "status list proof cannot be checked")
-        if any(p.status != "passed" for p in report.proofs):
+        methods = [p.method for p in report.proofs if p.status == "passed" and p.method]
+        if len(methods) != len(report.proofs):
             raise StatusProblem("ob3.status.list_unverified", "status list proof does not verify")
-        issuer = credential.get("issuer")
-        issuer_id = issuer.get("id") if isinstance(issuer, Mapping) else issuer
-        for proof in report.proofs:
-            if proof.method is not None:
-                ownership, _ = key_ownership(
-                    proof.method, issuer_id if isinstance(issuer_id, str) else None, fetcher
-                )
-                if ownership == "contradicted":
-                    raise StatusProblem(
-                        "ob3.status.list_unverified", "status list signed by another key"
-                    )
+        for method in methods:
+            if not signer.signed_with(method.key):
+                decision = key_ownership(method, signer.issuer_id, fetcher)
+                if decision.ownership != "proven":
+                    raise _foreign(f"status list key not confirmed: {decision.detail}"[:200])
     else:
         result = vcjwt.verify_vc_jwt(text, fetcher=fetcher, now=now, limits=limits)
-        if not result.signature_ok or result.credential is None:
+        if not result.signature_ok or result.credential is None or result.key is None:
             raise StatusProblem("ob3.status.list_unverified", "status list JWT does not verify")
-        if any(c.status == "failed" and c.id == "issuer_key" for c in result.checks):
-            raise StatusProblem("ob3.status.list_unverified", "status list signed by another key")
         credential = result.credential
+        _require_same_issuer(credential, signer)
+        proven = any(c.id == "issuer_key" and c.status == "passed" for c in result.checks)
+        if not proven and not signer.signed_with(result.key):
+            raise _foreign("status list JWT key not confirmed as the issuer's")
     try:
         until = parse_datetime(credential.get("validUntil") or credential.get("expirationDate"))
     except ValueError:
@@ -154,8 +184,20 @@ def _list_credential(
     return credential
 
 
+def _require_same_issuer(credential: Mapping[str, Any], signer: Signer) -> None:
+    issuer = credential.get("issuer")
+    issuer_id = issuer.get("id") if isinstance(issuer, Mapping) else issuer
+    if not signer.issuer_id or issuer_id != signer.issuer_id:
+        raise _foreign(f"status list issued by {str(issuer_id)[:100]}, not by the badge's issuer")
+
+
 def _bitstring_check(
-    entry: Mapping[str, Any], fetcher: Fetcher, now: datetime, limits: Limits
+    entry: Mapping[str, Any],
+    fetcher: Fetcher,
+    now: datetime,
+    limits: Limits,
+    signer: Signer,
+    budget: jsonld.Budget | None,
 ) -> Check:
     entry_type = next(t for t in type_set(entry.get("type")) if t in BITSTRING_TYPES)
     list_type, subject_type = BITSTRING_TYPES[entry_type]
@@ -169,7 +211,7 @@ def _bitstring_check(
     if size == 0:
         return Check("status", "failed", "ob3.status.malformed", "statusSize unsupported")
     body = _fetch(entry.get("statusListCredential"), fetcher, ACCEPT_LIST)
-    credential = _list_credential(body, fetcher, now, limits)
+    credential = _list_credential(body, fetcher, now, limits, signer, budget)
     if list_type not in type_set(credential.get("type")):
         raise StatusProblem("ob3.status.list_unverified", f"list credential is not a {list_type}")
     subject = credential.get("credentialSubject")
@@ -212,9 +254,14 @@ def _bitstring_check(
 
 
 def _revocation_list_check(
-    entry: Mapping[str, Any], credential_id: Any, fetcher: Fetcher, limits: Limits
+    entry: Mapping[str, Any], credential_id: Any, fetcher: Fetcher, limits: Limits, signer: Signer
 ) -> Check:
-    body = _fetch(entry.get("id"), fetcher, "application/json")
+    url = entry.get("id")
+    # An unsigned list speaks for the issuer only from the issuer's own origin.
+    home = issuer_origin(signer.issuer_id) if signer.issuer_id else None
+    if isinstance(url, str) and (home is None or origin(url) != home):
+        raise _foreign("revocation list is not on the issuer's origin")
+    body = _fetch(url, fetcher, "application/json")
     try:
         document = loads_object(body, limits=limits)
     except BadgeError as exc:
@@ -244,7 +291,9 @@ def status_checks(
     *,
     fetcher: Fetcher,
     now: datetime,
+    signer: Signer,
     limits: Limits = DEFAULT_LIMITS,
+    budget: jsonld.Budget | None = None,
 ) -> list[Check]:
     """Return one status check per ``credentialStatus`` entry (or one ``skipped`` check)."""
     entries = as_list(credential.get("credentialStatus"))
@@ -260,9 +309,11 @@ def status_checks(
         types = type_set(entry.get("type"))
         try:
             if "1EdTechRevocationList" in types:
-                checks.append(_revocation_list_check(entry, credential.get("id"), fetcher, limits))
+                checks.append(
+                    _revocation_list_check(entry, credential.get("id"), fetcher, limits, signer)
+                )
             elif types & BITSTRING_TYPES.keys():
-                checks.append(_bitstring_check(entry, fetcher, now, limits))
+                checks.append(_bitstring_check(entry, fetcher, now, limits, signer, budget))
             else:
                 checks.append(
                     Check(

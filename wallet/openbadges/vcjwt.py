@@ -9,8 +9,11 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
-from cryptography.hazmat.primitives import serialization
-
+from wallet.openbadges.binding import Decision
+from wallet.openbadges.binding import header_key_ownership
+from wallet.openbadges.binding import key_ownership
+from wallet.openbadges.binding import ownership_check
+from wallet.openbadges.binding import same_key
 from wallet.openbadges.checks import parse_datetime
 from wallet.openbadges.detect import VC_V1
 from wallet.openbadges.detect import VC_V2
@@ -24,11 +27,7 @@ from wallet.openbadges.jose import verify_compact
 from wallet.openbadges.keys import ACCEPT_JWKS
 from wallet.openbadges.keys import KeyProblem
 from wallet.openbadges.keys import Method
-from wallet.openbadges.keys import Ownership
 from wallet.openbadges.keys import fetch_json
-from wallet.openbadges.keys import fetch_jwks
-from wallet.openbadges.keys import jwks_url
-from wallet.openbadges.keys import key_ownership
 from wallet.openbadges.keys import resolve_method
 from wallet.openbadges.limits import DEFAULT_LIMITS
 from wallet.openbadges.limits import Limits
@@ -46,6 +45,7 @@ class JwtResult:
     vc_version: str | None
     checks: tuple[Check, ...]
     signature_ok: bool = False
+    key: PublicKey | None = None
 
 
 def unwrap(token: str, *, limits: Limits = DEFAULT_LIMITS) -> tuple[dict[str, Any], str]:
@@ -55,34 +55,6 @@ def unwrap(token: str, *, limits: Limits = DEFAULT_LIMITS) -> tuple[dict[str, An
     if isinstance(vc, dict):
         return vc, "1.1"
     return payload, "2.0"
-
-
-def _same_key(a: PublicKey, b: PublicKey) -> bool:
-    fmt = serialization.PublicFormat.SubjectPublicKeyInfo
-    enc = serialization.Encoding.DER
-    return a.public_bytes(enc, fmt) == b.public_bytes(enc, fmt)
-
-
-def _jwks_ownership(
-    key: PublicKey, kid: str | None, issuer_id: str, fetcher: Fetcher
-) -> tuple[Ownership, str]:
-    url = jwks_url(issuer_id)
-    if url is None:
-        return "unconfirmed", "issuer id has no HTTPS authority to publish a JWK set"
-    try:
-        entries = fetch_jwks(url, fetcher)
-    except KeyProblem:
-        return "unconfirmed", "issuer JWK set not available to confirm the key"
-    for entry in entries:
-        try:
-            candidate = key_from_jwk(entry)
-        except BadgeError:
-            continue
-        if _same_key(candidate, key):
-            if "iss" in entry and entry["iss"] != issuer_id:
-                return "contradicted", "JWK set entry names another issuer"
-            return "proven", "key published in the issuer JWK set"
-    return "contradicted", "issuer JWK set does not contain the signing key"
 
 
 def _key_from_kid(kid: str, fetcher: Fetcher) -> tuple[PublicKey, Method | None]:
@@ -215,24 +187,8 @@ def verify_vc_jwt(
             Check("proof", "failed", "ob3.jwt.bad_alg", f"algorithm {str(alg)[:20]!r} refused")
         )
         return JwtResult(credential, version, tuple(checks))
-    method: Method | None = None
-    key: PublicKey
     try:
-        jwk = header.get("jwk")
-        kid = header.get("kid")
-        if isinstance(jwk, Mapping):
-            key = key_from_jwk(jwk)
-        elif isinstance(kid, str) and kid:
-            issuer_did = _issuer_id(credential) or ""
-            if kid.startswith("#") and issuer_did.startswith("did:"):
-                # A bare fragment names a key of the issuer DID (as 1EdTech's validator reads it).
-                kid = issuer_did + kid
-            key, method = _key_from_kid(kid, fetcher)
-        else:
-            checks.append(
-                Check("proof", "failed", "ob3.jwt.no_key", "JOSE header has neither jwk nor kid")
-            )
-            return JwtResult(credential, version, tuple(checks))
+        key, method, kid = _signing_key(header, credential, fetcher)
     except KeyProblem as exc:
         checks.append(
             Check(
@@ -258,20 +214,36 @@ def verify_vc_jwt(
     checks.append(Check("proof", "passed", "ob3.jwt.valid", f"{alg} signature verified"))
     checks.extend(_claim_checks(payload, credential, version, now))
     issuer_id = _issuer_id(credential)
+    decision: Decision
     if method is not None:
-        ownership, detail = key_ownership(method, issuer_id, fetcher)
-    elif issuer_id is None:
-        ownership, detail = "contradicted", "the credential names no issuer id"
+        decision = key_ownership(method, issuer_id, fetcher)
     else:
-        ownership, detail = _jwks_ownership(key, header.get("kid"), issuer_id, fetcher)
-    checks.append(ownership_check(ownership, detail))
-    return JwtResult(credential, version, tuple(checks), signature_ok=True)
+        decision = header_key_ownership(key, kid, issuer_id, fetcher)
+    checks.append(ownership_check(decision, issuer_id))
+    return JwtResult(credential, version, tuple(checks), signature_ok=True, key=key)
 
 
-def ownership_check(ownership: Ownership, detail: str) -> Check:
-    """Turn a key-ownership decision into the ``issuer_key`` check."""
-    if ownership == "proven":
-        return Check("issuer_key", "passed", "ob3.key.issuer_ok", detail)
-    if ownership == "contradicted":
-        return Check("issuer_key", "failed", "ob3.key.not_issuer", detail)
-    return Check("issuer_key", "warning", "ob3.key.unconfirmed", detail)
+def _signing_key(
+    header: Mapping[str, Any], credential: Mapping[str, Any], fetcher: Fetcher
+) -> tuple[PublicKey, Method | None, str | None]:
+    """Return the key that must verify the token, its DID method if any, and the kid used.
+
+    With both a ``jwk`` and a ``kid``, they must be the same key: a token cannot borrow the
+    issuer's key id for a key of its own.
+    """
+    jwk = header.get("jwk")
+    kid = header.get("kid")
+    kid = kid if isinstance(kid, str) and kid else None
+    issuer_did = _issuer_id(credential) or ""
+    if kid is not None and kid.startswith("#") and issuer_did.startswith("did:"):
+        # A bare fragment names a key of the issuer DID (as 1EdTech's validator reads it).
+        kid = issuer_did + kid
+    header_key = key_from_jwk(jwk) if isinstance(jwk, Mapping) else None
+    if kid is None or (header_key is not None and not kid.startswith(("did:", "https://"))):
+        if header_key is None:
+            raise KeyProblem("JOSE header has neither jwk nor kid", code="ob3.jwt.no_key")
+        return header_key, None, None
+    key, method = _key_from_kid(kid, fetcher)
+    if header_key is not None and not same_key(header_key, key):
+        raise KeyProblem("the jwk and the kid name different keys", code="ob3.jwt.key_mismatch")
+    return key, method, kid

@@ -40,6 +40,14 @@ OB3_MESSAGES: dict[str, dict[str, str]] = {
         "en": "The credential does not say correctly who earned it.",
         "ja": "取得者の記述が正しくありません。",
     },
+    "ob3.subject.no_id": {
+        "en": "The badge does not identify its recipient by an id or identifier (its authenticity is not affected).",
+        "ja": "バッジに取得者の ID（識別子）が記載されていません（真正性には影響しません）。",
+    },
+    "ob3.context.no_ob": {
+        "en": "The credential does not declare the Open Badges 3.0 context.",
+        "ja": "オープンバッジ 3.0 のコンテキストが宣言されていません。",
+    },
     "ob3.subject.no_achievement": {
         "en": "The credential does not describe the achievement.",
         "ja": "取得した内容（アチーブメント）の記述がありません。",
@@ -65,8 +73,8 @@ OB3_MESSAGES: dict[str, dict[str, str]] = {
         "ja": "このウォレットが知らない語彙を参照しているため、確認できません。",
     },
     "ob3.jsonld.too_complex": {
-        "en": "The credential is too complex to check safely.",
-        "ja": "資格情報が複雑すぎるため、安全に確認できません。",
+        "en": "The credential is too complex to check within the time allowed, so it cannot be verified.",
+        "ja": "資格情報が複雑すぎて制限時間内に確認できないため、検証できません。",
     },
     "ob3.jsonld.invalid": {
         "en": "The credential is not valid linked data.",
@@ -145,8 +153,8 @@ OB3_MESSAGES: dict[str, dict[str, str]] = {
         "ja": "署名に使われた鍵は、バッジに記載された発行者のものではありません。",
     },
     "ob3.key.unconfirmed": {
-        "en": "The signature is valid, but it could not be confirmed that the key belongs to the issuer.",
-        "ja": "署名は有効ですが、その鍵が発行者のものであることは確認できませんでした。",
+        "en": "The signature is intact, but nothing published by {issuer} confirms that the key is the issuer's.",
+        "ja": "署名は改ざんされていませんが、{issuer} が公開している情報では、その鍵が発行者のものであることを確認できません。",
     },
     "ob3.jwt.valid": {
         "en": "The issuer's digital signature (JWT) is valid.",
@@ -167,6 +175,10 @@ OB3_MESSAGES: dict[str, dict[str, str]] = {
     "ob3.jwt.bad_alg": {
         "en": "The signed token uses a signature algorithm that is not accepted.",
         "ja": "受け付けていない署名アルゴリズムが使われています。",
+    },
+    "ob3.jwt.key_mismatch": {
+        "en": "The signed token names two different keys.",
+        "ja": "署名付きトークンが、異なる二つの鍵を指定しています。",
     },
     "ob3.jwt.no_key": {
         "en": "The signed token does not say which key signed it.",
@@ -243,6 +255,10 @@ OB3_MESSAGES: dict[str, dict[str, str]] = {
     "ob3.status.list_unverified": {
         "en": "The issuer's status list could not be verified.",
         "ja": "発行者の失効リストの真正性を確認できませんでした。",
+    },
+    "ob3.status.list_foreign": {
+        "en": "The revocation list is not confirmed as the issuer's own, so the badge's status cannot be trusted.",
+        "ja": "失効リストが発行者自身のものであると確認できないため、バッジの状態を確認できません。",
     },
     "ob3.status.list_expired": {
         "en": "The issuer's status list has expired.",

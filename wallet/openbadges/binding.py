@@ -1,0 +1,358 @@
+"""Whether a signing key belongs to the issuer: only the issuer's own published documents decide.
+
+The rules (DESIGN.md, "What the results mean"):
+
+- ``did:key`` issuer: the key is that did:key, nothing else.
+- ``did:web`` issuer: the method's DID is the issuer DID (its own document listed the method
+  under ``assertionMethod`` when it was resolved), or the issuer's DID document lists the same
+  method or key under ``assertionMethod``. A ``controller`` written in another document proves
+  nothing.
+- HTTPS issuer: the profile fetched from the issuer id (on the issuer's origin, declaring that
+  id) lists the method or the same public key; for a VC-JWT header key, the issuer's JWK set
+  may list it instead. A ``<issuer>#z6Mk…`` fragment is a key *id*, not a proof.
+- Anything else (``urn:uuid:…``) cannot publish keys.
+
+A decision is ``proven``, ``contradicted`` (the issuer's documents list other keys only) or
+``unconfirmed`` (nothing the issuer published could be had, or it publishes no keys).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+from typing import Literal
+from urllib.parse import urlsplit
+
+from cryptography.hazmat.primitives import serialization
+
+from wallet.openbadges.errors import BadgeError
+from wallet.openbadges.errors import FetchError
+from wallet.openbadges.fetch import Fetcher
+from wallet.openbadges.jose import PublicKey
+from wallet.openbadges.jose import key_from_jwk
+from wallet.openbadges.jose import key_from_pem
+from wallet.openbadges.jsonutil import loads_object
+from wallet.openbadges.keys import ACCEPT_DID
+from wallet.openbadges.keys import ACCEPT_JSON
+from wallet.openbadges.keys import ACCEPT_JWKS
+from wallet.openbadges.keys import KeyProblem
+from wallet.openbadges.keys import Method
+from wallet.openbadges.keys import decode_multikey
+from wallet.openbadges.keys import did_web_url
+from wallet.openbadges.keys import resolve_did_key
+from wallet.openbadges.keys import split_fragment
+from wallet.openbadges.model import Check
+
+Ownership = Literal["proven", "unconfirmed", "contradicted"]
+MAX_LISTED_KEYS = 100
+
+
+@dataclass(frozen=True)
+class Decision:
+    """Whether a key is the issuer's, and a short English note saying why."""
+
+    ownership: Ownership
+    detail: str
+
+
+def same_key(a: PublicKey, b: PublicKey) -> bool:
+    """Return True when two public keys are the same key (compared as SubjectPublicKeyInfo)."""
+    spki = serialization.PublicFormat.SubjectPublicKeyInfo
+    der = serialization.Encoding.DER
+    try:
+        return a.public_bytes(der, spki) == b.public_bytes(der, spki)
+    except (ValueError, TypeError):
+        return False
+
+
+def origin(url: str) -> tuple[str, str] | None:
+    """Return (scheme, host[:port]) of an http(s) URL, lower-cased; None for anything else."""
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    if scheme not in ("https", "http") or not parts.netloc:
+        return None
+    return scheme, parts.netloc.lower()
+
+
+def issuer_origin(issuer_id: str) -> tuple[str, str] | None:
+    """Return the web origin an issuer publishes from: its URL's, or a did:web's host."""
+    if issuer_id.startswith("did:web:"):
+        try:
+            return origin(did_web_url(split_fragment(issuer_id)[0]))
+        except KeyProblem:
+            return None
+    return origin(issuer_id)
+
+
+def _entry_key(entry: Mapping[str, Any]) -> PublicKey | None:
+    """Return the public key an entry carries (multikey, JWK or PEM), None when it has none."""
+    try:
+        multibase = entry.get("publicKeyMultibase")
+        if isinstance(multibase, str):
+            return decode_multikey(multibase)
+        jwk = entry.get("publicKeyJwk")
+        if isinstance(jwk, Mapping):
+            return key_from_jwk(jwk)
+        pem = entry.get("publicKeyPem")
+        if isinstance(pem, str):
+            return key_from_pem(pem)
+    except BadgeError:
+        return None
+    return None
+
+
+def _absolute(reference: str, base: str) -> str:
+    return base + reference if reference.startswith("#") else reference
+
+
+def _as_list(value: Any) -> list[Any]:
+    if value is None:
+        return []
+    return (value if isinstance(value, list) else [value])[:MAX_LISTED_KEYS]
+
+
+@dataclass(frozen=True)
+class _Listed:
+    """One key the document authorises: its id, and its key when the entry carries one."""
+
+    id: str
+    key: PublicKey | None
+    has_material: bool
+
+
+def authorised_keys(document: Mapping[str, Any]) -> list[_Listed]:
+    """Return the keys a profile or DID document authorises for signing credentials.
+
+    When the document has an ``assertionMethod`` relationship only those count; otherwise
+    every ``verificationMethod`` (and OB 2.0 ``publicKey``) entry does.
+    """
+    base = str(document.get("id") or "")
+    declared: dict[str, Mapping[str, Any]] = {}
+    for name in ("verificationMethod", "publicKey"):
+        for entry in _as_list(document.get(name)):
+            if isinstance(entry, Mapping) and isinstance(entry.get("id"), str):
+                declared[_absolute(str(entry["id"]), base)] = entry
+    if "assertionMethod" in document:
+        items = _as_list(document.get("assertionMethod"))
+    else:
+        items = list(declared.values()) + [
+            item
+            for name in ("verificationMethod", "publicKey")
+            for item in _as_list(document.get(name))
+            if isinstance(item, str)
+        ]
+    found: list[_Listed] = []
+    for item in items:
+        if isinstance(item, str):
+            ident = _absolute(item, base)
+            entry = declared.get(ident)
+        elif isinstance(item, Mapping):
+            ident = _absolute(str(item.get("id") or ""), base)
+            entry = item
+        else:
+            continue
+        if entry is None and ident.startswith("did:key:"):
+            try:
+                found.append(_Listed(ident, resolve_did_key(ident).key, True))
+            except KeyProblem:
+                found.append(_Listed(ident, None, True))
+            continue
+        has_material = entry is not None and any(
+            name in entry for name in ("publicKeyMultibase", "publicKeyJwk", "publicKeyPem")
+        )
+        key = _entry_key(entry) if entry is not None else None
+        found.append(_Listed(ident, key, has_material))
+    return found
+
+
+def lists_key(
+    document: Mapping[str, Any], key: PublicKey, method_id: str | None = None
+) -> bool | None:
+    """True/False when the document authorises keys with/without this one; None if it has none.
+
+    An entry matches by the same public key, or by the method id when the entry carries no key
+    material of its own (an entry naming the id with another key does not match).
+    """
+    listed = authorised_keys(document)
+    if not listed:
+        return None
+    for entry in listed:
+        if entry.key is not None and same_key(entry.key, key):
+            return True
+        if method_id and entry.id == method_id and not entry.has_material:
+            return True
+    return False
+
+
+def _fetch_own_document(
+    url: str, issuer_id: str, fetcher: Fetcher, accept: str, *, expect_id: str | None = None
+) -> tuple[dict[str, Any] | None, str]:
+    """Fetch a document the issuer publishes; None (with why) when it is not the issuer's own.
+
+    The answer must come from the issuer's origin (a redirect elsewhere is someone else's
+    document) and, when ``expect_id`` is given and the document declares an ``id``, declare it.
+    """
+    try:
+        response = fetcher.fetch(url, accept=accept)
+    except FetchError:
+        return None, f"{url[:200]} could not be retrieved"
+    if response.status != 200:
+        return None, f"{url[:200]} answered HTTP {response.status}"
+    final = response.url or url
+    if origin(final) != issuer_origin(issuer_id):
+        return None, f"{url[:200]} redirected to another host"
+    try:
+        document = loads_object(response.body)
+    except BadgeError:
+        return None, f"{url[:200]} is not a JSON object"
+    declared = document.get("id")
+    if expect_id is not None and declared is not None and declared != expect_id:
+        return None, f"{url[:200]} declares another id ({str(declared)[:100]})"
+    return document, ""
+
+
+def _unconfirmed(issuer_id: str, why: str) -> Decision:
+    return Decision(
+        "unconfirmed", f"nothing published by {issuer_id[:200]} confirms the key ({why})"
+    )
+
+
+def _decide_listing(listed: bool | None, source: str, issuer_id: str) -> Decision:
+    if listed is True:
+        return Decision("proven", f"key listed by the issuer's {source}")
+    if listed is False:
+        return Decision("contradicted", f"the issuer's {source} lists other keys only")
+    return _unconfirmed(issuer_id, f"its {source} lists no keys")
+
+
+def _did_web_document(issuer_did: str, fetcher: Fetcher) -> tuple[dict[str, Any] | None, str]:
+    try:
+        url = did_web_url(issuer_did)
+    except KeyProblem:
+        return None, "the issuer DID is malformed"
+    document, why = _fetch_own_document(url, issuer_did, fetcher, ACCEPT_DID)
+    if document is not None and document.get("id") != issuer_did:
+        return None, "its DID document names another DID"
+    return document, why
+
+
+def key_ownership(method: Method, issuer_id: str | None, fetcher: Fetcher) -> Decision:
+    """Decide whether a resolved verification method is the issuer's (see the module rules)."""
+    if not issuer_id:
+        return Decision("contradicted", "the credential names no issuer id")
+    issuer_did = split_fragment(issuer_id)[0]
+    method_did = split_fragment(method.id)[0]
+    if issuer_id.startswith("did:key:"):
+        if method.source == "did:key" and method_did == issuer_did:
+            return Decision("proven", "the issuer is the did:key that signed")
+        return Decision(
+            "contradicted", f"signed by {method_did[:200]}, not by the issuer's did:key"
+        )
+    if issuer_id.startswith("did:web:"):
+        if method.source == "did:web" and method_did == issuer_did:
+            return Decision("proven", "key listed under assertionMethod in the issuer DID document")
+        document, why = _did_web_document(issuer_did, fetcher)
+        if document is None:
+            return _unconfirmed(issuer_id, why)
+        return _decide_listing(
+            lists_key(document, method.key, method.id), "DID document", issuer_id
+        )
+    if issuer_origin(issuer_id) is None:
+        return _unconfirmed(issuer_id, "an issuer id that is not a web address cannot publish keys")
+    document, why = _fetch_own_document(
+        issuer_did, issuer_id, fetcher, ACCEPT_JSON, expect_id=issuer_did
+    )
+    if document is None:
+        return _unconfirmed(issuer_id, why)
+    return _decide_listing(lists_key(document, method.key, method.id), "profile", issuer_id)
+
+
+def jwks_url(issuer_id: str) -> str | None:
+    """Return ``https://{authority}/.well-known/jwks.json`` for an HTTPS issuer id."""
+    parts = urlsplit(issuer_id)
+    if parts.scheme.lower() != "https" or not parts.netloc:
+        return None
+    return f"https://{parts.netloc}/.well-known/jwks.json"
+
+
+def _jwks_listing(key: PublicKey, issuer_id: str, fetcher: Fetcher) -> tuple[bool | None, str]:
+    """Whether the issuer's JWK set lists the key: True/False, or None (with why) when not had."""
+    url = jwks_url(issuer_id)
+    if url is None:
+        return None, "no HTTPS authority to publish a JWK set"
+    document, why = _fetch_own_document(url, issuer_id, fetcher, ACCEPT_JWKS)
+    if document is None:
+        return None, why
+    entries = [e for e in _as_list(document.get("keys")) if isinstance(e, Mapping)]
+    if not entries:
+        return None, "its JWK set lists no keys"
+    for entry in entries:
+        try:
+            candidate = key_from_jwk(entry)
+        except BadgeError:
+            continue
+        if same_key(candidate, key):
+            if "iss" in entry and entry["iss"] != issuer_id:
+                return False, "its JWK set gives the key to another issuer"
+            return True, ""
+    return False, ""
+
+
+def header_key_ownership(
+    key: PublicKey, kid: str | None, issuer_id: str | None, fetcher: Fetcher
+) -> Decision:
+    """Decide whether a VC-JWT key (from the JOSE ``jwk`` or a non-DID ``kid``) is the issuer's.
+
+    A key carried in the token proves nothing by itself: the issuer must publish the same key
+    (its did:key, its DID document, its JWK set or its profile).
+    """
+    if not issuer_id:
+        return Decision("contradicted", "the credential names no issuer id")
+    issuer_did = split_fragment(issuer_id)[0]
+    if issuer_id.startswith("did:key:"):
+        try:
+            own = resolve_did_key(issuer_did).key
+        except KeyProblem:
+            return Decision("contradicted", "the issuer did:key is malformed")
+        if same_key(own, key):
+            return Decision("proven", "the issuer is the did:key that signed")
+        return Decision("contradicted", "signed with a key other than the issuer's did:key")
+    if issuer_id.startswith("did:web:"):
+        document, why = _did_web_document(issuer_did, fetcher)
+        if document is None:
+            return _unconfirmed(issuer_id, why)
+        return _decide_listing(lists_key(document, key, kid), "DID document", issuer_id)
+    if issuer_origin(issuer_id) is None:
+        return _unconfirmed(issuer_id, "an issuer id that is not a web address cannot publish keys")
+    in_jwks, jwks_why = _jwks_listing(key, issuer_id, fetcher)
+    if in_jwks is True:
+        return Decision("proven", "key published in the issuer's JWK set")
+    document, profile_why = _fetch_own_document(
+        issuer_did, issuer_id, fetcher, ACCEPT_JSON, expect_id=issuer_did
+    )
+    in_profile = lists_key(document, key, kid) if document is not None else None
+    if in_profile is True:
+        return Decision("proven", "key listed by the issuer's profile")
+    if in_jwks is False:
+        return Decision("contradicted", jwks_why or "the issuer's JWK set lists other keys only")
+    if in_profile is False:
+        return Decision("contradicted", "the issuer's profile lists other keys only")
+    reasons = [jwks_why, profile_why or "its profile lists no keys"]
+    return _unconfirmed(issuer_id, "; ".join(reason for reason in reasons if reason))
+
+
+def ownership_check(decision: Decision, issuer_id: str | None) -> Check:
+    """Turn a key-ownership decision into the ``issuer_key`` check."""
+    if decision.ownership == "proven":
+        return Check("issuer_key", "passed", "ob3.key.issuer_ok", decision.detail)
+    if decision.ownership == "contradicted":
+        return Check("issuer_key", "failed", "ob3.key.not_issuer", decision.detail)
+    return Check(
+        "issuer_key",
+        "unsupported",
+        "ob3.key.unconfirmed",
+        decision.detail,
+        {"issuer": (issuer_id or "")[:200]},
+        outcome="unverifiable",
+    )

@@ -68,3 +68,72 @@ def read_index(vectors: Path) -> list[Vector]:
         elif file.startswith("_derived/") and (verdict := _derived_verdict(note)):
             found.append(Vector(file, f"note: {note}", verdict))
     return found
+
+
+# The deviations table: where this product's verdict rules differ from the upstream expectation.
+DEVIATIONS_HEADER = "| file under "
+RESULTS = ("valid", "invalid", "revoked", "expired", "not_yet_valid", "unverifiable")
+
+
+@dataclass(frozen=True)
+class Deviation:
+    """One INDEX.md deviation row: the vector path, the upstream verdict, ours and why."""
+
+    file: str
+    upstream: str
+    ours: str
+    why: str
+
+
+def read_deviations(vectors: Path) -> dict[str, Deviation]:
+    """Return the deliberate deviations of INDEX.md by vector path (relative to the vectors)."""
+    found: dict[str, Deviation] = {}
+    prefix = ""
+    in_table = False
+    for line in (vectors / "INDEX.md").read_text(encoding="utf-8").splitlines():
+        if line.startswith(DEVIATIONS_HEADER):
+            in_table = True
+            prefix = line.split("`")[1] if "`" in line else ""
+            continue
+        if not in_table or line.startswith("|---"):
+            continue
+        if not line.startswith("|"):
+            if found:
+                break
+            continue
+        cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
+        if len(cells) != 4:
+            raise ValueError(f"unexpected deviation row: {line}")
+        files, upstream, ours, why = cells
+        ours = ours.split()[0]
+        if ours not in RESULTS:
+            raise ValueError(f"unknown result {ours!r} in deviation row: {line}")
+        for name in re.findall(r"`([^`]+)`", files):
+            found[prefix + name] = Deviation(prefix + name, upstream, ours, why)
+    return found
+
+
+VALIDATOR_RESOURCES = (
+    "1EdTech-digital-credentials-public-validator/inspector-vc/src/test/resources/"
+)
+
+# Upstream Valid, ours not, for the reason of INDEX.md's deviations, but not in its table.
+EXTRA_DEVIATIONS = {
+    VALIDATOR_RESOURCES + "ob30/simple-did-web-method.json": Deviation(
+        VALIDATOR_RESOURCES + "ob30/simple-did-web-method.json",
+        "Valid (test DISABLED)",
+        "unverifiable",
+        "despite its name an `<issuer-url>#z6Mk…` method; issuer profile not available",
+    ),
+    VALIDATOR_RESOURCES + "ob30/bit-string-list/testlist": Deviation(
+        VALIDATOR_RESOURCES + "ob30/bit-string-list/testlist",
+        "Valid",
+        "unverifiable",
+        "the status list credential itself: `<issuer-url>#z6Mk…` method, no issuer profile",
+    ),
+}
+
+
+def all_deviations(vectors: Path) -> dict[str, Deviation]:
+    """Return INDEX.md's deviations and the extra ones, by path relative to the vectors."""
+    return {**read_deviations(vectors), **EXTRA_DEVIATIONS}

@@ -146,10 +146,63 @@ def test_sign_in_upgrades_an_old_hash(app, client, user):
         assert "m=2048" in db.session.get(User, user["id"]).password_hash
 
 
-def test_dummy_verify_runs(app):
+def _spy_on_verify(monkeypatch) -> list[tuple[str, bool]]:
+    """Record (hash, result) of every verification the app's current CryptContext runs."""
+    context = security._context()
+    real = context.verify
+    seen: list[tuple[str, bool]] = []
+
+    def verify(secret, hashed, **kwargs):
+        result = real(secret, hashed, **kwargs)
+        seen.append((hashed, result))
+        return result
+
+    monkeypatch.setattr(context, "verify", verify)
+    return seen
+
+
+def _cost(hashed: str) -> str:
+    """Return the argon2 variant and parameters of a hash, e.g. 'argon2id$v=19$m=1024,t=1,p=1'."""
+    return "$".join(hashed.split("$")[1:4])
+
+
+def test_dummy_verify_spends_one_verification_at_the_configured_cost(app, monkeypatch):
+    """Each call runs one failing argon2id verification costed like a real account's hash."""
+    app.config.update(PASSWORD_TIME_COST=2, PASSWORD_MEMORY_COST=2048, PASSWORD_PARALLELISM=1)
+    with app.app_context():
+        seen = _spy_on_verify(monkeypatch)
+        security.dummy_verify()
+        security.dummy_verify()
+        account_cost = _cost(security.hash_password("Passw0rd!"))
+    assert account_cost == "argon2id$v=19$m=2048,t=2,p=1"
+    assert len(seen) == 2, seen
+    assert [_cost(hashed) for hashed, _ in seen] == [account_cost, account_cost]
+    assert seen[0][0] == seen[1][0], "the dummy hash is made once, not on every call"
+    assert not any(result for _, result in seen)
+
+
+def test_dummy_verify_follows_a_cost_change(app, monkeypatch):
+    """When the configured cost rises, the dummy verification costs as much as the new hashes."""
     with app.app_context():
         security.dummy_verify()
+        app.config["PASSWORD_MEMORY_COST"] = 4096
+        seen = _spy_on_verify(monkeypatch)
         security.dummy_verify()
+        account_cost = _cost(security.hash_password("Passw0rd!"))
+    assert "m=4096" in account_cost
+    assert [_cost(hashed) for hashed, _ in seen] == [account_cost]
+
+
+def test_sign_in_with_an_unknown_address_spends_a_verification(app, client, monkeypatch, user):
+    """Signing in with an unknown address still runs one verification at the configured cost."""
+    with app.app_context():
+        seen = _spy_on_verify(monkeypatch)
+    response = client.post(
+        "/auth/login", data={"email": "nobody@example.com", "password": "Passw0rd!"}
+    )
+    assert response.status_code == 422
+    assert len(seen) == 1, seen
+    assert _cost(seen[0][0]) == "argon2id$v=19$m=1024,t=1,p=1"
 
 
 # --- tokens ----------------------------------------------------------------------------------

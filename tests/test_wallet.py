@@ -762,10 +762,28 @@ def test_every_wallet_form_carries_a_csrf_token(csrf_on, app, client, holder) ->
     assert _count(app) == 0
 
 
-def test_search_with_control_characters_is_no_error(app, client, auth) -> None:
-    """NUL and other control characters in the search box (PostgreSQL refuses NUL) find nothing."""
+NO_MATCH_JA = "条件に一致するバッジはありません。"  # "No badge matches your search." in Japanese
+
+
+def test_search_ignores_control_characters(app, client, auth) -> None:
+    """Control characters in the search box (PostgreSQL refuses NUL) are ignored, not an error."""
     with app.app_context():
-        make_user()
+        holder = make_user()  # reads the site in Japanese
+        badge = add_badge(
+            holder.id, name="コンクリート技士", issuer_name="日本コンクリート工学会"
+        ).id
     auth.login()
-    response = client.get("/?q=%00abc%01")
+    card = f'href="/badges/{badge}"'
+
+    response = client.get("/", query_string={"q": "\x00abc\x01"})
     assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert '<html lang="ja"' in html
+    assert 'class="badge-card"' not in html and card not in html
+    assert NO_MATCH_JA in html
+
+    response = client.get("/", query_string={"q": "\x00技士\x01"})
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert card in html and "コンクリート技士" in html
+    assert NO_MATCH_JA not in html

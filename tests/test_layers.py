@@ -89,8 +89,10 @@ def test_library_imports_no_web_framework_and_no_app(name: str) -> None:
     tree = ast.parse(MODULES[name].read_text(encoding="utf-8"))
     for node in ast.walk(tree):
         names = (
-            [a.name for a in node.names] if isinstance(node, ast.Import)
-            else [node.module or ""] if isinstance(node, ast.ImportFrom) and not node.level
+            [a.name for a in node.names]
+            if isinstance(node, ast.Import)
+            else [node.module or ""]
+            if isinstance(node, ast.ImportFrom) and not node.level
             else []
         )
         for imported in names:

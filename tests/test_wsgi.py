@@ -29,7 +29,10 @@ def test_gunicorn_serves_wsgi_app(tmp_path):
     gunicorn = Path(sys.executable).with_name("gunicorn")
     server = subprocess.Popen(
         [str(gunicorn), "-w", "1", "-b", f"127.0.0.1:{port}", "wsgi:app"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
     )
     try:
         deadline = time.monotonic() + 30

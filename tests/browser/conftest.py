@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = Path("/usr/bin/chromium")
@@ -359,6 +360,8 @@ def _open_tab(
         **(extra or {}),
     )
     context.set_default_timeout(10_000)
+    # Assertions wait as long as actions: a shared, loaded machine is slow, not broken.
+    expect.set_options(timeout=10_000)
     page = context.new_page()
     tab = Tab(page, context, server, viewport, lang, js, shots_dir)
     tab._navigations = 0  # type: ignore[attr-defined]

@@ -218,14 +218,20 @@ def test_unverified_email_cannot_claim_an_email_badge(app) -> None:
         assert _count() == 0
 
 
-def test_badge_without_email_recipient_is_unconfirmed(app) -> None:
-    """A DID subject is accepted and marked recipient not confirmed (for unverified users too)."""
+def test_import_gate_refuses_badges_that_are_not_this_holders(app) -> None:
+    """Valid badges that name nobody, or someone by another identifier, never enter a wallet."""
     with app.app_context():
-        user = make_user(verified=False)
-        source = bf.ob3_json(email=None, subject_id="did:example:holder")
-        outcome = badge_import.import_badge(user, source, fetcher=bf.DictFetcher())
-        assert outcome.badge.recipient_confirmed is False
-        assert badges.status_of(outcome.badge) == "unconfirmed"
+        user = make_user()
+        cases = {
+            "other_identity": bf.ob3_json(email=None, subject_id="did:example:holder"),
+            "no_recipient": bf.ob3_json(email=None, pass_number=None),
+            "not_yours": bf.ob3_json(email="someone.else@example.com"),
+        }
+        for code, source in cases.items():
+            with pytest.raises(badge_import.ImportFailed) as caught:
+                badge_import.import_badge(user, source, fetcher=bf.DictFetcher())
+            assert caught.value.code == code
+        assert _count() == 0
 
 
 def test_hosted_badge_is_imported_with_its_image(app) -> None:

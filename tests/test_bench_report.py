@@ -32,23 +32,36 @@ def _backend(name: str, offset: float) -> dict:
                 "wallet home (1,000 badges)": {"queries": 2, "server_ms": 6.71 + offset},
                 "badge detail": {"queries": 3, "server_ms": 3.87 + offset},
             },
-            "pdf": {"first_ever_ms": 900.0,
-                    "certificate": {"cold_ms": 38.7 + offset, "cached_ms": 0.061}},
+            "pdf": {
+                "first_ever_ms": 900.0,
+                "certificate": {"cold_ms": 38.7 + offset, "cached_ms": 0.061},
+            },
             "import": {"median_ms": 6.63 + offset, "max_ms": 9.0, "runs": 10},
         },
         "http": {
             "baseline": {"c2": _wrk(4917.3 + offset, 0.9), "c8": _wrk(5339.2, 2.1)},
             "endpoints": {
                 "verification page /b/<id>": {
-                    "c2": _wrk(3552.4, 1.283, 0.722), "c8": _wrk(3497.0, 3.401, 0.655)},
+                    "c2": _wrk(3552.4, 1.283, 0.722),
+                    "c8": _wrk(3497.0, 3.401, 0.655),
+                },
                 "QR PNG /b/<id>/qr.png": {
-                    "c2": _wrk(2000.0, 2.0, 0.4), "c8": _wrk(1952.6, 6.0, 0.366)},
+                    "c2": _wrk(2000.0, 2.0, 0.4),
+                    "c8": _wrk(1952.6, 6.0, 0.366),
+                },
             },
-            "memory": {"requests_per_phase": 10000,
-                       "max_rss_mb": {"warm": 107.7, "after_n": 109.3, "after_2n": 109.6}},
+            "memory": {
+                "requests_per_phase": 10000,
+                "max_rss_mb": {"warm": 107.7, "after_n": 109.3, "after_2n": 109.6},
+            },
         },
-        "award": {"badges": 1000, "created": 1000, "problems": 0, "seconds": 11.14,
-                  "per_badge_ms": 11.14},
+        "award": {
+            "badges": 1000,
+            "created": 1000,
+            "problems": 0,
+            "seconds": 11.14,
+            "per_badge_ms": 11.14,
+        },
     }
 
 
@@ -69,10 +82,14 @@ def _row(markdown: str, start: str) -> str:
 
 
 def test_figures_come_from_the_json(tmp_path):
-    _write(tmp_path, "http.json", {
-        "machine": {"load_average_at_start": [0.25, 0.5, 0.75]},
-        "backends": [_backend("SQLite", 0.0), _backend("PostgreSQL", 1.0)],
-    })
+    _write(
+        tmp_path,
+        "http.json",
+        {
+            "machine": {"load_average_at_start": [0.25, 0.5, 0.75]},
+            "backends": [_backend("SQLite", 0.0), _backend("PostgreSQL", 1.0)],
+        },
+    )
     timings = [
         {"name": "ob3 eddsa-rdfc-2022, seen before", "median_ms": 0.301, "note": ""},
         {"name": "ob3 eddsa-rdfc-2022, first sight", "median_ms": 2.964, "note": ""},
@@ -80,15 +97,35 @@ def test_figures_come_from_the_json(tmp_path):
         {"name": "python -c pass (baseline)", "median_ms": 19.25, "note": ""},
     ]
     _write(tmp_path, "engine.json", {"timings": timings, "problems": ["a sample went wrong"]})
-    _write(tmp_path, "documents.json",
-           {"render_many": {"seconds": 41.26}, "bulk": {"certificates": 1000},
-            "load_average": [0.875, 0.5, 0.25]})
-    _write(tmp_path, "scaleout.json", {
-        "requests": 1953, "seconds": 10.0, "rps": 195.3, "errors": 0, "lost_writes": 0,
-        "visibility_writes_ok": 120, "private_in_db": 120, "imports_ok": 6,
-        "badges_in_db": 206, "badges_expected": 206, "rate_limit": {"shared": True},
-        "private_everywhere": {"ok": True}, "ok": True, "error_samples": [],
-    })
+    _write(
+        tmp_path,
+        "documents.json",
+        {
+            "render_many": {"seconds": 41.26},
+            "bulk": {"certificates": 1000},
+            "load_average": [0.875, 0.5, 0.25],
+        },
+    )
+    _write(
+        tmp_path,
+        "scaleout.json",
+        {
+            "requests": 1953,
+            "seconds": 10.0,
+            "rps": 195.3,
+            "errors": 0,
+            "lost_writes": 0,
+            "visibility_writes_ok": 120,
+            "private_in_db": 120,
+            "imports_ok": 6,
+            "badges_in_db": 206,
+            "badges_expected": 206,
+            "rate_limit": {"shared": True},
+            "private_everywhere": {"ok": True},
+            "ok": True,
+            "error_samples": [],
+        },
+    )
     markdown = _report(tmp_path, "--command", "make bench")
 
     assert "`make bench`" in markdown
@@ -131,8 +168,16 @@ def test_the_ob3_process_timing_fills_its_row(tmp_path):
 
 
 def test_missing_or_stale_files_read_not_measured(tmp_path):
-    _write(tmp_path, "http.json", {"backends": [
-        _backend("SQLite", 0.0), {"database": "PostgreSQL", "skipped": "no binaries"}]})
+    _write(
+        tmp_path,
+        "http.json",
+        {
+            "backends": [
+                _backend("SQLite", 0.0),
+                {"database": "PostgreSQL", "skipped": "no binaries"},
+            ]
+        },
+    )
     _write(tmp_path, "scaleout.json", {"requests": 1})
     old = time.time() - 3600
     os.utime(tmp_path / "scaleout.json", (old, old))

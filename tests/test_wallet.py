@@ -447,11 +447,46 @@ def test_failure_message_in_japanese_for_a_japanese_holder(app, client, auth, us
     assert str(escape(message("ob3.proof.bad_signature", "ja"))) in _error_text(response)
 
 
-def test_badge_without_email_is_added_unconfirmed(app, signed_in) -> None:
-    """A DID subject is added and shown as recipient not confirmed."""
-    badge_id = _import(signed_in, bf.ob3_json(email=None, subject_id="did:example:holder"))
-    assert "Recipient not confirmed" in signed_in.get("/").get_data(as_text=True)
-    assert "Recipient not confirmed" in signed_in.get(f"/badges/{badge_id}").get_data(as_text=True)
+@pytest.mark.parametrize(
+    ("source", "says"),
+    [
+        (
+            lambda: bf.ob3_json(email=None, subject_id="did:example:holder"),
+            "names its recipient by an identifier that is not this account",
+        ),
+        (
+            lambda: bf.ob3_json(email=None, pass_number=None),
+            "does not say who it was awarded to",
+        ),
+    ],
+    ids=["another identifier", "no recipient"],
+)
+def test_badges_not_for_this_holder_are_refused_with_what_to_ask(
+    app, signed_in, source, says
+) -> None:
+    """The gate after the verdict: a valid badge enters only the wallet of its recipient."""
+    response = signed_in.post("/badges/import", data={"text": source().decode()})
+    assert response.status_code == 422
+    text = _error_text(response)
+    assert says in text and "Ask the issuer to issue it to" in text
+    assert _count(app) == 0
+
+
+def test_badge_whose_issuer_key_is_not_confirmed_is_refused_in_both_languages(
+    app, signed_in
+) -> None:
+    """Signed by a did:key for an issuer id that publishes nothing: the issuer is named."""
+    credential = bf.ob3_credential()
+    credential["issuer"]["id"] = "urn:uuid:5d1c7c9e-8a7e-4d2b-9b71-2f6f4f9d1a00"
+    text = json.dumps(bf.sign(credential))
+    response = signed_in.post("/badges/import", data={"text": text})
+    assert response.status_code == 422
+    message = _error_text(response)
+    assert "nothing published by urn:uuid:5d1c7c9e-8a7e-4d2b-9b71-2f6f4f9d1a00" in message
+    assert "Ask the issuer to publish its signing key" in message
+    response = signed_in.post("/badges/import?lang=ja", data={"text": text})
+    assert "署名鍵" in _error_text(response) and "urn:uuid:5d1c7c9e" in _error_text(response)
+    assert _count(app) == 0
 
 
 @pytest.fixture

@@ -15,7 +15,14 @@ badges_group = AppGroup("badges", help="Import, list, disclose and export holder
 
 IMPORT_FAILURES = {
     "not_a_badge": "no Open Badge was found in this input.",
+    "not_an_open_badge": "this is a verifiable credential, but not an Open Badge.",
     "not_yours": "the badge was issued to someone else (its recipient is not {email}).",
+    "no_recipient": "the badge does not say who it was awarded to; ask the issuer to name {email}.",
+    "other_identity": (
+        "the badge names its recipient by an identifier other than {email}; "
+        "ask the issuer to issue it to {email}."
+    ),
+    "issuer_unconfirmed": "ask the issuer to publish its signing key, then import again.",
     "email_unconfirmed": "the address {email} is not confirmed yet; confirm it, then import again.",
     "invalid": "the badge is not valid.",
     "revoked": "the issuer has revoked this badge.",
@@ -25,7 +32,9 @@ IMPORT_FAILURES = {
 }
 
 
-def _import_failure_text(code: str, message_id: str | None, email: str) -> str:
+def _import_failure_text(
+    code: str, message_id: str | None, email: str, params: dict[str, str] | None = None
+) -> str:
     """Return one English line saying why an import was refused."""
     from wallet.openbadges.messages import message
 
@@ -37,7 +46,7 @@ def _import_failure_text(code: str, message_id: str | None, email: str) -> str:
             text = message("fetch.failed", "en")
         text = text[:1].lower() + text[1:]
     if message_id:
-        text = f"{text} {message(message_id, 'en')}"
+        text = f"{text} {message(message_id, 'en', params)}"
     return text
 
 
@@ -98,7 +107,7 @@ def import_badge(email: str, source: str, as_json: bool) -> None:
     try:
         outcome = badge_import.import_badge(user, data)
     except badge_import.ImportFailed as failure:
-        fail(_import_failure_text(failure.code, failure.message_id, user.email))
+        fail(_import_failure_text(failure.code, failure.message_id, user.email, failure.params))
         return
     badge = outcome.badge
     document = {

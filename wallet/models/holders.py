@@ -125,6 +125,8 @@ class Badge(db.Model):  # type: ignore[name-defined,misc]
     visibility: Mapped[str] = mapped_column(String(16), default="public")
     result: Mapped[str] = mapped_column(String(16))
     report_json: Mapped[str] = mapped_column(Text, default="[]")
+    # Why the last result is not `valid`: the deciding check as {"id", "params"} (JSON).
+    reason_json: Mapped[str | None] = mapped_column(Text)
     verified_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     created_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), default=utcnow, index=True

@@ -1,4 +1,8 @@
-"""Bringing a badge into a wallet: read it, verify it, check it is the holder's, store it."""
+"""Bringing a badge into a wallet: read it, verify it, check it is the holder's, store it.
+
+The verdict says whether the badge is authentic; the gate after it says whether it may enter
+this wallet: a valid Open Badge whose recipient is this holder's confirmed email address.
+"""
 
 from __future__ import annotations
 
@@ -14,7 +18,6 @@ from wallet.extensions import db
 from wallet.models import Badge
 from wallet.models import BadgeContent
 from wallet.models import User
-from wallet.models import utcnow
 from wallet.openbadges import BadgeError
 from wallet.openbadges import Credential
 from wallet.openbadges import FetchError
@@ -38,13 +41,29 @@ MEDIA_TYPES = {
 
 
 class ImportFailed(Exception):
-    """The badge was not added; ``code`` names why (translated by the caller)."""
+    """The badge was not added; ``code`` names why (translated by the caller).
 
-    def __init__(self, code: str, detail: str = "", message_id: str | None = None) -> None:
+    Besides the verdicts (``invalid``, ``revoked``, ``expired``, ``not_yet_valid``,
+    ``unverifiable``) and unreadable input (``input.*``, ``fetch.*``), the gate's own codes:
+    ``not_a_badge`` (nothing found), ``not_an_open_badge`` (a credential of another kind),
+    ``issuer_unconfirmed`` (the signature holds but nothing the issuer publishes confirms the
+    key), ``no_recipient`` (the badge names nobody), ``other_identity`` (it names someone by an
+    identifier this account does not have), ``not_yours`` (another email address) and
+    ``email_unconfirmed``. ``message_id`` and ``params`` are the deciding check's.
+    """
+
+    def __init__(
+        self,
+        code: str,
+        detail: str = "",
+        message_id: str | None = None,
+        params: dict[str, str] | None = None,
+    ) -> None:
         super().__init__(code)
         self.code = code
         self.detail = detail
         self.message_id = message_id
+        self.params = params or {}
 
 
 @dataclass(frozen=True)
@@ -72,15 +91,28 @@ def payload_text(payload: Any) -> str:
 
 def _failure_for(report: VerificationReport) -> ImportFailed | None:
     """Return why a verified badge may not be imported, or None when it may."""
-    result = report.result
-    if result == "valid":
+    check = badges.deciding_check(report)
+    if check is None:
         return None
-    failed = next((c for c in report.checks if c.implied_result() == result), None)
-    message_id = failed.message_id if failed else None
-    detail = failed.detail if failed else ""
-    if result == "unverifiable":
-        return ImportFailed("unverifiable", detail, message_id)
-    return ImportFailed(result, detail, message_id)
+    code = report.result
+    if code == "unverifiable" and check.id == "issuer_key":
+        code = "issuer_unconfirmed"
+    return ImportFailed(code, check.detail, check.message_id, dict(check.params))
+
+
+def _recipient_failure(credential: Credential, user: User) -> ImportFailed | None:
+    """Return why the badge is not this holder's, or None when its recipient is the holder."""
+    recipient = credential.recipient
+    if recipient is None:
+        return ImportFailed("no_recipient")
+    matched = recipient_matches(recipient, [user.email])
+    if matched is None:
+        return ImportFailed("other_identity", recipient.type)
+    if not matched:
+        return ImportFailed("not_yours")
+    if not user.is_verified:
+        return ImportFailed("email_unconfirmed")
+    return None
 
 
 def _image_for(loaded: Loaded, credential: Credential, fetcher: Fetcher) -> bytes:
@@ -120,18 +152,13 @@ def import_badge(
         raise ImportFailed(exc.code, str(exc)) from None
     report = verify_loaded(loaded, fetcher=fetcher, now=badges.now())
     credential = report.credential
+    if any(c.message_id == "ob3.not_a_badge" for c in report.checks):
+        raise ImportFailed("not_an_open_badge")
     if credential is None:
         raise ImportFailed("not_a_badge")
-    failure = _failure_for(report)
+    failure = _failure_for(report) or _recipient_failure(credential, user)
     if failure is not None:
         raise failure
-    matched = (
-        recipient_matches(credential.recipient, [user.email]) if credential.recipient else None
-    )
-    if matched is False:
-        raise ImportFailed("not_yours")
-    if matched is True and not user.is_verified:
-        raise ImportFailed("email_unconfirmed")
     key = credential_key(credential, loaded.payload)
     existing = _owned_by_key(user, key)
     if existing is not None:
@@ -147,12 +174,10 @@ def import_badge(
         issuer_id=(credential.issuer.id or None),
         issued_on=credential.issued_on or credential.valid_from,
         expires=credential.expires,
-        recipient_confirmed=bool(matched),
+        recipient_confirmed=True,
         visibility=user.default_visibility,
-        result=report.result,
-        report_json=badges.report_json(report),
-        verified_at=utcnow(),
     )
+    badges.record(badge, report)
     badge.content = BadgeContent(
         original=loaded.original,
         original_media_type=MEDIA_TYPES.get(loaded.format, "application/octet-stream"),

@@ -21,12 +21,14 @@ from wallet.models import BadgeContent
 from wallet.models import User
 from wallet.models import is_public_id
 from wallet.models import utcnow
+from wallet.openbadges import Check
 from wallet.openbadges import Credential
 from wallet.openbadges import Loaded
 from wallet.openbadges import VerificationReport
 from wallet.openbadges import verify_loaded
 from wallet.openbadges.fetch import Fetcher
 from wallet.openbadges.fetch import HttpFetcher
+from wallet.openbadges.messages import message_text
 from wallet.services import images
 
 EXPIRING_SOON = timedelta(days=30)
@@ -64,6 +66,49 @@ def report_json(report: VerificationReport) -> str:
         ],
         ensure_ascii=False,
     )
+
+
+def deciding_check(report: VerificationReport) -> Check | None:
+    """Return the check that makes a result other than `valid` (None for a valid badge)."""
+    result = report.result
+    if result == "valid":
+        return None
+    return next((c for c in report.checks if c.implied_result() == result), None)
+
+
+def reason_json(report: VerificationReport) -> str | None:
+    """Serialise why a result is not `valid` (the deciding check's message id and values)."""
+    check = deciding_check(report)
+    if check is None:
+        return None
+    return json.dumps({"id": check.message_id, "params": dict(check.params)}, ensure_ascii=False)
+
+
+def reason_of(stored: str | None) -> tuple[str, dict[str, str]] | None:
+    """Return (message id, params) of a stored reason, None when there is none or it is damaged."""
+    try:
+        data = json.loads(stored) if stored else None
+    except ValueError:
+        return None
+    if not isinstance(data, dict) or not isinstance(data.get("id"), str):
+        return None
+    params = data.get("params")
+    clean = {str(k): str(v) for k, v in params.items()} if isinstance(params, dict) else {}
+    return data["id"], clean
+
+
+def reason_text(stored: str | None, lang: str) -> str:
+    """Return why a badge is not valid in words of ``lang`` ("" when there is no reason)."""
+    reason = reason_of(stored)
+    return message_text(reason[0], lang, reason[1]) if reason else ""
+
+
+def record(badge: Badge, report: VerificationReport) -> None:
+    """Store a verification's result, its checks and its reason on the badge (not committed)."""
+    badge.result = report.result
+    badge.report_json = report_json(report)
+    badge.reason_json = reason_json(report)
+    badge.verified_at = utcnow()
 
 
 def details_of(credential: Credential) -> dict[str, Any]:
@@ -265,9 +310,7 @@ def loaded_from_store(badge: Badge) -> Loaded:
 def reverify(badge: Badge, *, fetcher: Fetcher | None = None) -> VerificationReport:
     """Verify a stored badge again from its original and record the result."""
     report = verify_loaded(loaded_from_store(badge), fetcher=fetcher or make_fetcher(), now=now())
-    badge.result = report.result
-    badge.report_json = report_json(report)
-    badge.verified_at = utcnow()
+    record(badge, report)
     db.session.commit()
     return report
 

@@ -26,6 +26,7 @@ class PageFacts(NamedTuple):
     result: str
     recipient_confirmed: bool
     verified_at: datetime | None
+    reason_json: str | None
     family_name: str
     given_name: str
     name_order: str
@@ -43,6 +44,7 @@ _QUERY = (
         Badge.result,
         Badge.recipient_confirmed,
         Badge.verified_at,
+        Badge.reason_json,
         User.family_name,
         User.given_name,
         User.name_order,

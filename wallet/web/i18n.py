@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from functools import lru_cache
 
@@ -14,7 +13,7 @@ from flask_login import current_user
 from werkzeug.datastructures import LanguageAccept
 from werkzeug.http import parse_accept_header
 
-from wallet.openbadges.messages import message
+from wallet.openbadges.messages import message_text
 from wallet.web.visitors import may_be_signed_in
 
 LANG_COOKIE = "wallet_lang"
@@ -60,7 +59,4 @@ def _best_match(header: str, languages: tuple[str, ...]) -> str | None:
 
 def check_text(message_id: str | None, params: Mapping[str, str] | None = None) -> str:
     """Return a check's message in the page language; placeholders without values are left out."""
-    if not message_id:
-        return ""
-    text = message(message_id, str(get_locale() or "en"), params or None)
-    return re.sub(r"\s*\(?\{\w+\}\)?", "", text) if "{" in text else text
+    return message_text(message_id, str(get_locale() or "en"), params)

@@ -124,6 +124,19 @@ def message(message_id: str, lang: str = "en", params: Mapping[str, str] | None 
     return text
 
 
+_PLACEHOLDER = re.compile(r"\s*\(?\{\w+\}\)?")
+
+
+def message_text(
+    message_id: str | None, lang: str = "en", params: Mapping[str, str] | None = None
+) -> str:
+    """Return the message as a person reads it: placeholders without values are left out."""
+    if not message_id:
+        return ""
+    text = message(message_id, lang, params or None)
+    return _PLACEHOLDER.sub("", text) if "{" in text else text
+
+
 def _readable(value: str, lang: str) -> str:
     """Show an ISO 8601 instant as a day people read (2026年4月1日 / 1 April 2026 UTC 09:00)."""
     if not isinstance(value, str) or not _ISO_INSTANT.match(value):

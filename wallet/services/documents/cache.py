@@ -147,6 +147,7 @@ def cache_key(badge: Badge, user: User, kind: str, lang: str, title_line: str, f
             _stamp(badge.expires),
             badge.visibility,
             badge.result,
+            badge.reason_json,
             badge.recipient_confirmed,
             _stamp(badge.verified_at),
             # Time moves the status (expiring, expired) without any row changing.

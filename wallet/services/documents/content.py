@@ -200,6 +200,10 @@ def template_context(
         "private": badge.visibility != "public",
         "status": status,
         "status_word": _status_words().get(status, status),
+        # Why a badge is not valid, printed beside its state (the deciding check, translated).
+        "status_reason": glyphs(badge_service.reason_text(badge.reason_json, lang))
+        if status in ("invalid", "unverifiable")
+        else "",
         "verified_at": _moment(badge.verified_at, lang),
         "printed_on": format_day(local_now(), lang),
         "public_id": badge.public_id,

@@ -118,7 +118,7 @@ def _source_of(form: ImportForm) -> tuple[bytes | str | None, str | None]:
 def _failure_text(failure: badge_import.ImportFailed) -> str:
     """Say in plain words why a badge was not added."""
     code = failure.code
-    reason = check_text(failure.message_id)
+    reason = check_text(failure.message_id, failure.params)
     # Refused, unresolvable and unreachable addresses get one message: telling them apart
     # would let anyone map which internal names exist (security notes S13).
     if code == "fetch.timeout":
@@ -137,12 +137,37 @@ def _failure_text(failure: badge_import.ImportFailed) -> str:
             "No Open Badge was found in this file or text. An image saved to the photo library "
             "may have lost its badge data: use the original file from the Files app."
         )
+    if code == "not_an_open_badge":
+        return _(
+            "This is a verifiable credential, but not an Open Badge, so it cannot be added to "
+            "the wallet."
+        )
     if code.startswith("input."):
         return _("This file or text could not be read as a badge.")
     if code == "not_yours":
         return _(
-            "This badge was issued to someone else: its recipient is not %(email)s.",
+            "This badge was issued to someone else: its recipient is not %(email)s. If it is "
+            "yours, ask the issuer to issue it to this address.",
             email=current_user.email,
+        )
+    if code == "no_recipient":
+        return _(
+            "This badge does not say who it was awarded to, so it cannot be added to a wallet. "
+            "Ask the issuer to issue it to %(email)s.",
+            email=current_user.email,
+        )
+    if code == "other_identity":
+        return _(
+            "This badge names its recipient by an identifier that is not this account's email "
+            "address. Ask the issuer to issue it to %(email)s.",
+            email=current_user.email,
+        )
+    if code == "issuer_unconfirmed":
+        return _(
+            "The badge's signature is intact, but nothing published by %(issuer)s confirms the "
+            "key that signed it, so it cannot be shown as valid. Ask the issuer to publish its "
+            "signing key in its issuer profile or DID document, then add the badge again.",
+            issuer=failure.params.get("issuer") or _("the issuer"),
         )
     if code == "email_unconfirmed":
         return _(

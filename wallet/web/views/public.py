@@ -114,6 +114,7 @@ def show(public_id: str) -> Response:
         badge=facts,
         holder_name=full_name(facts),
         state=freshness.public_state(facts, at),
+        reason=badges.reason_text(facts.reason_json, str(get_locale())),
         stale=freshness.is_stale(facts, at),
         checked_at=_moment(facts.verified_at),
         checked_iso=_iso(facts.verified_at),

@@ -12,6 +12,7 @@ from flask import make_response
 from flask import request
 from flask import url_for
 from flask.wrappers import Response
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import login_required
 
@@ -157,6 +158,7 @@ def _report(badge: Badge) -> dict[str, Any]:
     return {
         "status": badges.status_of(badge),
         "result": badge.result,
+        "reason": badges.reason_text(badge.reason_json, str(get_locale())),
         "checks": checks,
         "verified_at": badge.verified_at,
     }

@@ -356,3 +356,19 @@ def test_ob20_signed_badge_with_a_self_described_issuer_is_not_valid() -> None:
     assert report.result == "unverifiable", [
         (c.id, c.status, c.message_id) for c in report.checks if c.status != "passed"
     ]
+
+
+def test_a_credential_too_costly_to_canonicalise_is_unverifiable_not_invalid() -> None:
+    """The JSON-LD budget of one verification ran out: nothing is known either way."""
+    from wallet.openbadges.limits import Limits
+
+    doc = fx.credential()
+    doc["@context"] = [*doc["@context"], {"x": {"@id": "https://ex.example/x"}}]
+    doc["credentialSubject"]["x"] = [{"name": str(i)} for i in range(3000)]
+    doc["proof"] = fx.sign(fx.credential())["proof"]  # a proof to check, made for another doc
+    report = verify(
+        json.dumps(doc), fetcher=fx.fetcher(), now=fx.NOW, limits=Limits(jsonld_seconds=0.05)
+    )
+    check = next(c for c in report.checks if c.id == "jsonld")
+    assert (check.status, check.message_id) == ("unsupported", "ob3.jsonld.too_complex")
+    assert report.result == "unverifiable"

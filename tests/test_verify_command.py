@@ -576,3 +576,25 @@ def test_real_process_valid_badge(tmp_path: Path) -> None:
     modules = _imported_modules(completed.stderr)
     assert "wallet.openbadges.verify" in modules
     assert not {name for name in modules if name == "flask" or name.startswith("flask.")}
+
+
+def test_real_broken_ob1_assertion_is_invalid_not_unreadable(tmp_path: Path) -> None:
+    """Recognisably an OB 1.0 assertion, with errors: result invalid (exit 1), not exit 2."""
+    source = tmp_path / "ob1.json"
+    source.write_text(
+        json.dumps(
+            {
+                "uid": "abc123",
+                "recipient": "sha256$" + "0" * 64,
+                "badge": f"{ISSUER}/badge.json",
+                "verify": {"type": "hosted", "url": f"{ISSUER}/a.json"},
+                "issuedOn": "2014-01-01",
+            }
+        ),
+        encoding="utf-8",
+    )
+    result = _invoke([str(source), "--json", "--offline"])
+    assert result.exit_code == 1, result.output
+    document = json.loads(result.stdout)
+    assert (document["result"], document["spec"]) == ("invalid", "1.0")
+    assert any(c["status"] == "failed" for c in document["checks"])

@@ -707,3 +707,36 @@ def test_seeded_shape_fuzz_never_crashes(world: FakeFetcher, rsa_key: rsa.RSAPri
         except BadgeError:
             continue
         assert not any(c.message_id == "verify.internal_error" for c in report.checks), doc
+
+
+_OB1 = {
+    "uid": "abc123",
+    "recipient": {"type": "email", "hashed": True, "salt": "s", "identity": "sha256$" + "0" * 64},
+    "badge": f"{ORIGIN}/badge.json",
+    "verify": {"type": "hosted", "url": f"{ORIGIN}/a.json"},
+    "issuedOn": "2014-01-01",
+}
+
+
+@pytest.mark.parametrize(
+    ("broken", "failing"),
+    [
+        ({"recipient": "sha256$" + "0" * 64, "salt": "s"}, "v2.recipient_invalid"),
+        ({"recipient": ["x"]}, "v2.recipient_invalid"),
+        ({"badge": None, "verify": None}, "v2.badge_missing"),
+        ({"issuedOn": "yesterday"}, "v2.date_invalid"),
+    ],
+    ids=["hashed string recipient", "list recipient", "no badge, no verify", "unreadable date"],
+)
+def test_a_recognisable_ob1_assertion_with_errors_is_invalid_not_unreadable(
+    broken: dict[str, Any], failing: str
+) -> None:
+    doc = {k: v for k, v in {**_OB1, **broken}.items() if v is not None}
+    report = verify(dumps(doc), fetcher=FakeFetcher(), now=NOW)
+    assert (report.spec, report.result) == ("1.0", "invalid")
+    assert failing in {c.message_id for c in report.checks if c.status == "failed"}
+
+
+def test_json_that_is_not_a_badge_stays_unreadable() -> None:
+    with pytest.raises(UnsupportedFormat):
+        verify(dumps({"uid": "x", "name": "not a badge"}), fetcher=FakeFetcher(), now=NOW)

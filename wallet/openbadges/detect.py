@@ -112,6 +112,10 @@ def _openbadges_context(context: Any) -> bool:
     return False
 
 
+# The keys that make a JSON object an OB 1.x assertion, even a broken one.
+OB_V1_ASSERTION_KEYS = frozenset({"uid", "recipient", "badge", "verify", "issuedOn"})
+
+
 def classify(obj: Mapping[str, Any], *, jws: bool = False) -> Spec:
     """Return the Open Badges version of a JSON or JWS payload (notes §1.2)."""
     if jws and isinstance(obj.get("vc"), dict):
@@ -140,4 +144,8 @@ def classify(obj: Mapping[str, Any], *, jws: bool = False) -> Spec:
         return "1.0"
     if recipient is None and any(t in OB_V2_CLASSES for t in types_of(obj)):
         return "2.0"
+    if len(OB_V1_ASSERTION_KEYS & obj.keys()) >= 3:
+        # Recognisably an OB 1.x assertion, only malformed: verified (and reported invalid,
+        # with the failing check) rather than refused as unreadable.
+        return "1.0"
     raise UnsupportedFormat("JSON object is not an Open Badge")

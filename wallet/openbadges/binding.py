@@ -212,18 +212,17 @@ def _fetch_own_document(
     return document, ""
 
 
-def _unconfirmed(issuer_id: str, why: str) -> Decision:
-    return Decision(
-        "unconfirmed", f"nothing published by {issuer_id[:200]} confirms the key ({why})"
-    )
+def _unconfirmed(why: str) -> Decision:
+    # The check's message already says "nothing published by <issuer> confirms the key".
+    return Decision("unconfirmed", why)
 
 
-def _decide_listing(listed: bool | None, source: str, issuer_id: str) -> Decision:
+def _decide_listing(listed: bool | None, source: str) -> Decision:
     if listed is True:
         return Decision("proven", f"key listed by the issuer's {source}")
     if listed is False:
         return Decision("contradicted", f"the issuer's {source} lists other keys only")
-    return _unconfirmed(issuer_id, f"its {source} lists no keys")
+    return _unconfirmed(f"its {source} lists no keys")
 
 
 def _did_web_document(issuer_did: str, fetcher: Fetcher) -> tuple[dict[str, Any] | None, str]:
@@ -254,18 +253,16 @@ def key_ownership(method: Method, issuer_id: str | None, fetcher: Fetcher) -> De
             return Decision("proven", "key listed under assertionMethod in the issuer DID document")
         document, why = _did_web_document(issuer_did, fetcher)
         if document is None:
-            return _unconfirmed(issuer_id, why)
-        return _decide_listing(
-            lists_key(document, method.key, method.id), "DID document", issuer_id
-        )
+            return _unconfirmed(why)
+        return _decide_listing(lists_key(document, method.key, method.id), "DID document")
     if issuer_origin(issuer_id) is None:
-        return _unconfirmed(issuer_id, "an issuer id that is not a web address cannot publish keys")
+        return _unconfirmed("an issuer id that is not a web address cannot publish keys")
     document, why = _fetch_own_document(
         issuer_did, issuer_id, fetcher, ACCEPT_JSON, expect_id=issuer_did
     )
     if document is None:
-        return _unconfirmed(issuer_id, why)
-    return _decide_listing(lists_key(document, method.key, method.id), "profile", issuer_id)
+        return _unconfirmed(why)
+    return _decide_listing(lists_key(document, method.key, method.id), "profile")
 
 
 def jwks_url(issuer_id: str) -> str | None:
@@ -321,10 +318,10 @@ def header_key_ownership(
     if issuer_id.startswith("did:web:"):
         document, why = _did_web_document(issuer_did, fetcher)
         if document is None:
-            return _unconfirmed(issuer_id, why)
-        return _decide_listing(lists_key(document, key, kid), "DID document", issuer_id)
+            return _unconfirmed(why)
+        return _decide_listing(lists_key(document, key, kid), "DID document")
     if issuer_origin(issuer_id) is None:
-        return _unconfirmed(issuer_id, "an issuer id that is not a web address cannot publish keys")
+        return _unconfirmed("an issuer id that is not a web address cannot publish keys")
     in_jwks, jwks_why = _jwks_listing(key, issuer_id, fetcher)
     if in_jwks is True:
         return Decision("proven", "key published in the issuer's JWK set")
@@ -339,7 +336,7 @@ def header_key_ownership(
     if in_profile is False:
         return Decision("contradicted", "the issuer's profile lists other keys only")
     reasons = [jwks_why, profile_why or "its profile lists no keys"]
-    return _unconfirmed(issuer_id, "; ".join(reason for reason in reasons if reason))
+    return _unconfirmed("; ".join(reason for reason in reasons if reason))
 
 
 def ownership_check(decision: Decision, issuer_id: str | None) -> Check:

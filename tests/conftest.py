@@ -40,6 +40,9 @@ def make_config(tmp_path: Path, **overrides: object) -> dict[str, object]:
         "MAIL_OUTBOX_DIR": str(tmp_path / "outbox"),
         "RATELIMIT_ENABLED": False,
         "WTF_CSRF_ENABLED": False,
+        # A request's jobs (mails) run before the test client returns; tests/test_jobs.py
+        # covers running them after the response.
+        "QUEUE_AFTER_RESPONSE": False,
         **CHEAP_HASHING,
     }
     config.update(overrides)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import sys
 import time
 from collections.abc import Iterator
@@ -22,9 +23,10 @@ from typing import Any
 CURRENT_ID: ContextVar[str | None] = ContextVar("wallet_request_id", default=None)
 HANDLER_MARK = "wallet_handler"
 FORMATS = ("json", "text", "none")
-# werkzeug's development server logs each request line with its full path (tokens included);
-# the app logs its own request line with the route instead.
-WERKZEUG_REQUEST_LINE = '"%s" %s %s'
+# werkzeug's development server logs each request line with its full path (tokens, queries):
+# `127.0.0.1 - - [06/Dec/2026 08:45:24] "GET /claim/<token> HTTP/1.1" 200 -`. The app logs its
+# own request line with the route instead.
+WERKZEUG_REQUEST_LINE = re.compile(r'\S+ - - \[[^\]]*\] "')
 
 
 @contextmanager
@@ -42,7 +44,7 @@ class ContextFilter(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         """Return False for werkzeug request lines, else add request_id and keep the record."""
-        if record.name == "werkzeug" and record.msg == WERKZEUG_REQUEST_LINE:
+        if record.name == "werkzeug" and WERKZEUG_REQUEST_LINE.match(str(record.msg)):
             return False
         if not hasattr(record, "request_id"):
             record.request_id = CURRENT_ID.get()

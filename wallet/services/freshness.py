@@ -138,7 +138,9 @@ def enqueue_stale(limit: int | None = None) -> int:
 
 def reverify_job(badge_id: int) -> None:
     """Re-verify one badge unless it is gone or was re-checked meanwhile (`reverify.badge` job)."""
-    badge = db.session.get(Badge, badge_id)
+    badge = db.session.get(
+        Badge, badge_id, options=[selectinload(Badge.content)], populate_existing=True
+    )
     if badge is None or not is_stale(badge):
         return
     badges.reverify(badge)

@@ -71,7 +71,14 @@ def send(to: str, template: str, lang: str, **context: Any) -> bool:
     message = compose(to, template, lang, **context)
     from wallet.services import jobs
 
-    handle = jobs.enqueue("mail.deliver", message=bytes(message), template=template)
+    try:
+        handle = jobs.enqueue("mail.deliver", message=bytes(message), template=template)
+    except jobs.QueueUnavailable as exc:
+        # As an SMTP failure was before there was a queue: the request goes on, the mail is
+        # reported (the holder can ask for it again: resend, reset).
+        metrics.MAILS.labels(template=template, outcome="failed").inc()
+        log.error("mail (template %s) could not be queued: %s", template, exc)
+        return False
     return not handle.failed
 
 

@@ -1,4 +1,5 @@
-"""Request telemetry: a request id, one log line and the HTTP metrics per request; deferred jobs.
+"""Request telemetry: a request id, one log line and the HTTP metrics per request; a request's
+in-process jobs handed to the job thread once it has its response.
 
 The middleware sits outside the page cache (cached verification pages are counted and logged
 too) and inside ProxyFix (it sees the client's address). It logs the route pattern
@@ -14,7 +15,6 @@ import re
 import time
 import uuid
 from collections.abc import Iterable
-from functools import partial
 from typing import Any
 
 from flask import Flask
@@ -138,21 +138,17 @@ def _defer_jobs() -> None:
 
 
 def _run_held_jobs_after(response: Response) -> Response:
-    """Run the held jobs when the server closes the response (after the client has it)."""
+    """Hand the held jobs to the process's job thread: they run while the response goes out.
+
+    Not at the response's close(): servers call that when they are done with the connection,
+    which for werkzeug's development server can be long after the client has its answer.
+    """
     from flask import current_app
 
     held = jobs.take_deferred()
     if held:
-        request_id = request.environ.get(REQUEST_ID_ENVIRON)
-        app = current_app._get_current_object()  # type: ignore[attr-defined]
-        response.call_on_close(partial(_run_held, app, held, request_id))
+        jobs.run_after_response(current_app._get_current_object(), held)  # type: ignore[attr-defined]
     return response
-
-
-def _run_held(app: Flask, held: list[Any], request_id: str | None) -> None:
-    """Run held jobs under the request's id."""
-    with logs.bound_id(request_id):
-        jobs.run_deferred(app, held)
 
 
 def install(app: Flask) -> None:

@@ -2,7 +2,8 @@
 
 With WALLET_QUEUE_URL (Redis) jobs go to RQ queues that `wallet worker` runs, with retries and a
 failed-job registry (`wallet jobs failed`). Without it (the embedded default) a job runs in this
-process: after the response when enqueued during a web request, at once anywhere else. The
+process: on its job thread once the response is made when enqueued during a web request
+(jobs/background.py), at once anywhere else. The
 names and functions are listed in jobs/table.py; every job is safe to run twice.
 """
 
@@ -22,6 +23,10 @@ from wallet.services.jobs.table import JOBS
 log = logging.getLogger(__name__)
 
 DEFERRED = "wallet_deferred_jobs"  # flask.g key: jobs waiting for the end of the response
+
+
+class QueueUnavailable(RuntimeError):
+    """The queue's Redis could not take the job (down, unreachable, refusing)."""
 
 
 @dataclass(frozen=True)
@@ -53,9 +58,16 @@ def enqueue(name: str, **kwargs: Any) -> Handle:
     if name not in JOBS:
         raise KeyError(f"unknown job {name!r}")
     if in_background():
+        from redis.exceptions import RedisError
+
         from wallet.services.jobs import redis_queue
 
-        return Handle(redis_queue.enqueue(name, kwargs), name, "queued")
+        try:
+            return Handle(redis_queue.enqueue(name, kwargs), name, "queued")
+        except RedisError as exc:
+            raise QueueUnavailable(
+                f"the job queue is unavailable: {exc.__class__.__name__}"
+            ) from None
     job_id = uuid.uuid4().hex
     deferred = g.get(DEFERRED)
     if deferred is not None:
@@ -77,7 +89,7 @@ def take_deferred() -> list[tuple[str, str, dict[str, Any]]]:
 
 
 def run_deferred(app: Any, held: list[tuple[str, str, dict[str, Any]]]) -> None:
-    """Run held jobs, each in a fresh request context (called once the response has been sent).
+    """Run held jobs, each in a fresh request context.
 
     A request context as the CLI has (mails are composed with url_for); never the finished
     request's, whose session and `g` are gone.
@@ -85,6 +97,20 @@ def run_deferred(app: Any, held: list[tuple[str, str, dict[str, Any]]]) -> None:
     for job_id, name, kwargs in held:
         with app.test_request_context("/"):
             runner.perform_inline(job_id, name, kwargs)
+
+
+def run_after_response(app: Any, held: list[tuple[str, str, dict[str, Any]]]) -> None:
+    """Hand a finished request's jobs to this process's job thread (they never delay it)."""
+    from wallet.services.jobs import background
+
+    background.submit(lambda: run_deferred(app, held))
+
+
+def drain(timeout: float = 30.0) -> bool:
+    """Wait until this process's job thread has run everything handed to it; False on timeout."""
+    from wallet.services.jobs import background
+
+    return background.drain(timeout)
 
 
 def done_before(key: str) -> bool:

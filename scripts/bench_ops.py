@@ -53,10 +53,71 @@ def measure(env: dict[str, str], path: str, duration: float) -> dict[str, Any]:
     return figures
 
 
+IN_PROCESS = {
+    "off": {"LOG_REQUESTS": False},
+    "log": {"LOG_FORMAT": "json"},
+    "log+metrics": {"LOG_FORMAT": "json", "METRICS_ALLOWED_NETWORKS": "127.0.0.1/32"},
+}
+
+
+def in_process(database_url: str, path: str, requests: int = 2000) -> dict[str, Any]:
+    """CPU time per request of the whole WSGI stack for `path`, in this process, per variant.
+
+    CPU time counts the work whatever else the machine runs (wrk's figures on a busy 2-core
+    machine drift more than the difference sought). The log lines go to /dev/null (formatted
+    and written all the same); the page comes from the page cache, as a repeat visit does.
+    """
+    from io import BytesIO
+
+    from wallet import create_app
+
+    environ_base = {
+        "REQUEST_METHOD": "GET",
+        "PATH_INFO": path,
+        "QUERY_STRING": "",
+        "SERVER_NAME": "bench",
+        "SERVER_PORT": "443",
+        "wsgi.url_scheme": "https",
+        "REMOTE_ADDR": "127.0.0.1",
+        "HTTP_HOST": "wallet.bench.example",
+        "HTTP_ACCEPT_LANGUAGE": "ja",
+        "wsgi.input": BytesIO(b""),
+        "wsgi.errors": sys.stderr,
+    }
+
+    def start_response(status: str, headers: list[Any], exc_info: Any = None) -> None:
+        if not status.startswith("200"):
+            raise RuntimeError(f"{path}: {status}")
+
+    out: dict[str, Any] = {}
+    saved = sys.stderr
+    for variant, extra in IN_PROCESS.items():
+        app = create_app(B.bench_config(database_url, ENV="production", **extra))
+        sys.stderr = open(os.devnull, "w")  # noqa: SIM115 (closed below)
+        try:
+
+            def one(app: Any = app) -> None:
+                for _ in range(requests):
+                    body = app(dict(environ_base), start_response)
+                    b"".join(body)
+
+            figures = B.wall_and_cpu_ms(one, repeat=5)
+        finally:
+            sys.stderr.close()
+            sys.stderr = saved
+        out[variant] = {k: round(v * 1000 / requests, 2) for k, v in figures.items()}  # µs
+        with app.app_context():
+            from wallet.extensions import db
+
+            db.engine.dispose()
+    return out
+
+
 def wallet(env: dict[str, str], *args: str) -> str:
     """Run a `wallet` command with env; return its stdout (raise with its stderr on failure)."""
-    done = subprocess.run([str(B.BIN / "wallet"), *args], capture_output=True, text=True,
-                          env=env, timeout=600)
+    done = subprocess.run(
+        [str(B.BIN / "wallet"), *args], capture_output=True, text=True, env=env, timeout=600
+    )
     if done.returncode != 0:
         raise RuntimeError(f"wallet {' '.join(args)}: {done.stderr[-1500:]}")
     return done.stdout
@@ -71,15 +132,17 @@ def tour(database_url: str, env: dict[str, str], seeded: B.Seeded) -> dict[str, 
     slug = "ops-" + secrets.token_hex(3)
     app = create_app(B.bench_config(database_url, SECRET_KEY=env["WALLET_SECRET_KEY"]))
     with app.test_request_context():
-        issuer = issuers.create_issuer(slug, "ベンチ研究所", "https://bench.example",
-                                       "office@bench.example")
+        issuer = issuers.create_issuer(
+            slug, "ベンチ研究所", "https://bench.example", "office@bench.example"
+        )
         issuers.create_achievement(issuer, "diag", "コンクリート診断士", "Benchmark.", "Pass.")
         db.session.remove()
         db.engine.dispose()
     with tempfile.TemporaryDirectory(prefix="wallet-bench-ops.") as folder:
         csv_path = Path(folder) / "awards.csv"
         csv_path.write_text(
-            "email,family_name,given_name,issue_date\n" + "".join(
+            "email,family_name,given_name,issue_date\n"
+            + "".join(
                 f"ops{i}@bench.example,山田,太郎{i},{date.today().isoformat()}\n" for i in range(3)
             ),
             encoding="utf-8",
@@ -89,8 +152,15 @@ def tour(database_url: str, env: dict[str, str], seeded: B.Seeded) -> dict[str, 
         badge = Path(folder) / "badge.png"
         wallet(env, "badges", "export", seeded.real_public_id, "-o", str(badge))
         wallet(env, "badges", "import", B.HOLDER_EMAIL, str(badge), "--json")
-        wallet(env, "documents", "render", seeded.real_public_id, "certificate", "-o",
-               str(Path(folder) / "c.pdf"))
+        wallet(
+            env,
+            "documents",
+            "render",
+            seeded.real_public_id,
+            "certificate",
+            "-o",
+            str(Path(folder) / "c.pdf"),
+        )
     with B.gunicorn("wsgi:app", env) as server:
         B.request(server.base, "GET", f"/b/{seeded.real_public_id}")
         status, _headers, body = B.request(server.base, "GET", "/metrics")
@@ -118,8 +188,10 @@ def main() -> int:
     """Run the comparison and the tour; print a table; write .bench/ops.json."""
     duration = float(os.environ.get("BENCH_OPS_SECONDS", "5"))
     results: dict[str, Any] = {"load_average_at_start": os.getloadavg(), "duration": duration}
-    with tempfile.TemporaryDirectory(prefix="wallet-bench-ops-db.") as folder, \
-            B.redis_server() as redis_url:
+    with (
+        tempfile.TemporaryDirectory(prefix="wallet-bench-ops-db.") as folder,
+        B.redis_server() as redis_url,
+    ):
         database_url = f"sqlite:///{folder}/ops.db"
         from wallet import create_app
 
@@ -130,6 +202,8 @@ def main() -> int:
 
             db.engine.dispose()
         path = f"/b/{seeded.public_ids[10]}"
+        print("== in process", file=sys.stderr)
+        results["in_process_us_per_request"] = in_process(database_url, path)
         secret = secrets.token_urlsafe(32)
         rounds = []
         for number in range(2):
@@ -144,7 +218,9 @@ def main() -> int:
         results["rounds"] = rounds
         results["median"] = summary(rounds)
         tour_env = B.app_env(
-            database_url, WALLET_SECRET_KEY=secret, WALLET_LOG_FORMAT="json",
+            database_url,
+            WALLET_SECRET_KEY=secret,
+            WALLET_LOG_FORMAT="json",
             WALLET_METRICS_ALLOWED_NETWORKS="127.0.0.1/32",
             WALLET_MAIL_OUTBOX_DIR=tempfile.mkdtemp(prefix="wallet-bench-outbox."),
             PROMETHEUS_MULTIPROC_DIR=tempfile.mkdtemp(prefix="wallet-metrics."),
@@ -155,8 +231,10 @@ def main() -> int:
     results["load_average_at_end"] = os.getloadavg()
     OUT.parent.mkdir(exist_ok=True)
     OUT.write_text(json.dumps(results, indent=2), encoding="utf-8")
-    print(f"\n### Request log and metrics on {path.split('/')[1]}/<id> "
-          f"(gunicorn -w 2, wrk -t1, {duration:g} s, median of 2 rounds)\n")
+    print(
+        f"\n### Request log and metrics on {path.split('/')[1]}/<id> "
+        f"(gunicorn -w 2, wrk -t1, {duration:g} s, median of 2 rounds)\n"
+    )
     print("| variant | c=2 req/s | c=2 p50 | c=2 p99 | c=8 req/s | c=8 p50 | c=8 p99 |")
     print("|---|---|---|---|---|---|---|")
     for variant, figures in results["median"].items():
@@ -165,6 +243,13 @@ def main() -> int:
             f = figures[f"c{c}"]
             cells += [f"{f.get('rps', '–')}", f"{f.get('p50', '–')} ms", f"{f.get('p99', '–')} ms"]
         print(f"| {variant} | " + " | ".join(cells) + " |")
+    print(
+        "\nIn process, whole WSGI stack, per request (median of 5 x 2,000): "
+        + "; ".join(
+            f"{v}: {f['cpu_ms']} µs CPU ({f['wall_ms']} µs wall)"
+            for v, f in results["in_process_us_per_request"].items()
+        )
+    )
     families = results["metrics_after_tour"]["families"]
     print("\n/metrics after the tour shows: " + ", ".join(families))
     return 0

@@ -148,8 +148,12 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
             PYTHONDONTWRITEBYTECODE="1",
         )
         upgrade = subprocess.run(
-            [str(BIN / "wallet"), "db", "upgrade"], cwd=ROOT, env=env, capture_output=True,
-            text=True, timeout=120,
+            [str(BIN / "wallet"), "db", "upgrade"],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
         )
         assert upgrade.returncode == 0, upgrade.stderr[-2000:]
         app_log = suite_logs.process_log("gunicorn")
@@ -174,28 +178,47 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
             + f"error_log {base / 'error.log'} warn;\n"
             + "events { worker_connections 128; }\n"
             + "http {\n  include /etc/nginx/mime.types;\n  default_type application/octet-stream;\n"
-            + "".join(f"  {name}_temp_path {path};\n" for name, path in (
-                ("client_body", temp["body"]), ("proxy", temp["proxy"]),
-                ("fastcgi", temp["fastcgi"]), ("uwsgi", temp["uwsgi"]), ("scgi", temp["scgi"]),
-            ))
+            + "".join(
+                f"  {name}_temp_path {path};\n"
+                for name, path in (
+                    ("client_body", temp["body"]),
+                    ("proxy", temp["proxy"]),
+                    ("fastcgi", temp["fastcgi"]),
+                    ("uwsgi", temp["uwsgi"]),
+                    ("scgi", temp["scgi"]),
+                )
+            )
             + f"  include {base / 'wallet.conf'};\n}}\n",
             encoding="utf-8",
         )
         check = subprocess.run(
-            [NGINX, "-t", "-p", str(base), "-c", str(base / "nginx.conf"), "-e",
-             str(base / "error.log")],
-            capture_output=True, text=True, timeout=30,
+            [
+                NGINX,
+                "-t",
+                "-p",
+                str(base),
+                "-c",
+                str(base / "nginx.conf"),
+                "-e",
+                str(base / "error.log"),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=30,
         )
         assert check.returncode == 0, check.stderr
         with app_log.open("w") as err:
             gunicorn = subprocess.Popen(
                 [str(BIN / "gunicorn"), "-c", str(GUNICORN_CONF), "wsgi:app"],
-                cwd=ROOT, env=env, stdout=err, stderr=err,
+                cwd=ROOT,
+                env=env,
+                stdout=err,
+                stderr=err,
             )
         nginx = subprocess.Popen(
-            [NGINX, "-p", str(base), "-c", str(base / "nginx.conf"), "-e",
-             str(base / "error.log")],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            [NGINX, "-p", str(base), "-c", str(base / "nginx.conf"), "-e", str(base / "error.log")],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
         )
         try:
             for port in (app_port, http_port, https_port):
@@ -294,11 +317,19 @@ def _login_attempt(stack: Stack, source: str, extra: dict[str, str] | None = Non
     assert token is not None
     cookie = headers["Set-Cookie"].split(";", 1)[0]
     form = urllib.parse.urlencode(
-        {"csrf_token": token.group(1).decode(), "email": "nobody@example.com",
-         "password": "not-the-password", "next": ""}
+        {
+            "csrf_token": token.group(1).decode(),
+            "email": "nobody@example.com",
+            "password": "not-the-password",
+            "next": "",
+        }
     ).encode()
     status, _, _ = fetch(
-        stack, "POST", "/auth/login", source=source, body=form,
+        stack,
+        "POST",
+        "/auth/login",
+        source=source,
+        body=form,
         headers={
             "Content-Type": "application/x-www-form-urlencoded",
             "Cookie": cookie,
@@ -324,13 +355,19 @@ def test_rate_limits_key_on_the_real_client_not_on_the_proxy_or_a_header(stack):
 
 def test_nginx_refuses_bodies_over_12_mb_before_the_app_sees_them(stack):
     status, headers, _ = fetch(
-        stack, "POST", "/badges/import", body=b"x" * (13 * 1024 * 1024),
+        stack,
+        "POST",
+        "/badges/import",
+        body=b"x" * (13 * 1024 * 1024),
         headers={"Content-Type": "application/octet-stream"},
     )
     assert status == 413
     assert "X-Request-ID" not in headers  # the app answers every request it sees with one
     status, headers, _ = fetch(
-        stack, "POST", "/badges/import", body=b"x" * (11 * 1024 * 1024),
+        stack,
+        "POST",
+        "/badges/import",
+        body=b"x" * (11 * 1024 * 1024),
         headers={"Content-Type": "application/octet-stream"},
     )
     assert status != 413 and "X-Request-ID" in headers  # passed on to the app

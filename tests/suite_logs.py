@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import os
 import re
+import shutil
 import time
 from collections.abc import Iterable
 from pathlib import Path
@@ -30,6 +31,8 @@ NAME_FIELD = re.compile(
 EXTRA_NAMES = ("山田", "コンクリート", "太郎", "花子")
 # Addresses that are configuration, not people (the sender every mail comes from).
 NOT_PERSONAL = {"no-reply@wallet.invalid", "map@example.org"}
+
+KEEP_SESSIONS = 10  # older sessions' folders are removed when a new session starts
 
 _handler: logging.Handler | None = None
 
@@ -60,8 +63,12 @@ def start() -> Path:
     from wallet.services.logs import ContextFilter
     from wallet.services.logs import JsonFormatter
 
-    base = ROOT / "artifacts" / "suite-logs" / f"{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}"
+    parent = ROOT / "artifacts" / "suite-logs"
+    base = parent / f"{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}"
     base.mkdir(parents=True, exist_ok=True)
+    sessions = sorted((p for p in parent.iterdir() if p.is_dir()), key=lambda p: p.stat().st_mtime)
+    for old in sessions[:-KEEP_SESSIONS]:
+        shutil.rmtree(old, ignore_errors=True)
     os.environ[ENV] = str(base)
     handler = logging.FileHandler(base / "pytest.jsonl", encoding="utf-8")
     handler.setLevel(logging.DEBUG)

@@ -22,6 +22,32 @@ CHEAP_HASHING = {
 }
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """Capture every log line of the session (searched for personal data at its end)."""
+    from tests import suite_logs
+
+    suite_logs.start()
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Fail the run when any captured log line holds a test address or name."""
+    from tests import suite_logs
+
+    suite_logs.stop()
+    if session.config.option.collectonly or session.testscollected == 0:
+        return
+    base = suite_logs.folder()
+    found = suite_logs.leaks(base, suite_logs.needles())
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    write = reporter.write_line if reporter is not None else (lambda line, **_: print(line))
+    write(f"log privacy: {suite_logs.line_count(base)} captured log lines in {base}")
+    if found:
+        write(f"log privacy: {len(found)} line(s) hold personal data from the tests:", red=True)
+        for name, needle, line in found[:50]:
+            write(f"  {name}: {needle!r} in {line}")
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Mark every test that uses the database so the PostgreSQL run can select them."""
     for item in items:
@@ -40,6 +66,10 @@ def make_config(tmp_path: Path, **overrides: object) -> dict[str, object]:
         "MAIL_OUTBOX_DIR": str(tmp_path / "outbox"),
         "RATELIMIT_ENABLED": False,
         "WTF_CSRF_ENABLED": False,
+        # A request's jobs (mails) run before the test client returns; tests/test_jobs.py
+        # covers running them after the response.
+        "QUEUE_AFTER_RESPONSE": False,
+        "LOG_LEVEL": "WARNING",  # on stderr; the suite's log capture takes every level
         **CHEAP_HASHING,
     }
     config.update(overrides)

@@ -97,6 +97,19 @@ class Config:
     # holds everything the page shows, so no entry goes stale; ~5 KB each.
     PUBLIC_PAGE_CACHE_SIZE = 500
 
+    # Operations (README "Running in production"): logs, metrics, readiness, the job queue.
+    LOG_FORMAT: str | None = None  # "json", "text" or "none" (default: json in production)
+    LOG_LEVEL = "INFO"
+    LOG_REQUESTS = True  # one line per request (health checks only at DEBUG)
+    METRICS_ALLOWED_NETWORKS: str | list[str] = ""  # CIDRs that may read /metrics; empty: off
+    READY_TIMEOUT = 2.0  # seconds /readyz waits for the database and Redis
+    # Redis URL of the job queue run by `wallet worker`; empty: jobs run in the web process,
+    # after the response (at once outside a web request), without retries.
+    QUEUE_URL = ""
+    QUEUE_AFTER_RESPONSE = True  # tests turn it off so that a request's jobs have run on return
+    MAIL_RETRY_DELAYS = "30,120,600,1800,3600,7200"  # seconds between attempts of a queued mail
+    REVERIFY_INTERVAL = 3600  # a worker queues stale badges for re-verification this often (0: off)
+
     HTMX_SRC = HTMX_CDN_URL
     HTMX_SRI = HTMX_SRI
     HTMX_LOCAL = False  # serve a hash-checked copy from static/vendor instead of the CDN

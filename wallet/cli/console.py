@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import sys
+
+LOUD_COMMANDS = {"run", "worker"}
 
 
 def main() -> None:
@@ -13,6 +16,11 @@ def main() -> None:
         verify.main(args=sys.argv[2:], prog_name="wallet verify")
         return
     from flask.cli import FlaskGroup
+
+    if not set(sys.argv[1:2]) & LOUD_COMMANDS:
+        # An operator command's stderr is its user interface: warnings and errors only, unless
+        # WALLET_LOG_LEVEL says otherwise. Servers and the worker log every request and job.
+        os.environ.setdefault("WALLET_LOG_LEVEL", "WARNING")
 
     from wallet import create_app
     from wallet.cli.verify import verify

@@ -29,6 +29,7 @@ from wallet.openbadges.fetch import Fetcher
 from wallet.openbadges.recipient import recipient_matches
 from wallet.services import badges
 from wallet.services import images
+from wallet.services import metrics
 
 MEDIA_TYPES = {
     "png": "image/png",
@@ -145,12 +146,23 @@ def import_badge(
     user: User, source: bytes | str, *, fetcher: Fetcher | None = None
 ) -> ImportOutcome:
     """Read, verify and store a badge for user; raise ImportFailed (nothing stored) when refused."""
-    fetcher = fetcher or badges.make_fetcher()
+    try:
+        outcome = _import(user, source, fetcher or badges.make_fetcher())
+    except ImportFailed as failure:
+        metrics.IMPORTS.labels(outcome=failure.code).inc()
+        raise
+    metrics.IMPORTS.labels(outcome="added" if outcome.created else "already").inc()
+    return outcome
+
+
+def _import(user: User, source: bytes | str, fetcher: Fetcher) -> ImportOutcome:
+    """Do import_badge's work."""
     try:
         loaded = read(source, fetcher=fetcher)
     except BadgeError as exc:
         raise ImportFailed(exc.code, str(exc)) from None
     report = verify_loaded(loaded, fetcher=fetcher, now=badges.now())
+    metrics.VERIFICATIONS.labels(result=report.result).inc()
     credential = report.credential
     if any(c.message_id == "ob3.not_a_badge" for c in report.checks):
         raise ImportFailed("not_an_open_badge")

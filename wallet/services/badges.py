@@ -30,6 +30,7 @@ from wallet.openbadges.fetch import Fetcher
 from wallet.openbadges.fetch import HttpFetcher
 from wallet.openbadges.messages import message_text
 from wallet.services import images
+from wallet.services import metrics
 
 EXPIRING_SOON = timedelta(days=30)
 
@@ -310,6 +311,7 @@ def loaded_from_store(badge: Badge) -> Loaded:
 def reverify(badge: Badge, *, fetcher: Fetcher | None = None) -> VerificationReport:
     """Verify a stored badge again from its original and record the result."""
     report = verify_loaded(loaded_from_store(badge), fetcher=fetcher or make_fetcher(), now=now())
+    metrics.VERIFICATIONS.labels(result=report.result).inc()
     record(badge, report)
     db.session.commit()
     return report

@@ -115,7 +115,7 @@ def reverify_stale(
                 report = badges.reverify(badge, fetcher=fetcher)
             except Exception:  # a cron run must survive one unreadable badge
                 db.session.rollback()
-                log.exception("re-verification of badge %s failed", public_id)
+                log.exception("re-verification of badge %d failed", badge.id)
                 summary.failed.append(public_id)
                 continue
             summary.checked += 1
@@ -123,6 +123,27 @@ def reverify_stale(
                 summary.changed.append((public_id, before, report.result))
         db.session.expunge_all()  # keep memory flat over thousands of badges
     return summary
+
+
+def enqueue_stale(limit: int | None = None) -> int:
+    """Queue one `reverify.badge` job per stale badge (the periodic `reverify.stale` job)."""
+    from wallet.services import jobs
+
+    ids = stale_ids(max_age(), limit=limit)
+    for badge_id in ids:
+        jobs.enqueue("reverify.badge", badge_id=badge_id)
+    log.info("queued %d stale badge(s) for re-verification", len(ids))
+    return len(ids)
+
+
+def reverify_job(badge_id: int) -> None:
+    """Re-verify one badge unless it is gone or was re-checked meanwhile (`reverify.badge` job)."""
+    badge = db.session.get(
+        Badge, badge_id, options=[selectinload(Badge.content)], populate_existing=True
+    )
+    if badge is None or not is_stale(badge):
+        return
+    badges.reverify(badge)
 
 
 def public_state(badge: Checked, at: datetime | None = None) -> str:

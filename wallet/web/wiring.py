@@ -35,11 +35,13 @@ def init_app(app: Flask) -> None:
     from wallet.web.views import issuer_docs
     from wallet.web.views import issuing
     from wallet.web.views import main
+    from wallet.web.views import ops
     from wallet.web.views import public
     from wallet.web.views import share
     from wallet.web.views import wallet
 
     app.register_blueprint(main.bp)
+    app.register_blueprint(ops.bp)
     app.register_blueprint(auth.bp)
     app.register_blueprint(account.bp)
     app.register_blueprint(public.bp)

@@ -12,6 +12,7 @@ from urllib.parse import quote
 
 from wallet.models import Badge
 from wallet.models import User
+from wallet.services import metrics
 from wallet.services.documents import cache as documents_cache
 from wallet.services.documents.cache import cache_clear
 from wallet.services.documents.cache import cache_info
@@ -68,9 +69,11 @@ def build(
     fonts = locate_fonts()
     key = cache_key(badge, user, kind, lang, title, fonts)
     hit = documents_cache.lookup(key)
+    metrics.CACHE_LOOKUPS.labels(cache="documents", result="miss" if hit is None else "hit").inc()
     if hit is not None:
         return hit
     document = render_document(badge, user, kind, lang, title, fonts)
+    metrics.PDF_RENDERS.labels(kind=kind).inc()
     documents_cache.store(key, document)
     return document
 

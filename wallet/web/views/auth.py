@@ -17,6 +17,7 @@ from flask_login import logout_user
 
 from wallet.extensions import limiter
 from wallet.services import accounts
+from wallet.services import security
 from wallet.web.forms import ConfirmForm
 from wallet.web.forms import ForgotPasswordForm
 from wallet.web.forms import LoginForm
@@ -42,7 +43,9 @@ def _login_account_limit() -> str:
 
 def _account_key() -> str:
     """Rate-limit key for sign-in attempts against one account, whatever the IP."""
-    return "account:" + (request.form.get("email") or "").strip().lower()[:254]
+    # A keyed digest, not the address: Flask-Limiter logs the key of every limit it enforces.
+    email = (request.form.get("email") or "").strip().lower()[:254]
+    return "account:" + security.pseudonym("login-account", email)
 
 
 @bp.route("/register", methods=["GET", "POST"])

@@ -81,7 +81,7 @@ def test_the_badge_page_leads_with_the_state_and_suggests_making_it_private(
     assert "state-banner" not in valid
 
 
-def _reddish_share(image: Image.Image) -> float:
+def reddish_share(image: Image.Image) -> float:
     """Return the share of pixels in the middle of the page that are clearly red or orange."""
     width, height = image.size
     middle = image.crop((width // 10, height // 4, width * 9 // 10, height * 3 // 4))
@@ -110,12 +110,12 @@ def test_documents_carry_the_mark_across_the_page(app, badges_by_state, tmp_path
         for lang in ("ja", "en"):
             marked = documents.render(ended, ended.user, kind, lang)
             plain = documents.render(fine, fine.user, kind, lang)
-            marked_share = _reddish_share(_colour_page(marked, tmp_path / f"m-{lang}"))
-            plain_share = _reddish_share(_colour_page(plain, tmp_path / f"p-{lang}"))
+            marked_share = reddish_share(colour_page(marked, tmp_path / f"m-{lang}"))
+            plain_share = reddish_share(colour_page(plain, tmp_path / f"p-{lang}"))
             assert marked_share > 0.02 and plain_share < 0.002, (lang, marked_share, plain_share)
 
 
-def _colour_page(pdf: bytes, directory: Path) -> Image.Image:
+def colour_page(pdf: bytes, directory: Path) -> Image.Image:
     """Rasterise the first page in colour (tests.test_documents.rasterize gives grey)."""
     import subprocess
 

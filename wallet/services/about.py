@@ -39,7 +39,8 @@ def parse_details(details_json: str | None) -> dict[str, Any]:
 
 def about(details: dict[str, Any], issuer_name: str = "") -> About:
     """Return what a page shows about a badge from its stored details."""
-    issuer = details.get("issuer") if isinstance(details.get("issuer"), dict) else {}
+    found = details.get("issuer")
+    issuer: dict[str, Any] = found if isinstance(found, dict) else {}
     return About(
         description=_text(details.get("description")),
         criteria=_text(details.get("criteria_narrative")),

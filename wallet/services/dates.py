@@ -146,7 +146,9 @@ def default_zone_name(lang: str) -> str:
     """Return the zone for a reader who chose none: WALLET_DEFAULT_TIMEZONES by language."""
     configured = current_app.config.get("DEFAULT_TIMEZONES") or {}
     name = configured.get(lang) if isinstance(configured, dict) else None
-    return name if zone_of(name) else DEFAULT_ZONES.get(lang, "UTC")
+    if isinstance(name, str) and zone_of(name) is not None:
+        return name
+    return DEFAULT_ZONES.get(lang, "UTC")
 
 
 def reader_zone(preference: str | None, lang: str) -> ZoneInfo:

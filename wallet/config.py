@@ -39,6 +39,7 @@ class Config:
 
     LANGUAGES = ("ja", "en")
     BABEL_DEFAULT_LOCALE = "en"
+    # The issuing portal's calendar: award dates are days in this zone (services/issuing).
     BABEL_DEFAULT_TIMEZONE = "Asia/Tokyo"
 
     # argon2id cost (argon2-cffi RFC 9106 low-memory profile); tests lower these.
@@ -92,6 +93,12 @@ class Config:
     # A stored verification older than this (seconds) is re-checked by `wallet reverify` (cron);
     # visitors' page loads never fetch anything remote.
     VERIFY_MAX_AGE = 24 * 60 * 60
+    # A badge whose last check could not be completed (issuer unreachable, ...) is due sooner.
+    VERIFY_RETRY_AGE = 60 * 60
+
+    # The time zone of a reader who chose none (IANA names by UI language): holders change theirs
+    # in the account settings; visitors of public pages get their language's (the page says so).
+    DEFAULT_TIMEZONES = {"ja": "Asia/Tokyo", "en": "UTC"}
 
     # Rendered verification pages kept per worker for signed-out visitors (0: none). The key
     # holds everything the page shows, so no entry goes stale; ~5 KB each.

@@ -13,6 +13,7 @@ from wallet.extensions import db
 from wallet.models import User
 from wallet.models import new_session_token
 from wallet.models import utcnow
+from wallet.services import dates
 from wallet.services import mail
 from wallet.services import security
 
@@ -254,3 +255,11 @@ def load_session_user(session_id: str) -> User | None:
     if user is None or not security.same_state(user.session_token, token):
         return None
     return user
+
+
+def set_timezone(user: User, zone: str | None) -> None:
+    """Remember the time zone the holder reads dates in (None: their language's default)."""
+    if zone is not None and zone not in dates.timezone_choices():
+        raise ValueError(zone)
+    user.timezone = zone
+    db.session.commit()

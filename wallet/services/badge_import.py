@@ -28,8 +28,10 @@ from wallet.openbadges import verify_loaded
 from wallet.openbadges.fetch import Fetcher
 from wallet.openbadges.recipient import recipient_matches
 from wallet.services import badges
+from wallet.services import dates
 from wallet.services import images
 from wallet.services import metrics
+from wallet.services import reasons
 
 MEDIA_TYPES = {
     "png": "image/png",
@@ -92,7 +94,7 @@ def payload_text(payload: Any) -> str:
 
 def _failure_for(report: VerificationReport) -> ImportFailed | None:
     """Return why a verified badge may not be imported, or None when it may."""
-    check = badges.deciding_check(report)
+    check = reasons.deciding_check(report)
     if check is None:
         return None
     code = report.result
@@ -184,8 +186,8 @@ def _import(user: User, source: bytes | str, fetcher: Fetcher) -> ImportOutcome:
         name=(credential.achievement.name or "")[:500],
         issuer_name=(credential.issuer.name or credential.issuer.id or "")[:500],
         issuer_id=(credential.issuer.id or None),
-        issued_on=credential.issued_on or credential.valid_from,
-        expires=credential.expires,
+        issued_on=dates.to_utc(credential.issued_on or credential.valid_from),
+        expires=dates.to_utc(credential.expires),
         recipient_confirmed=True,
         visibility=user.default_visibility,
     )

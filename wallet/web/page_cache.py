@@ -33,8 +33,10 @@ from flask import Flask
 from werkzeug.wrappers import Request
 
 from wallet.services import badges
+from wallet.services import dates
 from wallet.services import freshness
 from wallet.services import metrics
+from wallet.services import states
 from wallet.services.verification_page import PageFacts
 from wallet.services.verification_page import page_facts
 from wallet.web.i18n import LANG_COOKIE
@@ -89,8 +91,21 @@ class PageCache:
 
 
 def page_key(facts: PageFacts, at: datetime, lang: str, scheme: str) -> Hashable:
-    """Return the key of the page these facts give at `at`, in lang, over scheme (HSTS differs)."""
-    return (facts, freshness.public_state(facts, at), freshness.is_stale(facts, at), lang, scheme)
+    """Return the key of the page these facts give at `at`, in lang, over scheme (HSTS differs).
+
+    Besides the stored facts, what the clock changes: the state (expiry is live), whether a
+    new check is due, and whether the stated validity has ended (said beside other states).
+    The zone of the dates follows from lang for visitors (services.dates.default_zone_name).
+    """
+    ended = facts.expires is not None and dates.as_aware(facts.expires) <= at
+    return (
+        facts,
+        states.state_of(facts, at),
+        freshness.is_stale(facts, at),
+        ended,
+        lang,
+        scheme,
+    )
 
 
 class CachedVerificationPages:

@@ -17,7 +17,7 @@ from flask_babel import lazy_gettext as _l
 from wallet.config import HTMX_CDN_ORIGIN
 from wallet.extensions import login_manager
 from wallet.models import names
-from wallet.services.dates import format_day
+from wallet.services import dates
 from wallet.web import htmx
 
 SECURITY_HEADERS = "wallet_security_headers"  # app.extensions key: (name, value) pairs
@@ -141,11 +141,17 @@ def _template_globals() -> dict[str, object]:
 
     # No form objects here: this runs on every page render (base.html writes the language
     # switch by hand), and building a FlaskForm each time cost ~10% of the verification page.
+    from wallet.web.i18n import reader_zone
+
     lang = str(get_locale() or "en")
+    # Every date a page shows goes through these, in the reader's zone (services/dates.py).
     return {
         "lang": lang,
         "htmx_src": current_app.config["HTMX_SRC"],
         "htmx_sri": current_app.config["HTMX_SRI"],
-        "format_day": lambda value: format_day(value, lang),
+        "format_day": lambda value: dates.format_day(value, lang, reader_zone()),
+        "format_when": lambda day, moment: dates.format_when(day, moment, lang, reader_zone()),
+        "format_moment": lambda value: dates.format_moment(value, lang, reader_zone()),
+        "zone_name": lambda: dates.zone_name(reader_zone(), lang),
         "cookieless": g.get("cookieless", False),
     }

@@ -53,6 +53,10 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(wallet.bp)
     app.register_blueprint(importing.bp)
 
+    from wallet import api
+
+    api.init_app(app)
+
     login_manager.login_view = "auth.login"
     login_manager.login_message = _l("Please sign in to continue.")
     login_manager.login_message_category = "info"

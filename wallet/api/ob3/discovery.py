@@ -28,6 +28,7 @@ def _errors(*codes: int) -> dict[str, Any]:
         404: "Not found",
         405: "Method not allowed",
         406: "Not acceptable",
+        409: "Conflict (same credential id from another issuer)",
         413: "Request too large",
         415: "Unsupported media type",
         429: "Too many requests",

@@ -13,6 +13,7 @@ from flask_login import login_required
 from flask_login import login_user
 
 from wallet.services import accounts
+from wallet.services.oauth import grants
 from wallet.web.forms import ChangePasswordForm
 from wallet.web.forms import LanguageForm
 from wallet.web.forms import ProfileForm
@@ -56,6 +57,7 @@ def settings():
         status=status,
         form=form,
         password_form=ChangePasswordForm(formdata=None),
+        connections=grants.connections_of(current_user),
     )
 
 

@@ -52,14 +52,7 @@ def require(scope: str, respond: ErrorResponder) -> Callable[[Callable[..., Any]
             try:
                 token = _PROTECTOR.validate_request([scope], FlaskJsonRequest(request))
             except OAuth2Error as error:
-                status = 403 if error.error == "insufficient_scope" else 401
-                headers = dict(error.get_headers())
-                headers.pop("Content-Type", None)
-                text = {
-                    401: "A valid access token is required.",
-                    403: "The access token does not grant the scope " + scope,
-                }[status]
-                return respond(status, text, headers)
+                return respond(*_refusal(error.error, scope))
             g.api_connection = token.record.connection
             consent.touch(token.record.connection)
             return view(*args, **kwargs)
@@ -67,6 +60,21 @@ def require(scope: str, respond: ErrorResponder) -> Callable[[Callable[..., Any]
         return wrapped
 
     return decorator
+
+
+def _refusal(error: str | None, scope: str) -> tuple[int, str, dict[str, str]]:
+    """Return status, text and RFC 6750 WWW-Authenticate header for a refused token."""
+    if error == "insufficient_scope":
+        header = f'Bearer realm="wallet", error="insufficient_scope", scope="{scope}"'
+        return (
+            403,
+            "The access token does not grant the scope " + scope,
+            {"WWW-Authenticate": header},
+        )
+    if error == "missing_authorization":
+        return 401, "An access token is required.", {"WWW-Authenticate": 'Bearer realm="wallet"'}
+    header = 'Bearer realm="wallet", error="invalid_token"'
+    return 401, "The access token is not valid.", {"WWW-Authenticate": header}
 
 
 def connection() -> Connection:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from authlib.integrations.flask_oauth2 import AuthorizationServer
@@ -14,6 +15,8 @@ from authlib.oauth2.rfc6750 import BearerTokenGenerator
 from authlib.oauth2.rfc7009 import RevocationEndpoint
 from authlib.oauth2.rfc7591 import ClientRegistrationEndpoint
 from authlib.oauth2.rfc7591 import InvalidClientMetadataError
+from authlib.oauth2.rfc7591 import InvalidRedirectURIError
+from authlib.oauth2.rfc7591 import InvalidSoftwareStatementError
 from authlib.oauth2.rfc7636 import CodeChallenge
 from flask import Flask
 from flask import current_app
@@ -27,6 +30,11 @@ from wallet.services.oauth import grants as consent
 from wallet.services.oauth import scopes
 
 SERVER = "wallet_oauth_server"  # app.extensions key
+_UNSAFE = re.compile(r"[^\x20\x21\x23-\x5b\x5d-\x7e]")
+_REGISTRATION_ERRORS = {
+    "invalid_redirect_uri": InvalidRedirectURIError,
+    "invalid_software_statement": InvalidSoftwareStatementError,
+}
 AUTH_METHODS = ["client_secret_basic"]  # the only client authentication OB 3.0 allows
 
 
@@ -240,7 +248,9 @@ class Registration(ClientRegistrationEndpoint):
         try:
             accepted = clients.validate(data)
         except clients.RegistrationError as exc:
-            raise InvalidClientMetadataError(exc.description) from None
+            error = _REGISTRATION_ERRORS.get(exc.error, InvalidClientMetadataError)
+            # Authlib refuses descriptions with quotes or backslashes (RFC 6749 §5.2).
+            raise error(_UNSAFE.sub("", exc.description)[:300]) from None
         return {**super().extract_client_metadata(request), **accepted}
 
     def generate_client_info(self, request: Any) -> dict[str, Any]:

@@ -310,6 +310,10 @@ def test_profile_reads_and_updates_names_only(app, client, auth, user) -> None:
         {"givenName": 7},
         {"familyName": "x" * 101},
         {"familyName": "A\u202eB"},
+        {"id": "https://elsewhere.example/u/1"},
+        {"id": None},
+        {"type": ["Achievement"]},
+        {"type": []},
     ],
 )
 def test_profile_updates_that_cannot_apply_are_refused(app, client, auth, user, change) -> None:
@@ -317,9 +321,8 @@ def test_profile_updates_that_cannot_apply_are_refused(app, client, auth, user, 
     from wallet.models import User
 
     token = h.connect(client, auth)["access_token"]
-    response = client.put(
-        API + "/profile", json={"type": ["Profile"], **change}, headers=h.bearer(token)
-    )
+    profile = client.get(API + "/profile", headers=h.bearer(token)).get_json()
+    response = client.put(API + "/profile", json={**profile, **change}, headers=h.bearer(token))
     assert response.status_code == 400 and response.get_json()["imsx_codeMajor"] == "failure"
     with app.app_context():
         stored = db.session.get(User, user["id"])

@@ -14,3 +14,4 @@ def init_app(app: Flask) -> None:
     server.build(app)
     app.register_blueprint(oauth_views.bp)
     app.register_blueprint(ob3_views.bp)
+    app.before_request(ob3_views.refuse_other_methods)

@@ -238,6 +238,12 @@ def put_profile(user: User, data: Any) -> dict[str, Any]:
     """Apply a Profile sent by an application (names only; the email address stays)."""
     if not isinstance(data, dict):
         raise ProfileRefused("the body must be a Profile JSON object")
+    kinds = data.get("type")
+    kinds = [kinds] if isinstance(kinds, str) else kinds
+    if not isinstance(kinds, list) or "Profile" not in kinds:
+        raise ProfileRefused("type must include Profile")
+    if data.get("id") != profile_of(user)["id"]:
+        raise ProfileRefused("id must be this holder's profile id (GET /profile first)")
     email = data.get("email")
     if email is not None and (
         not isinstance(email, str) or email.strip().lower() != user.email_key

@@ -11,6 +11,7 @@ from flask import json
 from flask import request
 from flask_limiter.util import get_remote_address
 from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import MethodNotAllowed
 
 from wallet.api import imsx
 from wallet.api.oauth import protect
@@ -30,7 +31,6 @@ bp = Blueprint("ob3", __name__, url_prefix=discovery.BASE_PATH)
 csrf.exempt(bp)  # bearer tokens, never cookies: no cross-site request can carry one
 
 CREDENTIAL_TYPES = ("application/json", "application/vc+ld+json", "text/plain")
-OTHER_METHODS = ["PUT", "PATCH", "DELETE"]
 
 
 def _api_limit() -> str:
@@ -214,17 +214,22 @@ def put_profile() -> Response:
         return imsx.error(400, str(refused))
 
 
-@bp.route("/credentials", methods=OTHER_METHODS)
-@bp.route("/profile", methods=["POST", "PATCH", "DELETE"])
-@bp.route("/discovery", methods=["POST", *OTHER_METHODS])
-def not_allowed() -> Response:
-    """Answer other methods on known paths with 405 in the API's error format."""
-    allowed = {"credentials": "GET, POST", "profile": "GET, PUT", "discovery": "GET"}
-    name = request.path.rstrip("/").rsplit("/", 1)[-1]
-    return imsx.error(405, "Method not allowed.", headers={"Allow": allowed.get(name, "GET")})
+def refuse_other_methods() -> Response | None:
+    """Answer a method a known API path does not take with 405 + Allow, in the API's format.
+
+    Routing fails before any blueprint handler could answer, so this runs as a before_request
+    hook of the app, for paths under the API only.
+    """
+    error = request.routing_exception
+    if not isinstance(error, MethodNotAllowed) or not request.path.startswith(bp.url_prefix or ""):
+        return None
+    allowed = set(error.valid_methods or ()) - {"HEAD", "OPTIONS"}
+    if allowed == {"GET"} and request.path.rstrip("/") != bp.url_prefix + "/discovery":
+        return imsx.error(404, "No such endpoint.")  # only the catch-all GET route matched
+    return imsx.error(405, "Method not allowed.", headers={"Allow": ", ".join(sorted(allowed))})
 
 
-@bp.route("/<path:rest>", methods=["GET", "POST", *OTHER_METHODS])
+@bp.get("/<path:rest>")
 def unknown(rest: str) -> Response:
     """Answer unknown paths under the API with 404 in the API's error format."""
     return imsx.error(404, "No such endpoint.")

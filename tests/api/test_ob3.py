@@ -366,3 +366,17 @@ def test_expired_badges_are_still_read_back(app, client, auth, user) -> None:
         db.session.commit()
     token = h.connect(client, auth)["access_token"]
     assert _read_names(client, token) == {"Will expire"}
+
+
+def test_a_baked_vc_jwt_is_read_back_as_a_compact_jws(app, client, auth, user) -> None:
+    from wallet.openbadges.baking import bake_png
+    from wallet.services import badge_import
+    from wallet.services.accounts import find_by_email
+
+    jwt = bf.vc_jwt(name="Baked JWT")
+    with app.app_context():
+        png = bake_png(bf.plain_png(), "openbadgecredential", jwt)
+        badge_import.import_badge(find_by_email("taro@example.com"), png)
+    token = h.connect(client, auth)["access_token"]
+    body = client.get(API + "/credentials", headers=h.bearer(token)).get_json()
+    assert body == {"credential": [], "compactJwsString": [jwt]}

@@ -96,12 +96,14 @@ def list_credentials(
     ).all()
     credentials: list[dict[str, Any]] = []
     compact: list[str] = []
-    for fmt, payload in rows:
-        if fmt in ("jwt", "jws"):
-            compact.append(payload)
+    for _fmt, payload in rows:
+        # By what was stored, not the container: a baked PNG may carry a VC-JWT.
+        text = payload.strip()
+        if COMPACT_JWS.fullmatch(text):
+            compact.append(text)
             continue
         try:
-            document = json.loads(payload)
+            document = json.loads(text)
         except ValueError:
             continue
         if isinstance(document, dict):

@@ -17,6 +17,7 @@ from flask_babel import gettext as _
 from flask_limiter.util import get_remote_address
 from flask_login import current_user
 from flask_login import login_required
+from werkzeug.exceptions import HTTPException
 
 from wallet.api.oauth import server
 from wallet.extensions import csrf
@@ -159,4 +160,15 @@ def _invalid_request(detail: str) -> Response:
     )
     response = Response(body, status=400, mimetype="text/html")
     response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.errorhandler(413)
+@bp.errorhandler(429)
+def machine_error(error: HTTPException) -> Response:
+    """Answer too-large and too-many requests to the OAuth endpoints in JSON (RFC 6749 style)."""
+    status = error.code or 400
+    response = _json_error(status, "invalid_request", error.description or error.name)
+    if status == 429:
+        response.headers["Retry-After"] = str(getattr(error, "retry_after", None) or 60)
     return response

@@ -19,6 +19,7 @@ NOT_NEEDED = (
     "defusedxml",  # SVG badges
     "xml.etree.ElementTree",
     "cryptography.hazmat.primitives.serialization",  # PEM keys (OB 2.0) and key comparison
+    "babel",  # dates in en and ja are written by the messages module
 )
 # (PyLD's own imports, e.g. of asyncio and logging, are the command's business: see
 # tests/test_verify_command.py.)

@@ -576,3 +576,74 @@ def test_real_process_valid_badge(tmp_path: Path) -> None:
     modules = _imported_modules(completed.stderr)
     assert "wallet.openbadges.verify" in modules
     assert not {name for name in modules if name == "flask" or name.startswith("flask.")}
+
+
+# --- a real process loads only what it uses (start-up is most of its cost) -----------------
+
+# Never needed to verify an OB 3.0 JSON badge offline: PyLD's network loaders
+# (wallet/cli/lean.py), the web framework, and what the library imports only for other inputs.
+NOT_LOADED = (
+    "requests",
+    "urllib3",
+    "aiohttp",
+    "flask",
+    "babel",
+    "wallet.openbadges.fetch_http",
+    "wallet.openbadges.legacy",
+)
+
+
+def _wallet_command() -> list[str]:
+    script = ROOT / ".venv" / "bin" / "wallet"
+    return [str(script)] if script.exists() else [str(PYTHON), "-m", "wallet.cli.console"]
+
+
+def test_real_process_loads_only_what_one_ob3_badge_needs(tmp_path: Path) -> None:
+    """`wallet verify --offline` on our own did:key badge: valid, and nothing else is loaded."""
+    from tests.badge_factory import ob3_json
+
+    source = tmp_path / "badge.json"
+    source.write_bytes(ob3_json())
+    completed = subprocess.run(
+        [*_wallet_command(), "verify", str(source), "--json", "--offline"],
+        capture_output=True,
+        text=True,
+        env={**CLEAN_ENV, "PYTHONPROFILEIMPORTTIME": "1"},
+        cwd=ROOT,
+        timeout=60,
+    )
+    assert completed.returncode == 0, completed.stderr[-2000:]
+    assert json.loads(completed.stdout)["result"] == "valid"
+    modules = _imported_modules(completed.stderr)
+    assert "pyld.jsonld" in modules
+    loaded = sorted(
+        name for name in modules for gone in NOT_LOADED if (name + ".").startswith(gone + ".")
+    )
+    # A hidden module is looked up once and refused: it shows as a zero-cost line.
+    assert [name for name in loaded if name not in ("requests", "aiohttp")] == []
+
+
+def test_hidden_modules_cannot_be_imported() -> None:
+    code = (
+        "from wallet.cli.lean import keep_lean\n"
+        "keep_lean()\n"
+        "try:\n"
+        "    import requests\n"
+        "except ImportError:\n"
+        "    pass\n"
+        "else:\n"
+        "    raise SystemExit('requests was imported')\n"
+        "import pyld\n"
+    )
+    subprocess.run([str(PYTHON), "-c", code], check=True, cwd=ROOT, env=CLEAN_ENV, timeout=60)
+
+
+def test_modules_already_loaded_are_left_alone() -> None:
+    code = (
+        "import requests\n"
+        "from wallet.cli.lean import keep_lean\n"
+        "keep_lean()\n"
+        "import requests as same\n"
+        "assert same is requests\n"
+    )
+    subprocess.run([str(PYTHON), "-c", code], check=True, cwd=ROOT, env=CLEAN_ENV, timeout=60)

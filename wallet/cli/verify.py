@@ -393,4 +393,7 @@ def verify(
 
 
 if __name__ == "__main__":
+    from wallet.cli.lean import keep_lean
+
+    keep_lean()
     verify.main(prog_name="wallet verify")

@@ -24,8 +24,6 @@ from typing import Any
 from typing import Literal
 from urllib.parse import urlsplit
 
-from cryptography.hazmat.primitives import serialization
-
 from wallet.openbadges.errors import BadgeError
 from wallet.openbadges.errors import FetchError
 from wallet.openbadges.fetch import Fetcher
@@ -58,6 +56,9 @@ class Decision:
 
 def same_key(a: PublicKey, b: PublicKey) -> bool:
     """Return True when two public keys are the same key (compared as SubjectPublicKeyInfo)."""
+    # Imported here: a did:key badge never compares keys, and the package is slow to import.
+    from cryptography.hazmat.primitives import serialization
+
     spki = serialization.PublicFormat.SubjectPublicKeyInfo
     der = serialization.Encoding.DER
     try:

@@ -136,7 +136,7 @@ def ob3_credential(issuer_id: str, serial: int = 0) -> dict[str, Any]:
 
 def build_ob3_eddsa(serial: int = 0) -> bytes:
     """An OB 3.0 credential with an eddsa-rdfc-2022 proof by a did:key issuer (fully offline)."""
-    from wallet.openbadges.dataintegrity import sign_eddsa_rdfc_2022
+    from wallet.openbadges.signing import sign_eddsa_rdfc_2022
 
     key = ed25519.Ed25519PrivateKey.generate()
     did = did_key_for(key.public_key())

@@ -74,14 +74,11 @@ def _trust_proxies(app: Flask) -> None:
 def _finish_config(app: Flask) -> None:
     """Derive settings from the WALLET_* ones and refuse unsafe production settings."""
     config = app.config
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    _check_secrets(app)
     if config["ENV"] == "production":
-        if config["SECRET_KEY"] in (None, "", defaults.DEFAULT_SECRET_KEY):
-            raise InsecureConfiguration(
-                "WALLET_SECRET_KEY must be set to a long random value in production."
-            )
         # Flask's own default (False) is already in config, so setdefault would not set it.
         config["SESSION_COOKIE_SECURE"] = True
-    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     url = config.get("DATABASE_URL") or "sqlite:///" + os.path.join(app.instance_path, "wallet.db")
     config["SQLALCHEMY_DATABASE_URI"] = url
     # A copy: Config's dict is shared by every app built in this process.
@@ -100,6 +97,40 @@ def _finish_config(app: Flask) -> None:
     if isinstance(networks, str):
         networks = [n.strip() for n in networks.split(",") if n.strip()]
     config["FETCH_ALLOWED_NETWORKS"] = list(networks)
+
+
+def _check_secrets(app: Flask) -> None:
+    """Refuse the built-in key outside debugging and tests, and weak keys in production.
+
+    Development without a configured key (`make run` on a fresh machine) gets a random key
+    generated once in the instance folder, so no two installations share one.
+    """
+    from wallet.services import secret_keys
+
+    config = app.config
+    lenient = bool(config.get("TESTING") or config.get("DEBUG"))
+    builtin = (None, "", defaults.DEFAULT_SECRET_KEY)
+    if config.get("SECRET_KEY") in builtin and not lenient:
+        if config["ENV"] != "development":
+            raise InsecureConfiguration(
+                "WALLET_SECRET_KEY must be set to a random value of at least "
+                f"{secret_keys.MIN_SECRET_BYTES} bytes. {secret_keys.HOW_TO_MAKE}"
+            )
+        config["SECRET_KEY"] = secret_keys.instance_secret(app.instance_path)
+    if config.get("ISSUER_KEY_SECRET") == defaults.DEFAULT_SECRET_KEY and not lenient:
+        raise InsecureConfiguration(
+            f"WALLET_ISSUER_KEY_SECRET must not be the built-in key. {secret_keys.HOW_TO_MAKE}"
+        )
+    if config["ENV"] != "production":
+        return
+    for name in ("SECRET_KEY", "ISSUER_KEY_SECRET"):
+        value = config.get(name)
+        # An unset ISSUER_KEY_SECRET falls back to SECRET_KEY (services/issuing/keys.py).
+        if (value or name == "SECRET_KEY") and secret_keys.weak_secret(value):
+            raise InsecureConfiguration(
+                f"WALLET_{name} is too weak for production: use at least "
+                f"{secret_keys.MIN_SECRET_BYTES} random bytes. {secret_keys.HOW_TO_MAKE}"
+            )
 
 
 def _shell_context() -> dict[str, Any]:

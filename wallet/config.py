@@ -75,6 +75,7 @@ class Config:
     RATELIMIT_LOGIN_ACCOUNT = "10 per 15 minutes"
     RATELIMIT_REGISTER_IP = "10 per hour"
     RATELIMIT_RESET_IP = "10 per hour"
+    RATELIMIT_PASSWORD_STRENGTH = "60 per minute"  # the strength meter while typing, per address
     RATELIMIT_IMPORT = "30 per hour"  # badge imports per user (web and htmx)
     # 404s of public URLs per address (views are not counted: see wallet/web/miss_limit.py).
     RATELIMIT_PUBLIC_MISSES = "60 per minute"

@@ -249,8 +249,8 @@ def _forms(app: Any, client: Any, tally: Tally, settle: Any) -> None:
         "romanized_name": "",
         "name_order": "family-first",
         "language": "ja",
-        "password": "Hanak0+pw",
-        "password_confirm": "Hanak0+pw",
+        "password": "Lantern+orbit7",
+        "password_confirm": "Lantern+orbit7",
     }
     counter = 0
     for field in base:

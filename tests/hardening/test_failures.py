@@ -157,7 +157,9 @@ def test_smtp_down_during_registration_keeps_the_account(app, smtp_down, guard) 
         # The mail is reported (logged with its template), and can be sent again later.
         assert accounts.send_verification(user) is False
     assert any("could not be delivered" in r.getMessage() for r in log.records)
-    signed = visitor.post("/auth/login", data={"email": "new@example.com", "password": "Hanak0+pw"})
+    signed = visitor.post(
+        "/auth/login", data={"email": "new@example.com", "password": "Lantern+orbit7"}
+    )
     assert signed.status_code in (302, 303)
 
 

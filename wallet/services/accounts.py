@@ -14,6 +14,7 @@ from wallet.models import User
 from wallet.models import new_session_token
 from wallet.models import utcnow
 from wallet.services import mail
+from wallet.services import password_policy
 from wallet.services import security
 
 VERIFY = "verify-email"
@@ -33,6 +34,18 @@ class Registration:
     family_name_kana: str | None = None
     given_name_kana: str | None = None
     romanized_name: str | None = None
+
+
+def personal_words_of(user: User) -> list[str]:
+    """Return the account's own words (address, names) that its password must not lean on."""
+    return password_policy.personal_words(
+        user.email,
+        user.family_name,
+        user.given_name,
+        user.family_name_kana,
+        user.given_name_kana,
+        user.romanized_name,
+    )
 
 
 def email_key(email: str) -> str:

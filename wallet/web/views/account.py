@@ -64,6 +64,7 @@ def settings():
 def change_password():
     """Change the password (the current one is asked again)."""
     form = ChangePasswordForm()
+    form.known_words = accounts.personal_words_of(current_user)
     if form.validate_on_submit():
         if accounts.change_password(current_user, form.current_password.data, form.password.data):
             # the session id changed with the password; pass the user, not the proxy

@@ -6,6 +6,7 @@ from flask import Blueprint
 from flask import Response
 from flask import current_app
 from flask import flash
+from flask import render_template
 from flask import request
 from flask import session
 from flask import url_for
@@ -17,11 +18,14 @@ from flask_login import logout_user
 
 from wallet.extensions import limiter
 from wallet.services import accounts
+from wallet.services.password_policy import assess
+from wallet.services.password_policy import personal_words
 from wallet.web.forms import ConfirmForm
 from wallet.web.forms import ForgotPasswordForm
 from wallet.web.forms import LoginForm
 from wallet.web.forms import RegisterForm
 from wallet.web.forms import ResetPasswordForm
+from wallet.web.forms import strength_view
 from wallet.web.rendering import redirect_to
 from wallet.web.rendering import render_page
 from wallet.web.rendering import safe_next_url
@@ -82,6 +86,21 @@ def _ui_lang() -> str:
     from flask_babel import get_locale
 
     return str(get_locale() or "ja")
+
+
+@bp.post("/password-strength")
+@limiter.limit(lambda: current_app.config["RATELIMIT_PASSWORD_STRENGTH"])
+def password_strength():
+    """The strength meter while typing (htmx): the policy's verdict on the password so far."""
+    form = request.form
+    words = personal_words(form.get("email"), form.get("family_name"), form.get("given_name"))
+    holder = current_user if current_user.is_authenticated else None
+    if holder is None and form.get("token"):
+        holder = accounts.user_for_reset(form.get("token", ""))
+    if holder is not None:
+        words += accounts.personal_words_of(holder)
+    strength = strength_view(assess(form.get("password", "")[:1000], words))
+    return render_template("auth/_strength.html", strength=strength)
 
 
 @bp.get("/check-email")
@@ -192,9 +211,11 @@ def reset_sent():
 @bp.route("/reset/<token>", methods=["GET", "POST"])
 def reset_password(token: str):
     """Choose a new password from a mailed link (single use, one hour)."""
-    if accounts.user_for_reset(token) is None:
+    holder = accounts.user_for_reset(token)
+    if holder is None:
         return render_page("auth/reset_failed.html", status=400)
     form = ResetPasswordForm()
+    form.known_words = accounts.personal_words_of(holder)
     if form.validate_on_submit():
         if accounts.reset_password(token, form.password.data) is None:
             return redirect_to(url_for("auth.reset_password", token=token))

@@ -14,6 +14,7 @@ from flask_login import logout_user
 
 from wallet.extensions import limiter
 from wallet.services import accounts
+from wallet.services import password_policy
 from wallet.services.issuing import claims
 from wallet.web.forms import ConfirmForm
 from wallet.web.forms import RegisterForm
@@ -102,6 +103,7 @@ def receive(token: str):
             badge = claims.claim(award, current_user)
         elif mode == "register":
             form = ClaimRegisterForm()
+            form.known_words = password_policy.personal_words(award.email)
             if not form.validate_on_submit():
                 return _page(token, award, form=form, status=422)
             user, badge = claims.register_and_claim(

@@ -12,7 +12,7 @@ from tests.conftest import htmx_headers
 from tests.conftest import make_user
 from wallet.extensions import db
 from wallet.models import User
-from wallet.models import new_session_token
+from wallet.services import accounts
 from wallet.web.i18n import LANG_COOKIE
 
 
@@ -118,7 +118,7 @@ def test_posted_email_is_ignored(app, client, signed_in):
 def test_posted_role_and_hash_are_ignored(app, client, signed_in):
     before = load(app, signed_in["id"])
     client.post(
-        "/account", data=settings_form(role="operator", password_hash="x", session_token="x")
+        "/account", data=settings_form(role="operator", password_hash="x", passkey_handle="x")
     )
     user = load(app, signed_in["id"])
     assert user.role == "holder"
@@ -345,8 +345,7 @@ def test_htmx_success_redirects_with_hx_redirect(client, signed_in):
 def test_expired_session_on_htmx_answers_hx_redirect(app, client, signed_in):
     with app.app_context():
         user = db.session.get(User, signed_in["id"])
-        user.session_token = new_session_token()  # as after a password change elsewhere
-        db.session.commit()
+        accounts.end_all_sessions(user)  # as after a password change elsewhere
     response = client.post("/account", data=settings_form(), headers=htmx_headers("profile-form"))
     assert response.status_code in (200, 204)
     assert response.headers["HX-Redirect"] == "/auth/login?next=/account"

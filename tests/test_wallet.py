@@ -14,6 +14,7 @@ from markupsafe import escape
 from sqlalchemy import event
 from sqlalchemy import func
 from sqlalchemy import select
+from sqlalchemy import update
 
 from tests import badge_factory as bf
 from tests.badge_factory import add_badge
@@ -662,6 +663,12 @@ def test_verify_again_with_htmx_and_plain_form(app, signed_in) -> None:
         assert badge.result == "valid" and badge.verified_at.year >= 2026
     plain = signed_in.post(f"/badges/{badge_id}/verify")
     assert plain.status_code == 303
+    # Within REVERIFY_MIN_SECONDS the stored result answers: nothing is fetched again.
+    assert "verified moments ago" in signed_in.get(plain.headers["Location"]).get_data(as_text=True)
+    with app.app_context():
+        db.session.execute(update(Badge).values(verified_at=datetime(2020, 1, 1, tzinfo=UTC)))
+        db.session.commit()
+    plain = signed_in.post(f"/badges/{badge_id}/verify")
     assert "The badge was verified again." in signed_in.get(plain.headers["Location"]).get_data(
         as_text=True
     )

@@ -1,5 +1,8 @@
 """SQLAlchemy 2 typed models: the holders' tables and the issuing portal's, importable from here."""
 
+from wallet.models.auth import Passkey
+from wallet.models.auth import PasskeyChallenge
+from wallet.models.auth import UserSession
 from wallet.models.holders import NAME_ORDERS
 from wallet.models.holders import PUBLIC_ID_PATTERN
 from wallet.models.holders import ROLES
@@ -10,7 +13,6 @@ from wallet.models.holders import User
 from wallet.models.holders import is_public_id
 from wallet.models.holders import new_profile_id
 from wallet.models.holders import new_public_id
-from wallet.models.holders import new_session_token
 from wallet.models.holders import utcnow
 from wallet.models.issuing import CLAIM_STATES
 from wallet.models.issuing import STATUS_LIST_BITS
@@ -33,11 +35,13 @@ __all__ = [
     "Badge",
     "BadgeContent",
     "Issuer",
+    "Passkey",
+    "PasskeyChallenge",
     "StatusList",
     "User",
+    "UserSession",
     "is_public_id",
     "new_profile_id",
     "new_public_id",
-    "new_session_token",
     "utcnow",
 ]

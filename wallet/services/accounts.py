@@ -6,16 +6,19 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from flask import url_for
+from sqlalchemy import delete
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from wallet.extensions import db
+from wallet.models import Passkey
 from wallet.models import User
-from wallet.models import new_session_token
+from wallet.models import new_profile_id
 from wallet.models import utcnow
 from wallet.services import mail
 from wallet.services import password_policy
 from wallet.services import security
+from wallet.services import sessions
 
 VERIFY = "verify-email"
 RESET = "reset-password"
@@ -200,17 +203,16 @@ def _token_user(
 
 
 def set_password(user: User, password: str) -> None:
-    """Store a new password; outstanding reset tokens and other sessions die with it."""
+    """Store a new password; outstanding reset tokens and other devices' sessions die with it."""
     user.password_hash = security.hash_password(password)
     user.password_changed_at = utcnow()
-    user.session_token = new_session_token()
     db.session.commit()
+    sessions.end_all(user, keep_current=True)
 
 
 def end_all_sessions(user: User) -> None:
     """Sign the user out on every device: each session and remember cookie stops working."""
-    user.session_token = new_session_token()
-    db.session.commit()
+    sessions.end_all(user)
 
 
 def reset_password(token: str, password: str) -> User | None:
@@ -218,10 +220,39 @@ def reset_password(token: str, password: str) -> User | None:
     user = user_for_reset(token)
     if user is None:
         return None
-    if user.email_verified_at is None:
-        user.email_verified_at = utcnow()
+    prove_address(user)
     set_password(user, password)
+    sessions.end_all(user)
     return user
+
+
+def prove_address(user: User) -> None:
+    """Record that a mailed link (reset, claim) reached the address; commits.
+
+    A never-confirmed account may have been made by someone else before the address's owner
+    came (pre-registration takeover): what it set returns to defaults, its public profile gets
+    a new id, its passkeys go, and every other device is signed out.
+    """
+    if user.email_verified_at is not None:
+        return
+    user.email_verified_at = utcnow()
+    user.default_visibility = "public"
+    user.profile_public = False
+    user.mastodon_instance = None
+    user.profile_id = new_profile_id()
+    user.passkey_handle = None
+    db.session.execute(delete(Passkey).where(Passkey.user_id == user.id))
+    db.session.commit()
+    sessions.end_all(user, keep_current=True)
+
+
+def check_password(user: User, password: str) -> bool:
+    """Return whether password is the user's (re-authentication; rehashes like sign-in)."""
+    ok, new_hash = security.verify_password(password, user.password_hash)
+    if ok and new_hash:
+        user.password_hash = new_hash
+        db.session.commit()
+    return ok
 
 
 def change_password(user: User, current: str, new: str) -> bool:
@@ -259,11 +290,5 @@ def set_language(user: User, lang: str) -> None:
 
 
 def load_session_user(session_id: str) -> User | None:
-    """Return the user for a session id 'id:token' when the token is still current."""
-    user_id, _, token = session_id.partition(":")
-    if not user_id.isdigit() or not token:
-        return None
-    user = db.session.get(User, int(user_id))
-    if user is None or not security.same_state(user.session_token, token):
-        return None
-    return user
+    """Return the user of a live server-side session 'id:secret' (services/sessions.py)."""
+    return sessions.load(session_id)

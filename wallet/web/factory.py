@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -87,6 +88,8 @@ def _finish_config(app: Flask) -> None:
     if not config.get("MAIL_OUTBOX_DIR"):
         config["MAIL_OUTBOX_DIR"] = os.path.join(app.instance_path, "outbox")
     config["RATELIMIT_STORAGE_URI"] = config["RATELIMIT_STORAGE_URL"]
+    # Flask-Login's remember cookie lives as long as a remembered session may (30 days at most).
+    config["REMEMBER_COOKIE_DURATION"] = timedelta(days=min(float(config["REMEMBER_DAYS"]), 30.0))
     config["BASE_URL"] = str(config["BASE_URL"]).rstrip("/")
     if config["BASE_URL"].startswith("https://"):
         config["SESSION_COOKIE_SECURE"] = True

@@ -203,6 +203,16 @@ class LoginForm(EmailMixin, FlaskForm):
     next = HiddenField()
 
 
+class ReauthForm(FlaskForm):
+    """Confirm it's you: the password again (a passkey works without this form)."""
+
+    password = PasswordField(
+        _l("Password"),
+        validators=[InputRequired(message=_l("Enter your password.")), Length(max=1000)],
+    )
+    next = HiddenField()
+
+
 class ForgotPasswordForm(EmailMixin, FlaskForm):
     """Ask for a password reset mail."""
 

@@ -34,6 +34,7 @@ def init_app(app: Flask) -> None:
     from wallet.web.views import issuer_docs
     from wallet.web.views import issuing
     from wallet.web.views import main
+    from wallet.web.views import passkeys
     from wallet.web.views import public
     from wallet.web.views import share
     from wallet.web.views import wallet
@@ -41,6 +42,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(main.bp)
     app.register_blueprint(auth.bp)
     app.register_blueprint(account.bp)
+    app.register_blueprint(passkeys.bp)
     app.register_blueprint(public.bp)
     app.register_blueprint(share.bp)
     app.register_blueprint(data.bp)

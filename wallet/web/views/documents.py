@@ -15,6 +15,7 @@ from flask_login import login_required
 from wallet.models import Badge
 from wallet.services import badges
 from wallet.services import documents
+from wallet.web.holder_limits import heavy
 from wallet.web.rendering import render_page
 from wallet.web.visitors import signed_in_user
 
@@ -83,6 +84,7 @@ def index(badge_id: int) -> Response:
 
 @bp.get("/badges/<int:badge_id>/documents/<kind>.pdf")
 @login_required
+@heavy
 def download(badge_id: int, kind: str) -> Response:
     """Send one document as a PDF attachment (rendered, or from the content cache)."""
     if kind not in documents.KINDS:

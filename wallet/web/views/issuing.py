@@ -40,6 +40,7 @@ from wallet.web.forms import ConfirmForm
 from wallet.web.forms import language_choices
 from wallet.web.forms import strip
 from wallet.web.forms import usable_text
+from wallet.web.holder_limits import heavy
 from wallet.web.rendering import redirect_to
 from wallet.web.rendering import render_page
 
@@ -292,6 +293,7 @@ def achievement(public_id: str):
 
 
 @bp.post("/achievements/<public_id>/award")
+@heavy
 def award_one(public_id: str):
     """Award the badge to one address and mail the notice."""
     found = _achievement_or_404(public_id)
@@ -345,6 +347,7 @@ def award_one(public_id: str):
 
 
 @bp.post("/achievements/<public_id>/csv")
+@heavy
 def award_csv(public_id: str):
     """Take an uploaded CSV as a batch awarded step by step (views/award_batches.py)."""
     found = _achievement_or_404(public_id)

@@ -9,8 +9,10 @@ import re
 from collections.abc import Iterator
 from email.message import EmailMessage
 from pathlib import Path
+from typing import Any
 
 import pytest
+from flask.testing import FlaskClient
 
 TEST_DATABASE_URL = os.environ.get("WALLET_TEST_DATABASE_URL", "sqlite://")
 PASSWORD = "Passw0rd!"  # the incumbent's rule allowed it: existing accounts still sign in
@@ -54,6 +56,17 @@ def app_config(tmp_path: Path) -> dict[str, object]:
     return make_config(tmp_path)
 
 
+class ClosingClient(FlaskClient):
+    """A test client that closes each response as a WSGI server does once it is sent.
+
+    Work the app queues for after the response (wallet/web/after_response.py) runs then.
+    A test that reads a streamed response itself passes buffered=False.
+    """
+
+    def open(self, *args: Any, buffered: bool = True, **kwargs: Any) -> Any:
+        return super().open(*args, buffered=buffered, **kwargs)
+
+
 @pytest.fixture
 def app(app_config: dict[str, object], tmp_path: Path) -> Iterator:
     """A fresh application with empty tables."""
@@ -61,6 +74,7 @@ def app(app_config: dict[str, object], tmp_path: Path) -> Iterator:
     from wallet.extensions import db
 
     application = create_app(app_config)
+    application.test_client_class = ClosingClient
     application.instance_path = str(tmp_path / "instance")
     with application.app_context():
         db.drop_all()

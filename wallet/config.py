@@ -11,6 +11,10 @@ HTMX_CDN_ORIGIN = "https://cdn.jsdelivr.net"
 HTMX_CDN_URL = f"{HTMX_CDN_ORIGIN}/npm/htmx.org@{HTMX_VERSION}/dist/htmx.min.js"
 
 
+class InsecureConfiguration(RuntimeError):
+    """The app was asked to start with settings that are unsafe (a built-in or weak secret)."""
+
+
 class Config:
     """Safe defaults for every setting the application reads."""
 

@@ -29,7 +29,7 @@ def main() -> None:
 
     from wallet import create_app
     from wallet.cli.verify import verify
-    from wallet.web.factory import InsecureConfiguration
+    from wallet.config import InsecureConfiguration
 
     cli = FlaskGroup(
         name="wallet",

@@ -93,6 +93,8 @@ def register(data: Registration) -> User | None:
     mail instead, so the page shown is the same either way (no enumeration).
     """
     existing = find_by_email(data.email)
+    if existing is not None:
+        security.hash_password(data.password)  # the same cost as creating the account
     if existing is None:
         try:
             user = create_user(data)

@@ -11,10 +11,9 @@ from typing import Any
 from flask import Flask
 
 from wallet import config as defaults
+from wallet.config import InsecureConfiguration
 
-
-class InsecureConfiguration(RuntimeError):
-    """Production was asked for with settings that are unsafe."""
+__all__ = ["InsecureConfiguration", "build_app"]
 
 
 def build_app(config: Mapping[str, Any] | None = None) -> Flask:

@@ -17,6 +17,7 @@ from flask_babel import lazy_gettext as _l
 from wallet.extensions import login_manager
 from wallet.models import names
 from wallet.services.dates import format_day
+from wallet.web import after_response
 from wallet.web import htmx
 
 SECURITY_HEADERS = "wallet_security_headers"  # app.extensions key: (name, value) pairs
@@ -69,6 +70,7 @@ def init_app(app: Flask) -> None:
         ("Permissions-Policy", "camera=(), microphone=(), geolocation=()"),
     )
     app.after_request(_security_headers)
+    after_response.install(app)
     app.session_interface = CookieSessions()
     app.context_processor(_template_globals)
     app.jinja_env.globals["full_name"] = names.full_name

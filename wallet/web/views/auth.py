@@ -19,6 +19,7 @@ from wallet.services import accounts
 from wallet.services import sessions
 from wallet.services.password_policy import assess
 from wallet.services.password_policy import personal_words
+from wallet.web import after_response
 from wallet.web import login_limits
 from wallet.web.forms import ConfirmForm
 from wallet.web.forms import ForgotPasswordForm
@@ -59,7 +60,10 @@ def register():
         form.language.data = form.language.data if request.args.get("lang") else _ui_lang()
         form.name_order.data = "family-first" if form.language.data == "ja" else "given-first"
     if form.validate_on_submit():
-        accounts.register(
+        # After the response: creating the account (or mailing its owner) takes the same
+        # time either way, but the answer must not even wait for it.
+        after_response.defer(
+            accounts.register,
             accounts.Registration(
                 email=form.email.data,
                 family_name=form.family_name.data,
@@ -70,7 +74,7 @@ def register():
                 name_order=form.name_order.data,
                 language=form.language.data,
                 password=form.password.data,
-            )
+            ),
         )
         session["registered_email"] = form.email.data
         return redirect_to(url_for("auth.check_email"))
@@ -225,7 +229,7 @@ def forgot_password():
     """Ask for a reset link; the answer is the same whether or not the address exists."""
     form = ForgotPasswordForm()
     if form.validate_on_submit():
-        accounts.request_password_reset(form.email.data)
+        after_response.defer(accounts.request_password_reset, form.email.data)
         session["reset_email"] = form.email.data
         return redirect_to(url_for("auth.reset_sent"))
     status = 422 if form.errors else 200

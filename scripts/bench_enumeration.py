@@ -1,0 +1,190 @@
+"""Timing parity of registration and password reset: an address with an account vs one without.
+
+Serves the app on 127.0.0.1 (threaded werkzeug, the shipped argon2id cost, mail over real SMTP
+to an aiosmtpd server on loopback that takes SMTP_DELAY seconds per message, as a slow mail
+relay would) and times N answers of each kind with a keep-alive HTTP client. Prints medians and
+writes .bench/enumeration.json. A figure, never a test assertion: other work shares the machine.
+
+    .venv/bin/python scripts/bench_enumeration.py [--tries 41] [--smtp-delay 0.2] [--pause 0.6]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import http.client
+import json
+import secrets
+import socket
+import statistics
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from urllib.parse import urlencode
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+PASSWORD = "Velvet#cactus42"
+
+
+class SlowHandler:
+    """An SMTP sink that takes `delay` seconds to accept each message."""
+
+    def __init__(self, delay: float) -> None:
+        self.delay = delay
+        self.count = 0
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd's name)
+        await asyncio.sleep(self.delay)
+        self.count += 1
+        return "250 OK"
+
+
+def _serve(app):
+    from werkzeug.serving import make_server
+
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    return server
+
+
+def _post(conn: http.client.HTTPConnection, path: str, form: dict[str, str]) -> tuple[float, int]:
+    """POST a form; return (milliseconds until the whole answer was read, status)."""
+    body = urlencode(form)
+    headers = {"Content-Type": "application/x-www-form-urlencoded"}
+    start = time.perf_counter()
+    conn.request("POST", path, body=body, headers=headers)
+    response = conn.getresponse()
+    response.read()
+    return (time.perf_counter() - start) * 1000, response.status
+
+
+def _registration(email: str) -> dict[str, str]:
+    return {
+        "email": email,
+        "family_name": "Bench",
+        "given_name": "Mark",
+        "name_order": "given-first",
+        "language": "en",
+        "password": PASSWORD,
+        "password_confirm": PASSWORD,
+    }
+
+
+def measure(tries: int, smtp_delay: float, pause: float) -> dict[str, object]:
+    """Return the medians (ms) of each kind of answer, interleaved so load drifts hit both."""
+    import logging
+
+    from aiosmtpd.controller import Controller
+
+    from wallet import create_app
+    from wallet.extensions import db
+    from wallet.services import accounts
+
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no access log per request
+
+    handler = SlowHandler(smtp_delay)
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        smtp_port = probe.getsockname()[1]
+    smtp = Controller(handler, hostname="127.0.0.1", port=smtp_port)
+    smtp.start()
+    folder = Path(tempfile.mkdtemp(prefix="wallet-bench-enum."))
+    app = create_app(
+        {
+            "SECRET_KEY": secrets.token_urlsafe(32),
+            "DATABASE_URL": f"sqlite:///{folder / 'bench.db'}",
+            "BASE_URL": "http://127.0.0.1",
+            "WTF_CSRF_ENABLED": False,
+            "RATELIMIT_ENABLED": False,
+            "MAIL_BACKEND": "smtp",
+            "SMTP_HOST": "127.0.0.1",
+            "SMTP_PORT": smtp_port,
+        }
+    )
+    app.instance_path = str(folder / "instance")
+    with app.app_context():
+        db.create_all()
+        accounts.create_user(
+            accounts.Registration(
+                email="known@example.com",
+                family_name="Known",
+                given_name="Holder",
+                password=PASSWORD,
+            ),
+            verified=True,
+        )
+    server = _serve(app)
+    conn = http.client.HTTPConnection("127.0.0.1", server.server_port, timeout=30)
+    timings: dict[str, list[float]] = {
+        k: [] for k in ("register_known", "register_new", "reset_known", "reset_unknown")
+    }
+    try:
+        for warm in range(3):  # first requests pay for imports and template compilation
+            _post(conn, "/auth/register", _registration(f"warm{warm}@example.com"))
+            _post(conn, "/auth/forgot", {"email": "known@example.com"})
+        for index in range(tries):
+            pairs = [
+                ("register_known", "/auth/register", _registration("known@example.com")),
+                ("register_new", "/auth/register", _registration(f"new{index}@example.com")),
+                ("reset_known", "/auth/forgot", {"email": "known@example.com"}),
+                ("reset_unknown", "/auth/forgot", {"email": f"nobody{index}@example.com"}),
+            ]
+            if index % 2:
+                pairs.reverse()  # neither kind always goes first
+            for name, path, form in pairs:
+                elapsed, status = _post(conn, path, form)
+                assert status == 303, (name, status)
+                timings[name].append(elapsed)
+                # The work queued after each answer (hashing, SMTP) must not land in the next
+                # answer's time: wait until it is done (the worker is idle again).
+                time.sleep(pause)
+        time.sleep(smtp_delay * 4 + 1)  # let the mails queued after the last answers go out
+    finally:
+        conn.close()
+        server.shutdown()
+        smtp.stop()
+    medians = {name: round(statistics.median(values), 2) for name, values in timings.items()}
+    return {
+        "tries": tries,
+        "pause_s": pause,
+        "smtp_delay_ms": round(smtp_delay * 1000),
+        "mails_delivered": handler.count,
+        "median_ms": medians,
+        "p90_ms": {
+            name: round(statistics.quantiles(values, n=10)[-1], 2)
+            for name, values in timings.items()
+        },
+        "difference_ms": {
+            "register": round(medians["register_new"] - medians["register_known"], 2),
+            "reset": round(medians["reset_known"] - medians["reset_unknown"], 2),
+        },
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--tries", type=int, default=41)
+    parser.add_argument("--smtp-delay", type=float, default=0.2)
+    parser.add_argument("--pause", type=float, default=0.6, help="seconds between requests")
+    args = parser.parse_args()
+    result = measure(args.tries, args.smtp_delay, args.pause)
+    out = ROOT / ".bench" / "enumeration.json"
+    out.parent.mkdir(exist_ok=True)
+    out.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+    medians = result["median_ms"]
+    print(
+        f"timing parity, median of {args.tries} answers (ms), SMTP {args.smtp_delay * 1000:.0f} ms"
+    )
+    for kind, known, other in (("register", "known", "new"), ("reset", "known", "unknown")):
+        a, b = medians[f"{kind}_{known}"], medians[f"{kind}_{other}"]
+        print(f"  {kind:9} {known} address {a:8.2f}   {other} address {b:8.2f}")
+    print(f"  mails delivered after the answers: {result['mails_delivered']}")
+    print(f"wrote {out.relative_to(ROOT)}")
+
+
+if __name__ == "__main__":
+    main()

@@ -89,6 +89,19 @@
     return out;
   }
 
+  // Go to the server's next page; a link to this same page with a #fragment would only
+  // scroll, so load it again to show what changed.
+  function go(url) {
+    var target = new URL(url, window.location.href);
+    var here = window.location;
+    if (target.pathname === here.pathname && target.search === here.search) {
+      here.hash = target.hash;
+      here.reload();
+    } else {
+      here.assign(target.href);
+    }
+  }
+
   function status(box, text) {
     var line = box && box.querySelector("[data-passkey-status]");
     if (line) line.textContent = text || "";
@@ -119,7 +132,7 @@
         next: button.getAttribute("data-next") || ""
       });
     }).then(function (data) {
-      window.location.assign(data.redirect);
+      go(data.redirect);
     }).catch(function (error) { failed(box, error); });
   }
 
@@ -134,7 +147,7 @@
         credential: credentialJSON(credential)
       });
     }).then(function (data) {
-      window.location.assign(data.redirect);
+      go(data.redirect);
     }).catch(function (error) { failed(box, error); });
   }
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 
 from flask import url_for
 from sqlalchemy import delete
@@ -86,33 +87,48 @@ def create_user(data: Registration, *, verified: bool = False, role: str = "hold
     return user
 
 
-def register(data: Registration) -> User | None:
-    """Register a holder and mail a verification link.
+def register(data: Registration) -> Callable[[], None]:
+    """Register a holder; return the mailing to do after the answer has been sent.
 
-    When the address already has an account nothing is created and its owner gets a
-    mail instead, so the page shown is the same either way (no enumeration).
+    When the address already has an account nothing is created and its owner is told
+    instead. Both paths hash the password and answer the same page; the mail (a whole SMTP
+    exchange) must not sit inside the answer, so the caller runs it afterwards.
     """
     existing = find_by_email(data.email)
     if existing is not None:
         security.hash_password(data.password)  # the same cost as creating the account
-    if existing is None:
-        try:
-            user = create_user(data)
-        except ValueError:
-            existing = find_by_email(data.email)
-        else:
-            send_verification(user)
-            return user
-    if existing is not None:
+        return partial(_mail_already_registered, existing.id)
+    try:
+        user = create_user(data)
+    except ValueError:  # registered meanwhile by a concurrent request
+        existing = find_by_email(data.email)
+        return partial(_mail_already_registered, existing.id) if existing else _nothing
+    return partial(_mail_verification, user.id)
+
+
+def _nothing() -> None:
+    """No mail to send."""
+
+
+def _mail_verification(user_id: int) -> None:
+    """Mail the verification link to a new account (after the answer)."""
+    user = db.session.get(User, user_id)
+    if user is not None:
+        send_verification(user)
+
+
+def _mail_already_registered(user_id: int) -> None:
+    """Tell an account's owner that someone tried to register their address (after the answer)."""
+    user = db.session.get(User, user_id)
+    if user is not None:
         mail.send(
-            existing.email,
+            user.email,
             "already_registered",
-            existing.language,
-            user=existing,
+            user.language,
+            user=user,
             login_url=_external("auth.login"),
             reset_url=_external("auth.forgot_password"),
         )
-    return None
 
 
 def _external(endpoint: str, **values: str) -> str:
@@ -169,19 +185,25 @@ def authenticate(email: str, password: str) -> User | None:
     return user
 
 
-def request_password_reset(email: str) -> None:
-    """Mail a reset link when the address has an account; say nothing either way."""
+def request_password_reset(email: str) -> Callable[[], None]:
+    """Prepare a reset link when the address has an account; return the mailing to do later.
+
+    Both paths do the same work here (a lookup and a signed token); the caller sends the mail
+    after the answer, so nobody can tell from the answer whether the address has an account.
+    """
     user = find_by_email(email)
     if user is None:
-        return
+        security.make_token(RESET, 0, "0" * 16)  # what the other path costs
+        return _nothing
     token = security.make_token(RESET, user.id, _reset_state(user))
-    mail.send(
-        user.email,
-        "reset_password",
-        user.language,
-        user=user,
-        reset_url=_external("auth.reset_password", token=token),
-    )
+    return partial(_mail_reset, user.id, _external("auth.reset_password", token=token))
+
+
+def _mail_reset(user_id: int, reset_url: str) -> None:
+    """Mail the reset link (after the answer)."""
+    user = db.session.get(User, user_id)
+    if user is not None:
+        mail.send(user.email, "reset_password", user.language, user=user, reset_url=reset_url)
 
 
 def user_for_reset(token: str) -> User | None:

@@ -48,5 +48,6 @@ def _run(app: Flask, tasks: list[tuple[Callable[..., Any], tuple[Any, ...]]]) ->
                 task(*args)
             except Exception:  # the answer has gone: log, never lose the other tasks
                 db.session.rollback()
-                log.exception("work after the response failed: %s", task.__qualname__)
+                name = getattr(getattr(task, "func", task), "__qualname__", repr(task))
+                log.exception("work after the response failed: %s", name)
         db.session.remove()

@@ -185,11 +185,13 @@ def test_confirm_its_you_with_a_passkey(app, client, signed_in, authenticator):
 
 def test_an_unconfirmed_address_cannot_add_passkeys(app, client, authenticator):
     with app.app_context():
-        make_user("late@example.com", verified=False)
+        make_user("late@example.com", verified=False, language="en")
     client.post("/auth/login", data={"email": "late@example.com", "password": PASSWORD})
     response = client.post("/account/passkeys/options", json={})
     assert response.status_code == 403
-    assert "Confirm your email address" in client.get("/account").get_data(as_text=True)
+    page = client.get("/account", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "Confirm your email address before adding a passkey." in page
+    assert "data-passkey-register" not in page
 
 
 @pytest.mark.parametrize(

@@ -126,13 +126,24 @@ class LiveServer:
         """Return the mails sent to address, oldest first."""
         return self.outbox().to(address)
 
-    def link_in_last_mail(self, address: str, contains: str) -> str:
-        """Return the first link containing `contains` in the newest mail to address."""
+    def link_in_last_mail(self, address: str, contains: str, wait: float = 10.0) -> str:
+        """Return the first link containing `contains` in the newest mail to address.
+
+        Some mails leave after the answer (wallet/web/after_response.py): wait for it a little,
+        as a person waits for the mail to arrive.
+        """
+        import time
+
         from tests.conftest import Outbox
 
-        mails = self.mails_to(address)
+        deadline = time.monotonic() + wait
+        while True:
+            mails = self.mails_to(address)
+            links = [link for link in Outbox.links(mails[-1]) if contains in link] if mails else []
+            if links or time.monotonic() > deadline:
+                break
+            time.sleep(0.1)
         assert mails, f"no mail was sent to {address}"
-        links = [link for link in Outbox.links(mails[-1]) if contains in link]
         assert links, f"no {contains} link in the mail to {address}: {Outbox.text(mails[-1])}"
         return links[0]
 

@@ -219,18 +219,9 @@ def main() -> int:
     for public_id in ids[:SUBPROCESS_RUNS]:
         started = time.perf_counter()
         subprocess.run(
-            [
-                str(wallet),
-                "documents",
-                "render",
-                public_id,
-                "certificate",
-                "-o",
-                str(workdir / "single.pdf"),
-            ],
-            check=True,
-            env=env,
-            capture_output=True,
+            [str(wallet), "documents", "render", public_id, "certificate", "-o",
+             str(workdir / "single.pdf")],
+            check=True, env=env, capture_output=True,
         )
         samples.append(time.perf_counter() - started)
     per_process = statistics.median(samples)
@@ -241,19 +232,9 @@ def main() -> int:
     children_before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     subprocess.run(
-        [
-            str(wallet),
-            "documents",
-            "render-many",
-            "certificate",
-            "--ids",
-            str(ids_file),
-            "-o",
-            str(workdir / "many"),
-        ],
-        check=True,
-        env=env,
-        capture_output=True,
+        [str(wallet), "documents", "render-many", "certificate", "--ids", str(ids_file),
+         "-o", str(workdir / "many")],
+        check=True, env=env, capture_output=True,
     )
     many_seconds = time.perf_counter() - started
     children_after = resource.getrusage(resource.RUSAGE_CHILDREN)

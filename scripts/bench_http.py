@@ -64,13 +64,8 @@ def in_process(app: Any, seeded: B.Seeded) -> dict[str, Any]:
         status = client.get(path).status_code
         queries = counter.during(lambda c=client, p=path: c.get(p))
         timing = B.wall_and_cpu_ms(lambda c=client, p=path: c.get(p), repeat=50, warmup=5)
-        figures[label] = {
-            "path": path,
-            "status": status,
-            "queries": queries,
-            "server_ms": timing["wall_ms"],
-            "server_cpu_ms": timing["cpu_ms"],
-        }
+        figures[label] = {"path": path, "status": status, "queries": queries,
+                          "server_ms": timing["wall_ms"], "server_cpu_ms": timing["cpu_ms"]}
     counter.close()
     return {
         "pages": figures,
@@ -102,7 +97,6 @@ def pdf_figures(app: Any, seeded: B.Seeded) -> dict[str, Any]:
         documents.build(badge, user, "certificate", "ja")
         out["first_ever_ms"] = round((time.perf_counter() - started) * 1000, 1)
         for kind in ("certificate", "details", "card"):
-
             def cold(kind: str = kind) -> None:
                 documents.cache_clear()
                 documents.build(badge, user, kind, "ja")
@@ -112,11 +106,8 @@ def pdf_figures(app: Any, seeded: B.Seeded) -> dict[str, Any]:
             cached_ms = B.median_ms(
                 lambda kind=kind: documents.build(badge, user, kind, "ja"), repeat=50, warmup=2
             )
-            out[kind] = {
-                "cold_ms": cold_ms,
-                "cached_ms": cached_ms,
-                "bytes": len(documents.build(badge, user, kind, "ja").pdf),
-            }
+            out[kind] = {"cold_ms": cold_ms, "cached_ms": cached_ms,
+                         "bytes": len(documents.build(badge, user, kind, "ja").pdf)}
         db.session.remove()
     return out
 
@@ -140,12 +131,9 @@ def import_figures(app: Any, count: int = 10) -> dict[str, Any]:
             if not outcome.created:
                 raise RuntimeError("import did not create a badge")
         db.session.remove()
-    return {
-        "median_ms": round(statistics.median(samples), 1),
-        "max_ms": round(max(samples), 1),
-        "runs": count,
-        "png_bytes": len(sources[1]),
-    }
+    return {"median_ms": round(statistics.median(samples), 1),
+            "max_ms": round(max(samples), 1), "runs": count,
+            "png_bytes": len(sources[1])}
 
 
 # --- award -------------------------------------------------------------------------------------
@@ -165,12 +153,10 @@ def award_figures(database_url: str, count: int = 1000) -> dict[str, Any]:
     slug = "bench-" + secrets.token_hex(3)
     app = create_app(B.bench_config(database_url, SECRET_KEY=secret))
     with app.test_request_context():
-        issuer = issuers.create_issuer(
-            slug, "ベンチ研究所", "https://bench.example", "office@bench.example"
-        )
-        issuers.create_achievement(
-            issuer, "diag", "コンクリート診断士", "Benchmark achievement.", "Pass the exam."
-        )
+        issuer = issuers.create_issuer(slug, "ベンチ研究所", "https://bench.example",
+                                       "office@bench.example")
+        issuers.create_achievement(issuer, "diag", "コンクリート診断士", "Benchmark achievement.",
+                                   "Pass the exam.")
         db.session.remove()
         db.engine.dispose()
     buffer = io.StringIO()
@@ -178,9 +164,8 @@ def award_figures(database_url: str, count: int = 1000) -> dict[str, Any]:
     writer.writerow(["email", "family_name", "given_name", "issue_date", "pass_number"])
     issued = date.today() - timedelta(days=1)
     for i in range(count):
-        writer.writerow(
-            [f"award{i:04d}@bench.example", "山田", f"太郎{i}", issued.isoformat(), f"P-{i:05d}"]
-        )
+        writer.writerow([f"award{i:04d}@bench.example", "山田", f"太郎{i}", issued.isoformat(),
+                         f"P-{i:05d}"])
     with tempfile.NamedTemporaryFile("w", suffix=".csv", delete=False, encoding="utf-8") as f:
         f.write(buffer.getvalue())
         path = f.name
@@ -189,10 +174,7 @@ def award_figures(database_url: str, count: int = 1000) -> dict[str, Any]:
         started = time.perf_counter()
         done = subprocess.run(
             [str(B.BIN / "wallet"), "award", slug, "diag", path, "--no-mail", "--json"],
-            capture_output=True,
-            text=True,
-            env=env,
-            timeout=1800,
+            capture_output=True, text=True, env=env, timeout=1800,
         )
         seconds = time.perf_counter() - started
     finally:
@@ -200,29 +182,24 @@ def award_figures(database_url: str, count: int = 1000) -> dict[str, Any]:
     if done.returncode != 0:
         return {"failed": done.stderr[-1500:]}
     report = json.loads(done.stdout)
-    return {
-        "badges": count,
-        "created": report.get("created"),
-        "problems": len(report.get("problems") or []),
-        "seconds": round(seconds, 2),
-        "per_badge_ms": round(seconds * 1000 / count, 2),
-    }
+    return {"badges": count, "created": report.get("created"),
+            "problems": len(report.get("problems") or []), "seconds": round(seconds, 2),
+            "per_badge_ms": round(seconds * 1000 / count, 2)}
 
 
 # --- over HTTP ---------------------------------------------------------------------------------
 
 
-def http_figures(
-    database_url: str, seeded: B.Seeded, duration: float, memory_requests: int
-) -> dict[str, Any]:
+def http_figures(database_url: str, seeded: B.Seeded, duration: float,
+                 memory_requests: int) -> dict[str, Any]:
     """Baseline and app under gunicorn, driven by wrk; then worker memory on a fresh server."""
     results: dict[str, Any] = {"endpoints": {}, "baseline": {}}
-    with B.gunicorn(
-        "hello:app", B.app_env(database_url), chdir=ROOT / "scripts" / "benchlib"
-    ) as hello:
+    with B.gunicorn("hello:app", B.app_env(database_url), chdir=ROOT / "scripts" / "benchlib") \
+            as hello:
         B.warm_up(hello.base + "/")
         for c in CONNECTIONS:
-            results["baseline"][f"c{c}"] = B.wrk(hello.base + "/", connections=c, duration=duration)
+            results["baseline"][f"c{c}"] = B.wrk(hello.base + "/", connections=c,
+                                                 duration=duration)
     env = B.app_env(database_url)
     with B.gunicorn("wsgi:app", env) as server:
         cookie = B.login(server.base, B.HOLDER_EMAIL, B.PASSWORD)
@@ -234,20 +211,15 @@ def http_figures(
             "badge detail": (f"/badges/{seeded.badge_ids[10]}", cookie),
         }
         for label, (path, session) in endpoints.items():
-            status, _h, _b = B.request(
-                server.base, "GET", path, headers={"Cookie": session} if session else None
-            )
+            status, _h, _b = B.request(server.base, "GET", path,
+                                       headers={"Cookie": session} if session else None)
             if status != 200:
                 raise RuntimeError(f"{path}: HTTP {status}")
             row: dict[str, Any] = {"path": path}
             B.warm_up(server.base + path, headers={"Cookie": session} if session else None)
             for c in CONNECTIONS:
-                figures = B.wrk(
-                    server.base + path,
-                    connections=c,
-                    duration=duration,
-                    headers={"Cookie": session} if session else None,
-                )
+                figures = B.wrk(server.base + path, connections=c, duration=duration,
+                                headers={"Cookie": session} if session else None)
                 base = results["baseline"][f"c{c}"]
                 figures["ratio"] = round(figures["rps"] / base["rps"], 3) if base["rps"] else None
                 row[f"c{c}"] = figures
@@ -270,50 +242,26 @@ def memory_figures(database_url: str, seeded: B.Seeded, requests: int) -> dict[s
         paths.append(f"/b/{seeded.other_public_ids[0]}")
         headers = {"Cookie": cookie}
         stop = B.stop_file_path()
-        B.wrk(
-            server.base + "/",
-            connections=4,
-            duration=60,
-            headers=headers,
-            script=B.counted_paths_script(paths, 200, stop),
-            stop_file=stop,
-        )
+        B.wrk(server.base + "/", connections=4, duration=60, headers=headers,
+              script=B.counted_paths_script(paths, 200, stop), stop_file=stop)
         workers = server.workers()
         samples = {"warm": {p: B.rss_kb(p) for p in workers}}
         runs = []
         for label in ("after_n", "after_2n"):
             stop = B.stop_file_path()
-            figures = B.wrk(
-                server.base + "/",
-                connections=4,
-                duration=240,
-                headers=headers,
-                script=B.counted_paths_script(paths, requests, stop),
-                stop_file=stop,
-            )
-            runs.append(
-                {
-                    "requests": figures.get("requests"),
-                    "errors": figures["errors"],
-                    "rps": figures["rps"],
-                    "p99": figures.get("p99"),
-                }
-            )
+            figures = B.wrk(server.base + "/", connections=4, duration=240, headers=headers,
+                            script=B.counted_paths_script(paths, requests, stop), stop_file=stop)
+            runs.append({"requests": figures.get("requests"), "errors": figures["errors"],
+                         "rps": figures["rps"], "p99": figures.get("p99")})
             now = server.workers()
             samples[label] = {p: B.rss_kb(p) for p in now}
         restarted = sorted(set(workers) - set(server.workers()))
         log = server.log.read_text()[-2000:] if restarted else ""
     mb = {k: {str(p): round(v / 1024, 1) for p, v in d.items()} for k, d in samples.items()}
     worst = {k: max(d.values()) for k, d in mb.items()}
-    return {
-        "requests_per_phase": requests,
-        "rss_mb": mb,
-        "max_rss_mb": worst,
-        "growth_second_phase_mb": round(worst["after_2n"] - worst["after_n"], 1),
-        "workers_restarted": restarted,
-        "gunicorn_log_tail": log,
-        "runs": runs,
-    }
+    return {"requests_per_phase": requests, "rss_mb": mb, "max_rss_mb": worst,
+            "growth_second_phase_mb": round(worst["after_2n"] - worst["after_n"], 1),
+            "workers_restarted": restarted, "gunicorn_log_tail": log, "runs": runs}
 
 
 # --- one database ------------------------------------------------------------------------------
@@ -326,12 +274,9 @@ def run_backend(label: str, database_url: str, args: argparse.Namespace) -> dict
     print(f"== {label}: seeding", file=sys.stderr)
     app = create_app(B.bench_config(database_url, WTF_CSRF_ENABLED=False))
     seeded = B.seed(app, n_badges=1000)
-    out: dict[str, Any] = {
-        "database": label,
-        "seed_seconds": seeded.seconds,
-        "holder_badges": len(seeded.badge_ids),
-        "load_average_at_start": os.getloadavg(),
-    }
+    out: dict[str, Any] = {"database": label, "seed_seconds": seeded.seconds,
+                           "holder_badges": len(seeded.badge_ids),
+                           "load_average_at_start": os.getloadavg()}
     print(f"== {label}: in process (queries, server time, PDFs, import)", file=sys.stderr)
     out["in_process"] = in_process(app, seeded)
     with app.app_context():
@@ -370,26 +315,20 @@ def print_table(results: dict[str, Any]) -> None:
         print("|---|---|---|---|---|---|---|")
         for c in CONNECTIONS:
             base = http["baseline"][f"c{c}"]
-            print(
-                f"| baseline hello | {c} | {_fmt(base['rps'])} | {_fmt(base.get('p50'), ' ms')} "
-                f"| {_fmt(base.get('p99'), ' ms')} | 1.00 | {base['errors']} |"
-            )
+            print(f"| baseline hello | {c} | {_fmt(base['rps'])} | {_fmt(base.get('p50'), ' ms')} "
+                  f"| {_fmt(base.get('p99'), ' ms')} | 1.00 | {base['errors']} |")
         for label, row in http["endpoints"].items():
             for c in CONNECTIONS:
                 f = row[f"c{c}"]
-                print(
-                    f"| {label} | {c} | {_fmt(f['rps'])} | {_fmt(f.get('p50'), ' ms')} "
-                    f"| {_fmt(f.get('p99'), ' ms')} | {f['ratio']:.2f} | {f['errors']} |"
-                )
+                print(f"| {label} | {c} | {_fmt(f['rps'])} | {_fmt(f.get('p50'), ' ms')} "
+                      f"| {_fmt(f.get('p99'), ' ms')} | {f['ratio']:.2f} | {f['errors']} |")
         pages = backend["in_process"]["pages"]
         print(f"\n### {name}: in process (test client; median of 50)\n")
         print("| page | SQL queries | server time (wall) | server time (CPU) |")
         print("|---|---|---|---|")
         for label, f in pages.items():
-            print(
-                f"| {label} | {f['queries']} | {_fmt(f['server_ms'], ' ms')} "
-                f"| {_fmt(f['server_cpu_ms'], ' ms')} |"
-            )
+            print(f"| {label} | {f['queries']} | {_fmt(f['server_ms'], ' ms')} "
+                  f"| {_fmt(f['server_cpu_ms'], ' ms')} |")
         print(f"\n### {name}: other figures\n")
         print("| figure | value |")
         print("|---|---|")
@@ -399,37 +338,27 @@ def print_table(results: dict[str, Any]) -> None:
         else:
             print(f"| PDF first ever (fonts, templates) | {_fmt(pdf['first_ever_ms'], ' ms')} |")
             for kind in ("certificate", "details", "card"):
-                print(
-                    f"| PDF {kind} cold / cached | {_fmt(pdf[kind]['cold_ms'], ' ms')} / "
-                    f"{_fmt(pdf[kind]['cached_ms'], ' ms')} |"
-                )
+                print(f"| PDF {kind} cold / cached | {_fmt(pdf[kind]['cold_ms'], ' ms')} / "
+                      f"{_fmt(pdf[kind]['cached_ms'], ' ms')} |")
         imp = backend["in_process"]["import"]
-        print(
-            f"| import of a baked OB 3.0 PNG (median of {imp['runs']}) | "
-            f"{_fmt(imp['median_ms'], ' ms')} (max {_fmt(imp['max_ms'], ' ms')}) |"
-        )
+        print(f"| import of a baked OB 3.0 PNG (median of {imp['runs']}) | "
+              f"{_fmt(imp['median_ms'], ' ms')} (max {_fmt(imp['max_ms'], ' ms')}) |")
         award = backend["award"]
         if "skipped" in award or "failed" in award:
             print(f"| award of 1,000 badges from CSV | {award} |")
         else:
-            print(
-                f"| `wallet award` of 1,000 badges from CSV | {award['seconds']} s "
-                f"({award['per_badge_ms']} ms per badge, {award['created']} created, "
-                f"{award['problems']} refused) |"
-            )
+            print(f"| `wallet award` of 1,000 badges from CSV | {award['seconds']} s "
+                  f"({award['per_badge_ms']} ms per badge, {award['created']} created, "
+                  f"{award['problems']} refused) |")
         mem = http["memory"]
         n = mem["requests_per_phase"]
-        print(
-            f"| worker RSS warm / after {n:,} / after {2 * n:,} requests (max of 2 workers) | "
-            f"{mem['max_rss_mb']['warm']} / {mem['max_rss_mb']['after_n']} / "
-            f"{mem['max_rss_mb']['after_2n']} MB |"
-        )
+        print(f"| worker RSS warm / after {n:,} / after {2 * n:,} requests (max of 2 workers) | "
+              f"{mem['max_rss_mb']['warm']} / {mem['max_rss_mb']['after_n']} / "
+              f"{mem['max_rss_mb']['after_2n']} MB |")
         print(f"| seeding (1,000 badges + 5 others) | {backend['seed_seconds']} s |")
-        print(
-            f"| load average at start / end (2 cores) | "
-            f"{'/'.join(f'{x:.1f}' for x in backend['load_average_at_start'])} → "
-            f"{'/'.join(f'{x:.1f}' for x in backend['load_average_at_end'])} |"
-        )
+        print(f"| load average at start / end (2 cores) | "
+              f"{'/'.join(f'{x:.1f}' for x in backend['load_average_at_start'])} → "
+              f"{'/'.join(f'{x:.1f}' for x in backend['load_average_at_end'])} |")
 
 
 def main() -> int:
@@ -448,11 +377,8 @@ def main() -> int:
         return 0
     results: dict[str, Any] = {
         "when": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-        "machine": {
-            "cpus": os.cpu_count(),
-            "python": platform.python_version(),
-            "load_average_at_start": os.getloadavg(),
-        },
+        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
+                    "load_average_at_start": os.getloadavg()},
         "duration": args.duration,
         "backends": [],
     }

@@ -116,7 +116,8 @@ def recorded_load(data: dict[str, Any]) -> str:
     if documents.get("load_average"):
         parts.append(f"{documents['load_average'][0]:.2f} at the end of bench_documents.py")
     spans = [
-        f"{b['load_average_at_start'][0]:.2f} → {b['load_average_at_end'][0]:.2f} ({b['database']})"
+        f"{b['load_average_at_start'][0]:.2f} → {b['load_average_at_end'][0]:.2f} "
+        f"({b['database']})"
         for b in (data.get("http") or {}).get("backends", [])
         if b.get("load_average_at_start") and b.get("load_average_at_end")
     ]
@@ -225,17 +226,13 @@ def database_table(http: dict[str, Any] | None) -> list[str]:
     backends = {b.get("database"): b for b in (http or {}).get("backends", [])}
     columns = ["SQLite", "PostgreSQL"]
     cells = {
-        name: database_rows(backends[name])
-        if name in backends
+        name: database_rows(backends[name]) if name in backends
         else [NOT_MEASURED] * len(DATABASE_ROWS)
         for name in columns
     }
     # The memory row's label carries the request counts, so they come from the JSON too.
-    phases = [
-        b["http"]["memory"]["requests_per_phase"]
-        for b in backends.values()
-        if "memory" in b.get("http", {})
-    ]
+    phases = [b["http"]["memory"]["requests_per_phase"] for b in backends.values()
+              if "memory" in b.get("http", {})]
     n = num(phases[0]) if phases else "N"
     n2 = num(2 * phases[0]) if phases else "2N"
     lines = ["| figure | " + " | ".join(columns) + " |", "|---|---|---|"]
@@ -268,18 +265,12 @@ def engine_table(engine: dict[str, Any] | None, documents: dict[str, Any] | None
     sample = cell(lambda: f" ({timing(engine, TIMING_VERIFY_PROCESS)['note']})")
     sample = "" if sample == NOT_MEASURED else sample
     rows = [
-        (
-            "OB 3.0 eddsa-rdfc-2022, first sight / seen before",
-            cell(lambda: pair(TIMING_FIRST_SIGHT, TIMING_SEEN_BEFORE)),
-        ),
-        (
-            "`wallet verify` whole process (one OB 3.0 badge) / `python -c pass`",
-            cell(lambda: pair(TIMING_VERIFY_OB3_PROCESS, TIMING_PYTHON)),
-        ),
-        (
-            f"`wallet verify` whole process{sample} / `python -c pass`",
-            cell(lambda: pair(TIMING_VERIFY_PROCESS, TIMING_PYTHON)),
-        ),
+        ("OB 3.0 eddsa-rdfc-2022, first sight / seen before",
+         cell(lambda: pair(TIMING_FIRST_SIGHT, TIMING_SEEN_BEFORE))),
+        ("`wallet verify` whole process (one OB 3.0 badge) / `python -c pass`",
+         cell(lambda: pair(TIMING_VERIFY_OB3_PROCESS, TIMING_PYTHON))),
+        (f"`wallet verify` whole process{sample} / `python -c pass`",
+         cell(lambda: pair(TIMING_VERIFY_PROCESS, TIMING_PYTHON))),
         ("certificates with one `wallet documents render-many` process", cell(render_many)),
     ]
     return ["| figure | value |", "|---|---|"] + [f"| {label} | {value} |" for label, value in rows]
@@ -290,10 +281,8 @@ def scaleout_lines(scaleout: dict[str, Any] | None) -> list[str]:
     if scaleout is None:
         return [f"Scale-out (two processes, one PostgreSQL, one Redis): {NOT_MEASURED}."]
     if "skipped" in scaleout:
-        return [
-            f"Scale-out (two processes, one PostgreSQL, one Redis): skipped "
-            f"({scaleout['skipped']})."
-        ]
+        return [f"Scale-out (two processes, one PostgreSQL, one Redis): skipped "
+                f"({scaleout['skipped']})."]
 
     def text() -> str:
         s = scaleout
@@ -318,11 +307,8 @@ def render(
     """Return the whole of BENCHMARKS.md."""
     # The run ends with its last JSON file, not when this report happens to be written.
     end = last if last is not None else datetime.now(UTC).timestamp()
-    when = (
-        f"{stamp(args.started)} to {stamp(end)} ({(end - args.started) / 60:.0f} min)"
-        if args.started is not None
-        else f"figures written up to {stamp(end)}"
-    )
+    when = (f"{stamp(args.started)} to {stamp(end)} ({(end - args.started) / 60:.0f} min)"
+            if args.started is not None else f"figures written up to {stamp(end)}")
     http = data.get("http")
     load = args.load_at_start
     if load is None and http is not None:  # run by hand: the HTTP bench noted its own start
@@ -343,23 +329,12 @@ def render(
         "",
     ]
     if args.failed:
-        lines += [
-            "**Scripts that failed in this run:** " + ", ".join(args.failed) + ". Their "
-            "figures below, where present, come from a run that did not end cleanly.",
-            "",
-        ]
-    lines += [
-        "## With a database",
-        "",
-        *database_table(http),
-        "",
-        "## Without a database",
-        "",
-        *engine_table(data.get("engine"), data.get("documents")),
-        "",
-        *scaleout_lines(data.get("scaleout")),
-        "",
-    ]
+        lines += ["**Scripts that failed in this run:** " + ", ".join(args.failed) + ". Their "
+                  "figures below, where present, come from a run that did not end cleanly.", ""]
+    lines += ["## With a database", "", *database_table(http), "",
+              "## Without a database", "", *engine_table(data.get("engine"),
+                                                         data.get("documents")),
+              "", *scaleout_lines(data.get("scaleout")), ""]
     problems = list((data.get("engine") or {}).get("problems") or [])
     for backend in (http or {}).get("backends", []):
         if "failed" in backend.get("award", {}):
@@ -378,9 +353,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--bench-dir", type=Path, default=ROOT / ".bench")
     parser.add_argument("--output", type=Path, default=ROOT / "BENCHMARKS.md")
-    parser.add_argument(
-        "--started", type=float, help="epoch seconds the run began; older JSON files are ignored"
-    )
+    parser.add_argument("--started", type=float, help="epoch seconds the run began; older "
+                        "JSON files are ignored")
     parser.add_argument("--load-at-start", help="load averages when the run began")
     parser.add_argument("--command", default="make bench", help="the command that ran the benches")
     parser.add_argument("--failed", action="append", default=[], help="a script that failed")

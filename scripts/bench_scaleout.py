@@ -45,16 +45,14 @@ def multipart(
     parts: list[bytes] = []
     for name, value in fields.items():
         parts.append(
-            f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'.encode()
+            f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'
+            .encode()
         )
     for name, (filename, data, media_type) in files.items():
         parts.append(
-            (
-                f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"; '
-                f'filename="{filename}"\r\nContent-Type: {media_type}\r\n\r\n'
-            ).encode()
-            + data
-            + b"\r\n"
+            (f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"; '
+             f'filename="{filename}"\r\nContent-Type: {media_type}\r\n\r\n').encode()
+            + data + b"\r\n"
         )
     parts.append(f"--{boundary}--\r\n".encode())
     return b"".join(parts), f"multipart/form-data; boundary={boundary}"
@@ -63,9 +61,8 @@ def multipart(
 class Load:
     """The alternating client: counts statuses per server and successful writes."""
 
-    def __init__(
-        self, bases: list[str], cookie: str, token: str, seeded: B.Seeded, seconds: float
-    ) -> None:
+    def __init__(self, bases: list[str], cookie: str, token: str, seeded: B.Seeded,
+                 seconds: float) -> None:
         self.bases = bases
         self.cookie = cookie
         self.token = token
@@ -86,9 +83,8 @@ class Load:
     def _base(self) -> str:
         return self.bases[next(self.turn) % len(self.bases)]
 
-    def _send(
-        self, method: str, path: str, body: bytes | None = None, content_type: str | None = None
-    ) -> int:
+    def _send(self, method: str, path: str, body: bytes | None = None,
+              content_type: str | None = None) -> int:
         base = self._base()
         headers = {"Cookie": self.cookie}
         if content_type:
@@ -127,12 +123,8 @@ class Load:
                 form = urllib.parse.urlencode(
                     {"csrf_token": self.token, "visibility": "private"}
                 ).encode()
-                status = self._send(
-                    "POST",
-                    f"/badges/{badge_id}/visibility",
-                    form,
-                    "application/x-www-form-urlencoded",
-                )
+                status = self._send("POST", f"/badges/{badge_id}/visibility", form,
+                                    "application/x-www-form-urlencoded")
                 if status in (302, 303):
                     with self.lock:
                         self.writes_ok.append(badge_id)
@@ -165,12 +157,8 @@ def shared_limit(bases: list[str], limit: int) -> dict[str, Any]:
         if last == 429:
             break
     on_b, _h, _b = B.request(bases[1], "POST", "/auth/login", body=form, headers=headers)
-    return {
-        "attempts_on_a_until_429": attempts_a,
-        "a_refused": last == 429,
-        "status_on_b_next": on_b,
-        "shared": last == 429 and on_b == 429,
-    }
+    return {"attempts_on_a_until_429": attempts_a, "a_refused": last == 429,
+            "status_on_b_next": on_b, "shared": last == 429 and on_b == 429}
 
 
 def private_everywhere(
@@ -183,19 +171,12 @@ def private_everywhere(
     before = [B.request(base, "GET", path)[0] for base in bases for _ in range(4)]
     form = urllib.parse.urlencode({"csrf_token": token, "visibility": "private"}).encode()
     switched, _h, _b = B.request(
-        bases[0],
-        "POST",
-        f"/badges/{badge_id}/visibility",
-        body=form,
+        bases[0], "POST", f"/badges/{badge_id}/visibility", body=form,
         headers={"Cookie": cookie, "Content-Type": "application/x-www-form-urlencoded"},
     )
     after = [B.request(base, "GET", path)[0] for base in reversed(bases) for _ in range(4)]
-    return {
-        "before": before,
-        "switch_status": switched,
-        "after": after,
-        "ok": set(before) == {200} and switched in (302, 303) and set(after) == {404},
-    }
+    return {"before": before, "switch_status": switched, "after": after,
+            "ok": set(before) == {200} and switched in (302, 303) and set(after) == {404}}
 
 
 def run(seconds: float) -> dict[str, Any]:
@@ -210,10 +191,8 @@ def run(seconds: float) -> dict[str, Any]:
 
     with B.postgres() as database_url, B.redis_server() as redis_url:
         if database_url is None or redis_url is None:
-            return {
-                "skipped": "needs PostgreSQL binaries and redis-server "
-                "(scripts/system_deps.sh wrk redis-server)"
-            }
+            return {"skipped": "needs PostgreSQL binaries and redis-server "
+                               "(scripts/system_deps.sh wrk redis-server)"}
         app = create_app(B.bench_config(database_url, WTF_CSRF_ENABLED=False))
         seeded = B.seed(app, n_badges=N_BADGES, n_other=0)
         with app.app_context():
@@ -227,7 +206,8 @@ def run(seconds: float) -> dict[str, Any]:
         login_limit = 20
         env["WALLET_RATELIMIT_LOGIN_IP"] = f"{login_limit} per 5 minutes"
         pngs = [ob3_png(email=B.HOLDER_EMAIL, name=f"スケール {i}") for i in range(IMPORTS)]
-        with B.gunicorn("wsgi:app", env) as one, B.gunicorn("wsgi:app", env) as two:
+        with B.gunicorn("wsgi:app", env) as one, \
+                B.gunicorn("wsgi:app", env) as two:
             bases = [one.base, two.base]
             cookie = B.login(one.base, B.HOLDER_EMAIL, B.PASSWORD)
             # The session made on one process is valid on the other (same secret, no local state).
@@ -284,14 +264,8 @@ def run(seconds: float) -> dict[str, Any]:
         "badges_expected": N_BADGES + load.imports_ok,
         "rate_limit": limit,
         "private_everywhere": hidden,
-        "ok": (
-            not load.bad
-            and not lost
-            and not unexpected
-            and total == N_BADGES + load.imports_ok
-            and limit["shared"]
-            and hidden["ok"]
-        ),
+        "ok": (not load.bad and not lost and not unexpected
+               and total == N_BADGES + load.imports_ok and limit["shared"] and hidden["ok"]),
     }
 
 
@@ -311,31 +285,21 @@ def main() -> int:
         return 0
     limit = result["rate_limit"]
     rows = [
-        (
-            "requests (alternating processes)",
-            f"{result['requests']:,} in {result['seconds']} s ({result['rps']} req/s)",
-        ),
+        ("requests (alternating processes)",
+         f"{result['requests']:,} in {result['seconds']} s ({result['rps']} req/s)"),
         ("statuses", ", ".join(f"{k}: {v}" for k, v in sorted(result["statuses"].items()))),
         ("responses outside 2xx/3xx", str(result["errors"])),
-        (
-            "visibility writes accepted / private in DB",
-            f"{result['visibility_writes_ok']} / {result['private_in_db']}",
-        ),
-        (
-            "imports accepted / badges in DB (expected)",
-            f"{result['imports_ok']} / {result['badges_in_db']} ({result['badges_expected']})",
-        ),
+        ("visibility writes accepted / private in DB",
+         f"{result['visibility_writes_ok']} / {result['private_in_db']}"),
+        ("imports accepted / badges in DB (expected)",
+         f"{result['imports_ok']} / {result['badges_in_db']} ({result['badges_expected']})"),
         ("lost writes", str(result["lost_writes"])),
-        (
-            "shared rate limit",
-            f"{limit['attempts_on_a_until_429']} sign-in attempts on process 1 until 429; "
-            f"next attempt on process 2: {limit['status_on_b_next']}",
-        ),
-        (
-            "made private on process 1, visitors on both at once",
-            f"before: {sorted(set(result['private_everywhere']['before']))}, "
-            f"after: {sorted(set(result['private_everywhere']['after']))}",
-        ),
+        ("shared rate limit",
+         f"{limit['attempts_on_a_until_429']} sign-in attempts on process 1 until 429; "
+         f"next attempt on process 2: {limit['status_on_b_next']}"),
+        ("made private on process 1, visitors on both at once",
+         f"before: {sorted(set(result['private_everywhere']['before']))}, "
+         f"after: {sorted(set(result['private_everywhere']['after']))}"),
         ("verdict", "OK" if result["ok"] else "FAILED"),
     ]
     print("| check | result |\n|---|---|")

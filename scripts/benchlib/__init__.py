@@ -113,23 +113,15 @@ def postgres() -> Iterator[str | None]:
     base = tempfile.mkdtemp(prefix="wallet-bench-pg.")
     port = free_port()
     try:
-        url = (
-            subprocess.run(
-                ["bash", str(ROOT / "scripts" / "pg_throwaway.sh"), "start", base, str(port)],
-                check=True,
-                capture_output=True,
-                text=True,
-                timeout=120,
-            )
-            .stdout.strip()
-            .splitlines()[-1]
-        )
+        url = subprocess.run(
+            ["bash", str(ROOT / "scripts" / "pg_throwaway.sh"), "start", base, str(port)],
+            check=True, capture_output=True, text=True, timeout=120,
+        ).stdout.strip().splitlines()[-1]
         yield url
     finally:
         subprocess.run(
             ["bash", str(ROOT / "scripts" / "pg_throwaway.sh"), "stop", base],
-            capture_output=True,
-            timeout=60,
+            capture_output=True, timeout=60,
         )
 
 
@@ -141,23 +133,9 @@ def redis_server() -> Iterator[str | None]:
         return
     port = free_port()
     process = subprocess.Popen(
-        [
-            "redis-server",
-            "--port",
-            str(port),
-            "--bind",
-            "127.0.0.1",
-            "--save",
-            "",
-            "--appendonly",
-            "no",
-            "--daemonize",
-            "no",
-            "--loglevel",
-            "warning",
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "",
+         "--appendonly", "no", "--daemonize", "no", "--loglevel", "warning"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )
     try:
         deadline = time.monotonic() + 10
@@ -220,28 +198,15 @@ def app_env(database_url: str, **extra: str) -> dict[str, str]:
 
 @contextmanager
 def gunicorn(
-    app_spec: str,
-    env: dict[str, str],
-    *,
-    workers: int = 2,
-    chdir: Path | None = None,
+    app_spec: str, env: dict[str, str], *, workers: int = 2, chdir: Path | None = None,
     probe: str = "/",
 ) -> Iterator[Server]:
     """Serve app_spec with `gunicorn -w N -k sync` on a random loopback port, no access log."""
     port = free_port()
     log = Path(tempfile.mkstemp(prefix="wallet-bench-gunicorn.", suffix=".log")[1])
     command = [
-        str(BIN / "gunicorn"),
-        "-w",
-        str(workers),
-        "-k",
-        "sync",
-        "-b",
-        f"127.0.0.1:{port}",
-        "--error-logfile",
-        str(log),
-        "--log-level",
-        "warning",
+        str(BIN / "gunicorn"), "-w", str(workers), "-k", "sync", "-b", f"127.0.0.1:{port}",
+        "--error-logfile", str(log), "--log-level", "warning",
     ]
     if chdir is not None:
         command += ["--chdir", str(chdir)]
@@ -277,13 +242,8 @@ def gunicorn(
 
 
 def request(
-    base: str,
-    method: str,
-    path: str,
-    *,
-    body: bytes | None = None,
-    headers: dict[str, str] | None = None,
-    timeout: float = 30.0,
+    base: str, method: str, path: str, *, body: bytes | None = None,
+    headers: dict[str, str] | None = None, timeout: float = 30.0,
 ) -> tuple[int, http.client.HTTPMessage, bytes]:
     """Send one request (no redirects followed); return status, headers and body."""
     parts = urllib.parse.urlsplit(base)
@@ -330,10 +290,7 @@ def login(base: str, email: str, password: str) -> str:
         {"csrf_token": csrf_token(body), "email": email, "password": password, "next": ""}
     ).encode()
     status, headers, body = request(
-        base,
-        "POST",
-        "/auth/login",
-        body=form,
+        base, "POST", "/auth/login", body=form,
         headers={"Content-Type": "application/x-www-form-urlencoded", "Cookie": cookie or ""},
     )
     signed_in = cookie_of(headers, "wallet_session")
@@ -375,13 +332,8 @@ def parse_wrk(output: str) -> dict[str, Any]:
 
 
 def wrk(
-    url: str,
-    *,
-    connections: int,
-    duration: float,
-    headers: dict[str, str] | None = None,
-    script: str | None = None,
-    stop_file: str | None = None,
+    url: str, *, connections: int, duration: float, headers: dict[str, str] | None = None,
+    script: str | None = None, stop_file: str | None = None,
 ) -> dict[str, Any]:
     """Run wrk (one thread) against url for at most `duration` seconds; return parsed figures."""
     command = ["wrk", "-t1", f"-c{connections}", f"-d{duration:g}s", "--latency", "--timeout", "5s"]
@@ -491,12 +443,8 @@ def _user(email: str, family: str, given: str) -> Any:
 
     return accounts.create_user(
         accounts.Registration(
-            email=email,
-            family_name=family,
-            given_name=given,
-            password=PASSWORD,
-            name_order="family-first",
-            language="ja",
+            email=email, family_name=family, given_name=given, password=PASSWORD,
+            name_order="family-first", language="ja",
         ),
         verified=True,
     )
@@ -539,8 +487,8 @@ def seed(app: Any, n_badges: int = 1000, n_other: int = 5) -> Seeded:
         template = {
             column.key: getattr(badge, column.key)
             for column in Badge.__table__.columns
-            if column.key
-            not in ("id", "public_id", "credential_key", "name", "created_at", "user_id")
+            if column.key not in ("id", "public_id", "credential_key", "name", "created_at",
+                                  "user_id")
         }
         blob = {
             column.key: getattr(content, column.key)
@@ -572,7 +520,9 @@ def seed(app: Any, n_badges: int = 1000, n_other: int = 5) -> Seeded:
                 )
             )
             if ids:
-                db.session.execute(insert(BadgeContent), [{**blob, "badge_id": i} for i in ids])
+                db.session.execute(
+                    insert(BadgeContent), [{**blob, "badge_id": i} for i in ids]
+                )
         db.session.commit()
         listed = db.session.execute(
             select(Badge.id, Badge.public_id, Badge.user_id).order_by(Badge.id)

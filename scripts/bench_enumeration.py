@@ -1,9 +1,10 @@
 """Timing parity of registration and password reset: an address with an account vs one without.
 
-Serves the app on 127.0.0.1 (threaded werkzeug, the shipped argon2id cost, mail over real SMTP
-to an aiosmtpd server on loopback that takes SMTP_DELAY seconds per message, as a slow mail
-relay would) and times N answers of each kind with a keep-alive HTTP client. Prints medians and
-writes .bench/enumeration.json. A figure, never a test assertion: other work shares the machine.
+Serves the app on 127.0.0.1 from a child process (threaded werkzeug, the shipped argon2id cost,
+mail over real SMTP to an aiosmtpd server on loopback that takes SMTP_DELAY seconds per message,
+as a slow mail relay would) and times N answers of each kind with an HTTP client in this
+process. Prints medians and writes .bench/enumeration.json. A figure, never a test assertion:
+other work shares the machine.
 
     .venv/bin/python scripts/bench_enumeration.py [--tries 41] [--smtp-delay 0.2] [--pause 0.6]
 """
@@ -19,9 +20,9 @@ import socket
 import statistics
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlencode
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -42,13 +43,34 @@ class SlowHandler:
         return "250 OK"
 
 
-def _serve(app):
+def _serve(config: dict[str, object], folder: Path, ready: Any) -> None:
+    """Serve the app from this (child) process: the client must not share its interpreter
+    lock, or work the server does after an answer would show in the client's clock."""
+    import logging
+
     from werkzeug.serving import make_server
 
+    from wallet import create_app
+    from wallet.extensions import db
+    from wallet.services import accounts
+
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no access log per request
+    app = create_app(config)
+    app.instance_path = str(folder / "instance")
+    with app.app_context():
+        db.create_all()
+        accounts.create_user(
+            accounts.Registration(
+                email="known@example.com",
+                family_name="Known",
+                given_name="Holder",
+                password=PASSWORD,
+            ),
+            verified=True,
+        )
     server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    return server
+    ready.send(server.server_port)
+    server.serve_forever()
 
 
 def _post(conn: http.client.HTTPConnection, path: str, form: dict[str, str]) -> tuple[float, int]:
@@ -76,15 +98,9 @@ def _registration(email: str) -> dict[str, str]:
 
 def measure(tries: int, smtp_delay: float, pause: float) -> dict[str, object]:
     """Return the medians (ms) of each kind of answer, interleaved so load drifts hit both."""
-    import logging
+    import multiprocessing
 
     from aiosmtpd.controller import Controller
-
-    from wallet import create_app
-    from wallet.extensions import db
-    from wallet.services import accounts
-
-    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no access log per request
 
     handler = SlowHandler(smtp_delay)
     with socket.socket() as probe:
@@ -93,32 +109,24 @@ def measure(tries: int, smtp_delay: float, pause: float) -> dict[str, object]:
     smtp = Controller(handler, hostname="127.0.0.1", port=smtp_port)
     smtp.start()
     folder = Path(tempfile.mkdtemp(prefix="wallet-bench-enum."))
-    app = create_app(
-        {
-            "SECRET_KEY": secrets.token_urlsafe(32),
-            "DATABASE_URL": f"sqlite:///{folder / 'bench.db'}",
-            "BASE_URL": "http://127.0.0.1",
-            "WTF_CSRF_ENABLED": False,
-            "RATELIMIT_ENABLED": False,
-            "MAIL_BACKEND": "smtp",
-            "SMTP_HOST": "127.0.0.1",
-            "SMTP_PORT": smtp_port,
-        }
+    config = {
+        "SECRET_KEY": secrets.token_urlsafe(32),
+        "DATABASE_URL": f"sqlite:///{folder / 'bench.db'}",
+        "BASE_URL": "http://127.0.0.1",
+        "WTF_CSRF_ENABLED": False,
+        "RATELIMIT_ENABLED": False,
+        "MAIL_BACKEND": "smtp",
+        "SMTP_HOST": "127.0.0.1",
+        "SMTP_PORT": smtp_port,
+    }
+    receive, send = multiprocessing.Pipe(duplex=False)
+    child = multiprocessing.get_context("spawn").Process(
+        target=_serve, args=(config, folder, send), daemon=True
     )
-    app.instance_path = str(folder / "instance")
-    with app.app_context():
-        db.create_all()
-        accounts.create_user(
-            accounts.Registration(
-                email="known@example.com",
-                family_name="Known",
-                given_name="Holder",
-                password=PASSWORD,
-            ),
-            verified=True,
-        )
-    server = _serve(app)
-    conn = http.client.HTTPConnection("127.0.0.1", server.server_port, timeout=30)
+    child.start()
+    if not receive.poll(120):
+        raise SystemExit("the wallet server did not start within 120 s")
+    conn = http.client.HTTPConnection("127.0.0.1", receive.recv(), timeout=30)
     timings: dict[str, list[float]] = {
         k: [] for k in ("register_known", "register_new", "reset_known", "reset_unknown")
     }
@@ -145,7 +153,8 @@ def measure(tries: int, smtp_delay: float, pause: float) -> dict[str, object]:
         time.sleep(smtp_delay * 4 + 1)  # let the mails queued after the last answers go out
     finally:
         conn.close()
-        server.shutdown()
+        child.terminate()
+        child.join(10)
         smtp.stop()
     medians = {name: round(statistics.median(values), 2) for name, values in timings.items()}
     return {

@@ -193,7 +193,8 @@ def request_password_reset(email: str) -> Callable[[], None]:
     """
     user = find_by_email(email)
     if user is None:
-        security.make_token(RESET, 0, "0" * 16)  # what the other path costs
+        # What the other path costs: a token and its link (the answer must not be quicker).
+        _external("auth.reset_password", token=security.make_token(RESET, 0, "0" * 16))
         return _nothing
     token = security.make_token(RESET, user.id, _reset_state(user))
     return partial(_mail_reset, user.id, _external("auth.reset_password", token=token))

@@ -16,6 +16,8 @@
 #                          visibility_writes_ok, private_in_db, imports_ok, badges_in_db,
 #                          badges_expected, rate_limit.shared, private_everywhere.ok, ok;
 #                          or "skipped".
+#   .bench/ops.json        (bench_ops.py) median.{off,log,log+metrics}.c2|c8.{rps,p50,p99};
+#                          metrics_after_tour.families[].
 # TIMING_VERIFY_OB3_PROCESS is the timing of `wallet verify` as a whole process on one OB 3.0
 # badge. No bench script writes it yet: bench_engine.py should add a timing of that exact name
 # (median wall time in ms, like its others) and the row fills in; until then it reads
@@ -42,6 +44,12 @@ SOURCES = {
     "engine": "engine.json",
     "documents": "documents.json",
     "scaleout": "scaleout.json",
+    "ops": "ops.json",
+}
+OPS_VARIANTS = {
+    "off": "no request log, no metrics",
+    "log": "JSON request log",
+    "log+metrics": "JSON request log and metrics",
 }
 ENDPOINT_PUBLIC = "verification page /b/<id>"
 ENDPOINT_QR = "QR PNG /b/<id>/qr.png"
@@ -301,6 +309,24 @@ def scaleout_lines(scaleout: dict[str, Any] | None) -> list[str]:
     return [f"Scale-out (two processes, one PostgreSQL, one Redis): {cell(text)}"]
 
 
+def ops_lines(ops: dict[str, Any] | None) -> list[str]:
+    """Return the table of the request log's and the metrics' cost on /b/<id>, and the families."""
+    title = "Request log and metrics on the verification page /b/<id> (gunicorn -w 2, wrk)"
+    if ops is None:
+        return [f"{title}: {NOT_MEASURED}."]
+    lines = [f"{title}, median of the rounds of `scripts/bench_ops.py`:", "",
+             "| variant | c=2 req/s | c=2 p99 | c=8 req/s | c=8 p99 |", "|---|---|---|---|---|"]
+    for key, label in OPS_VARIANTS.items():
+        def figure(c: int, name: str, key: str = key) -> str:
+            value = ops["median"][key][f"c{c}"][name]
+            return num(value) if name == "rps" else ms(value)
+
+        cells = [cell(lambda c=c, n=n: figure(c, n)) for c in (2, 8) for n in ("rps", "p99")]
+        lines.append(f"| {label} | " + " | ".join(cells) + " |")
+    families = cell(lambda: ", ".join(f"`{f}`" for f in ops["metrics_after_tour"]["families"]))
+    return [*lines, "", f"`/metrics` after the run showed: {families}."]
+
+
 def render(
     data: dict[str, Any], notes: list[str], last: float | None, args: argparse.Namespace
 ) -> str:
@@ -334,7 +360,7 @@ def render(
     lines += ["## With a database", "", *database_table(http), "",
               "## Without a database", "", *engine_table(data.get("engine"),
                                                          data.get("documents")),
-              "", *scaleout_lines(data.get("scaleout")), ""]
+              "", *scaleout_lines(data.get("scaleout")), "", *ops_lines(data.get("ops")), ""]
     problems = list((data.get("engine") or {}).get("problems") or [])
     for backend in (http or {}).get("backends", []):
         if "failed" in backend.get("award", {}):

@@ -7,7 +7,10 @@ if [ $# -gt 0 ]; then
   PACKAGES=("$@")
   purpose="what needs them"
 else
-  PACKAGES=(postgresql-15 fonts-ipaexfont-gothic poppler-utils chromium fonts-noto-cjk libcairo2)
+  # nginx and redis-server: tests/test_nginx.py serves the app behind nginx; the job-queue tests
+  # run `wallet worker` against a private redis-server.
+  PACKAGES=(postgresql-15 fonts-ipaexfont-gothic poppler-utils chromium fonts-noto-cjk libcairo2
+            nginx redis-server)
   purpose="the tests"
 fi
 missing=()

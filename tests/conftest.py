@@ -9,10 +9,8 @@ import re
 from collections.abc import Iterator
 from email.message import EmailMessage
 from pathlib import Path
-from typing import Any
 
 import pytest
-from flask.testing import FlaskClient
 
 TEST_DATABASE_URL = os.environ.get("WALLET_TEST_DATABASE_URL", "sqlite://")
 PASSWORD = "Passw0rd!"  # the incumbent's rule allowed it: existing accounts still sign in
@@ -24,6 +22,32 @@ CHEAP_HASHING = {
     "PASSWORD_MEMORY_COST": 1024,
     "PASSWORD_PARALLELISM": 1,
 }
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Capture every log line of the session (searched for personal data at its end)."""
+    from tests import suite_logs
+
+    suite_logs.start()
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Fail the run when any captured log line holds a test address or name."""
+    from tests import suite_logs
+
+    suite_logs.stop()
+    if session.config.option.collectonly or session.testscollected == 0:
+        return
+    base = suite_logs.folder()
+    found = suite_logs.leaks(base, suite_logs.needles())
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    write = reporter.write_line if reporter is not None else (lambda line, **_: print(line))
+    write(f"log privacy: {suite_logs.line_count(base)} captured log lines in {base}")
+    if found:
+        write(f"log privacy: {len(found)} line(s) hold personal data from the tests:", red=True)
+        for name, needle, line in found[:50]:
+            write(f"  {name}: {needle!r} in {line}")
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -44,6 +68,10 @@ def make_config(tmp_path: Path, **overrides: object) -> dict[str, object]:
         "MAIL_OUTBOX_DIR": str(tmp_path / "outbox"),
         "RATELIMIT_ENABLED": False,
         "WTF_CSRF_ENABLED": False,
+        # A request's jobs (mails) run before the test client returns; tests/test_jobs.py
+        # covers running them after the response.
+        "QUEUE_AFTER_RESPONSE": False,
+        "LOG_LEVEL": "WARNING",  # on stderr; the suite's log capture takes every level
         **CHEAP_HASHING,
     }
     config.update(overrides)
@@ -56,17 +84,6 @@ def app_config(tmp_path: Path) -> dict[str, object]:
     return make_config(tmp_path)
 
 
-class ClosingClient(FlaskClient):
-    """A test client that closes each response as a WSGI server does once it is sent.
-
-    Work the app queues for after the response (wallet/web/after_response.py) runs then.
-    A test that reads a streamed response itself passes buffered=False.
-    """
-
-    def open(self, *args: Any, buffered: bool = True, **kwargs: Any) -> Any:
-        return super().open(*args, buffered=buffered, **kwargs)
-
-
 @pytest.fixture
 def app(app_config: dict[str, object], tmp_path: Path) -> Iterator:
     """A fresh application with empty tables."""
@@ -74,7 +91,6 @@ def app(app_config: dict[str, object], tmp_path: Path) -> Iterator:
     from wallet.extensions import db
 
     application = create_app(app_config)
-    application.test_client_class = ClosingClient
     application.instance_path = str(tmp_path / "instance")
     with application.app_context():
         db.drop_all()

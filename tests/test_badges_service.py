@@ -24,6 +24,7 @@ from wallet.models import User
 from wallet.openbadges import bake_png
 from wallet.services import badge_import
 from wallet.services import badges
+from wallet.services import states
 
 
 def _count() -> int:
@@ -267,7 +268,7 @@ def test_list_runs_a_constant_number_of_queries(app) -> None:
             event.listen(db.engine, "before_cursor_execute", count)
             try:
                 items, _more = badges.list_for(user)
-                [(b.name, b.issuer_name, badges.status_of(b), b.visibility) for b in items]
+                [(b.name, b.issuer_name, states.state_of(b), b.visibility) for b in items]
             finally:
                 event.remove(db.engine, "before_cursor_execute", count)
             return len(statements)
@@ -340,24 +341,29 @@ def test_list_search_and_filters(app) -> None:
         ({"recipient_confirmed": False}, "unconfirmed"),
         ({"recipient_confirmed": False, "expires": -1}, "expired"),
         ({"recipient_confirmed": False, "expires": 10}, "unconfirmed"),
+        # A check that could not be completed never reads "expired" (that would say it was valid).
+        ({"result": "unverifiable", "expires": -1}, "unverifiable"),
+        ({"result": "invalid", "expires": -1}, "invalid"),
+        ({"result": "not_yet_valid"}, "not_yet_valid"),
+        ({"result": "something-new"}, "unverifiable"),
     ],
 )
 def test_status_of(fields, expected) -> None:
-    """The holder-visible status from result, expiry and recipient confirmation."""
+    """The one state from result, expiry and recipient confirmation (states.state_of)."""
     at = datetime(2026, 1, 1, tzinfo=UTC)
     values = {"result": "valid", "recipient_confirmed": True, "expires": None}
     values.update(fields)
     if isinstance(values["expires"], int):
         values["expires"] = at + timedelta(days=values["expires"])
     badge = Badge(**values)
-    assert badges.status_of(badge, at) == expected
+    assert states.state_of(badge, at) == expected
 
 
 def test_status_of_naive_database_datetimes() -> None:
     """SQLite gives back naive datetimes: they are taken as UTC."""
     at = datetime(2026, 1, 1, tzinfo=UTC)
     badge = Badge(result="valid", recipient_confirmed=True, expires=datetime(2025, 12, 31))
-    assert badges.status_of(badge, at) == "expired"
+    assert states.state_of(badge, at) == "expired"
 
 
 def test_visibility_reverify_delete(app) -> None:

@@ -126,6 +126,19 @@ def test_figures_come_from_the_json(tmp_path):
             "error_samples": [],
         },
     )
+    figures = {"rps": 1200.0, "p50": 1.5, "p99": 4.25}
+    _write(
+        tmp_path,
+        "ops.json",
+        {
+            "median": {
+                "off": {"c2": figures, "c8": {**figures, "rps": 1400.0}},
+                "log": {"c2": {**figures, "rps": 1150.0}, "c8": figures},
+                "log+metrics": {"c2": {**figures, "rps": 1100.0}, "c8": figures},
+            },
+            "metrics_after_tour": {"families": ["wallet_http_requests", "wallet_mails"]},
+        },
+    )
     markdown = _report(tmp_path, "--command", "make bench")
 
     assert "`make bench`" in markdown
@@ -150,6 +163,11 @@ def test_figures_come_from_the_json(tmp_path):
     assert "41.3 s for 1,000" in markdown
     assert "1,953 mixed requests" in markdown and "Verdict: OK" in markdown
     assert "- a sample went wrong" in markdown
+    assert _row(markdown, "no request log, no metrics").endswith("| 1,200 | 4.25 | 1,400 | 4.25 |")
+    assert _row(markdown, "JSON request log and metrics").startswith(
+        "| JSON request log and metrics | 1,100 |"
+    )
+    assert "`wallet_http_requests`, `wallet_mails`" in markdown
     # The OB 3.0 process row waits for its timing; nothing else is missing.
     assert markdown.count("not measured") == 1
     assert "not measured" in _row(markdown, "`wallet verify` whole process (one OB 3.0 badge)")

@@ -68,12 +68,10 @@ STATUSES = {"passed", "failed", "warning", "skipped", "unsupported"}
 
 # Known, deliberate exceptions and engine defects found by this module (strict: an unexpected
 # pass fails the run, so each entry is removed as soon as the engine agrees).
-XFAIL: dict[str, str] = {
-    "ob30/sd/derivedcredential.json": (
-        "deliberate: ecdsa-sd-2023 (selective disclosure) is not implemented; the proof check "
-        "reports 'unsupported' and the result is 'unverifiable', upstream says Valid"
-    ),
-}
+# ob30/sd/derivedcredential.json left it when ecdsa-sd-2023 was implemented: its derived proof
+# verifies, and it is a key-binding deviation (tests/vector_index.EXTRA_DEVIATIONS):
+# `unverifiable` offline, `valid` with its issuer's profile, `invalid` with other keys only.
+XFAIL: dict[str, str] = {}
 
 # The specific result a vector's name makes obvious, where the engine gives another one.
 XFAIL_SPECIFIC: dict[str, str] = {}

@@ -387,7 +387,10 @@ def test_long_texts_still_fit_on_one_certificate_and_one_card(app):
         user.given_name_kana = "タロウザエモンノスケ"
         user.romanized_name = "HASEGAWAHARADAOGASAWARA Tarozaemonnosuke"
         db.session.commit()
-        badge_id, _ = add_badge(user.id, visibility="private", result="revoked", name=long_name)
+        # Not valid, so the state and its reason are printed too (a revoked one has no card).
+        badge_id, _ = add_badge(
+            user.id, visibility="private", result="unverifiable", name=long_name
+        )
         ids = {"user_id": user.id, "badge_id": badge_id}
     for kind in ("certificate", "card"):
         for lang in ("ja", "en"):
@@ -519,7 +522,13 @@ def test_cache_returns_identical_bytes_and_any_change_renders_afresh(app, taro):
         db.session.get(Badge, taro["badge_id"]).visibility = "private"
         db.session.commit()
     assert not build(app, taro, "certificate", "ja").cached
+    # No business card for a revoked badge (services.states.UNSHAREABLE).
+    with pytest.raises(documents.CardOff):
+        build(app, taro, "card", "ja", "A")
 
+    with app.app_context():
+        db.session.get(Badge, taro["badge_id"]).result = "valid"
+        db.session.commit()
     card = build(app, taro, "card", "ja", "A")
     assert not build(app, taro, "card", "ja", "B").cached
     assert build(app, taro, "card", "ja", "A").pdf == card.pdf

@@ -76,13 +76,14 @@ def test_revocation_found_by_the_recheck_shows_on_the_public_page(app, client, h
 def test_unreachable_issuer_makes_the_state_unverifiable_not_invalid(app, holder_id):
     from tests.openbadges.fakes import FakeFetcher
     from wallet.services import freshness
+    from wallet.services import states
 
     with app.app_context():
         public_id = add_badge(holder_id, verified_at=LONG_AGO).public_id
         summary = freshness.reverify_stale(fetcher=FakeFetcher())
         badge = _badge(app, public_id)
         assert badge.result == "unverifiable"
-        assert freshness.public_state(badge) == "unverifiable"
+        assert states.state_of(badge) == "unverifiable"
     assert summary.changed == [(public_id, "valid", "unverifiable")]
 
 
@@ -199,7 +200,7 @@ def test_reverify_command_rejects_a_negative_age(runner):
     ("result", "confirmed", "expires_in", "state"),
     [
         ("valid", True, timedelta(days=400), "valid"),
-        ("valid", True, timedelta(days=3), "valid"),  # "expires soon" is not a public state
+        ("valid", True, timedelta(days=3), "expiring"),  # the public page words it "Valid"
         ("valid", True, None, "valid"),
         ("valid", True, -timedelta(seconds=1), "expired"),
         ("valid", False, timedelta(days=400), "unconfirmed"),
@@ -208,14 +209,15 @@ def test_reverify_command_rejects_a_negative_age(runner):
         ("revoked", True, -timedelta(days=1), "revoked"),
         ("invalid", True, None, "invalid"),
         ("unverifiable", True, timedelta(days=5), "unverifiable"),
-        ("unverifiable", True, -timedelta(days=5), "expired"),
+        # The verdict's precedence: a check that could not be completed is not "expired".
+        ("unverifiable", True, -timedelta(days=5), "unverifiable"),
         ("not_yet_valid", True, None, "not_yet_valid"),
         ("something-new", True, None, "unverifiable"),
     ],
 )
-def test_public_state(app, result, confirmed, expires_in, state):
+def test_state_of(app, result, confirmed, expires_in, state):
     from wallet.models import Badge
-    from wallet.services import freshness
+    from wallet.services import states
 
     at = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
     badge = Badge(
@@ -224,19 +226,21 @@ def test_public_state(app, result, confirmed, expires_in, state):
         expires=at + expires_in if expires_in is not None else None,
     )
     with app.app_context():
-        assert freshness.public_state(badge, at) == state
+        assert states.state_of(badge, at) == state
 
 
-def test_public_state_uses_the_configured_clock_and_naive_database_times(app):
+def test_state_of_uses_the_configured_clock_and_naive_database_times(app):
     from wallet.models import Badge
-    from wallet.services import freshness
+    from wallet.services import states
 
     badge = Badge(result="valid", recipient_confirmed=True, expires=datetime(2026, 6, 1, 12, 0))
     with app.app_context():
+        app.config["VERIFY_NOW"] = datetime(2026, 1, 1, 11, 59, tzinfo=UTC)
+        assert states.state_of(badge) == "valid"
         app.config["VERIFY_NOW"] = datetime(2026, 6, 1, 11, 59, tzinfo=UTC)
-        assert freshness.public_state(badge) == "valid"
+        assert states.state_of(badge) == "expiring"
         app.config["VERIFY_NOW"] = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
-        assert freshness.public_state(badge) == "expired"
+        assert states.state_of(badge) == "expired"
 
 
 def test_is_stale(app):

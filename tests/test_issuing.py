@@ -126,9 +126,11 @@ def test_credential_has_the_ob3_shape(app) -> None:
     assert credential["issuer"]["id"] == slug_url
     assert credential["issuer"]["type"] == ["Profile"]
     assert credential["issuer"]["name"] == "日本コンクリート工学会"
-    # Local (Tokyo) calendar days: valid from the first second of the issue day, all expiry day.
-    assert credential["validFrom"] == "2025-03-31T15:00:00Z"
-    assert credential["validUntil"] == "2029-03-31T14:59:59Z"
+    # Local (Tokyo) calendar days: valid from the first second of the issue day, all expiry day,
+    # written in the portal's own offset so that every wallet can print the same calendar day.
+    assert credential["validFrom"] == "2025-04-01T00:00:00+09:00"
+    assert credential["awardedDate"] == "2025-04-01T00:00:00+09:00"
+    assert credential["validUntil"] == "2029-03-31T23:59:59+09:00"
     subject = credential["credentialSubject"]
     assert subject["type"] == ["AchievementSubject"]
     email_id, pass_id, registration_id = subject["identifier"]

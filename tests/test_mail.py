@@ -474,7 +474,7 @@ def test_plain_text_and_subject_are_not_html_escaped(app, outbox):
         holder = make_user(
             "smith@example.com", family_name="Smith & <Sons>", given_name="O'Neil", language="en"
         )
-        accounts.request_password_reset("smith@example.com")()  # the mailing it returns
+        accounts.request_password_reset("smith@example.com")
     message = outbox.last()
     text = message.get_body(preferencelist=("plain",)).get_content()
     html = message.get_body(preferencelist=("html",)).get_content()

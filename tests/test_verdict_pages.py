@@ -80,7 +80,8 @@ def test_holder_page_shows_the_reason_in_amber(client, auth, stored) -> None:
     badge_id, _ = stored
     auth.login(fx.EMAIL)
     html = client.get(f"/badges/{badge_id}").get_data(as_text=True)
-    assert 'class="report-reason state-unverifiable"' in html
+    # The public page's banner, at the top of the holder's page (one state, one story).
+    assert 'class="state-banner state-unverifiable"' in html
     assert REASON_JA in html  # the holder's language is Japanese
     assert "status-unverifiable" in html and "tag-warn" in html
 
@@ -95,5 +96,5 @@ def test_printed_documents_print_the_state_and_why(app, stored, kind) -> None:
         pdf = documents.render(badge, badge.user, kind, "en")
     text = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
     flat = re.sub(r"\s+", " ", text)
-    assert "Could not be checked" in flat
+    assert "Could not be verified" in flat
     assert "confirms that the key is the issuer" in flat.replace("’", "'")

@@ -650,7 +650,8 @@ def test_verify_again_with_htmx_and_plain_form(app, signed_in) -> None:
         badge.verified_at = datetime(2020, 1, 1, tzinfo=UTC)
         badge.result = "unverifiable"
         db.session.commit()
-    assert "Could not be checked" in signed_in.get(f"/badges/{badge_id}").get_data(as_text=True)
+    page = signed_in.get(f"/badges/{badge_id}").get_data(as_text=True)
+    assert "Could not be verified" in page and "state-banner state-unverifiable" in page
     response = signed_in.post(
         f"/badges/{badge_id}/verify", headers=htmx_headers("verification-report")
     )
@@ -658,6 +659,9 @@ def test_verify_again_with_htmx_and_plain_form(app, signed_in) -> None:
     assert response.status_code == 200
     assert "<html" not in body and "Verify again" in body and "✓" in body
     assert "status-valid" in body and "2020" not in body
+    # The banner at the top is replaced too (out of band): no "could not be verified" is left.
+    assert '<div id="badge-state" class="badge-state" hx-swap-oob="true">' in body
+    assert "state-banner" not in body
     with app.app_context():
         badge = db.session.get(Badge, badge_id)
         assert badge.result == "valid" and badge.verified_at.year >= 2026

@@ -50,6 +50,7 @@ class Config:
 
     LANGUAGES = ("ja", "en")
     BABEL_DEFAULT_LOCALE = "en"
+    # The issuing portal's calendar: award dates are days in this zone (services/issuing).
     BABEL_DEFAULT_TIMEZONE = "Asia/Tokyo"
 
     # argon2id cost (argon2-cffi RFC 9106 low-memory profile); tests lower these.
@@ -118,10 +119,29 @@ class Config:
     # A stored verification older than this (seconds) is re-checked by `wallet reverify` (cron);
     # visitors' page loads never fetch anything remote.
     VERIFY_MAX_AGE = 24 * 60 * 60
+    # A badge whose last check could not be completed (issuer unreachable, ...) is due sooner.
+    VERIFY_RETRY_AGE = 60 * 60
+
+    # The time zone of a reader who chose none (IANA names by UI language): holders change theirs
+    # in the account settings; visitors of public pages get their language's (the page says so).
+    DEFAULT_TIMEZONES = {"ja": "Asia/Tokyo", "en": "UTC"}
 
     # Rendered verification pages kept per worker for signed-out visitors (0: none). The key
     # holds everything the page shows, so no entry goes stale; ~5 KB each.
     PUBLIC_PAGE_CACHE_SIZE = 500
+
+    # Operations (README "Running in production"): logs, metrics, readiness, the job queue.
+    LOG_FORMAT: str | None = None  # "json", "text" or "none" (default: json in production)
+    LOG_LEVEL = "INFO"
+    LOG_REQUESTS = True  # one line per request (health checks only at DEBUG)
+    METRICS_ALLOWED_NETWORKS: str | list[str] = ""  # CIDRs that may read /metrics; empty: off
+    READY_TIMEOUT = 2.0  # seconds /readyz waits for the database and Redis
+    # Redis URL of the job queue run by `wallet worker`; empty: jobs run in the web process,
+    # after the response (at once outside a web request), without retries.
+    QUEUE_URL = ""
+    QUEUE_AFTER_RESPONSE = True  # tests turn it off so that a request's jobs have run on return
+    MAIL_RETRY_DELAYS = "30,120,600,1800,3600,7200"  # seconds between attempts of a queued mail
+    REVERIFY_INTERVAL = 3600  # a worker queues stale badges for re-verification this often (0: off)
 
     HTMX_SRC = HTMX_CDN_URL
     HTMX_SRI = HTMX_SRI

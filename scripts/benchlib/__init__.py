@@ -201,12 +201,16 @@ def gunicorn(
     app_spec: str, env: dict[str, str], *, workers: int = 2, chdir: Path | None = None,
     probe: str = "/",
 ) -> Iterator[Server]:
-    """Serve app_spec with `gunicorn -w N -k sync` on a random loopback port, no access log."""
+    """Serve app_spec with `gunicorn -w N -k sync` on a random loopback port, no access log.
+
+    The app's own log lines (one per request in production) go to the log file, as they would
+    to the journal, not to this terminal (--capture-output).
+    """
     port = free_port()
     log = Path(tempfile.mkstemp(prefix="wallet-bench-gunicorn.", suffix=".log")[1])
     command = [
         str(BIN / "gunicorn"), "-w", str(workers), "-k", "sync", "-b", f"127.0.0.1:{port}",
-        "--error-logfile", str(log), "--log-level", "warning",
+        "--error-logfile", str(log), "--log-level", "warning", "--capture-output",
     ]
     if chdir is not None:
         command += ["--chdir", str(chdir)]

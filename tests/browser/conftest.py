@@ -12,6 +12,7 @@ import json
 import re
 import shutil
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -122,28 +123,33 @@ class LiveServer:
 
         return Outbox(self.outbox_dir)
 
-    def mails_to(self, address: str) -> list[Any]:
-        """Return the mails sent to address, oldest first."""
-        return self.outbox().to(address)
+    def mails_to(self, address: str, *, at_least: int = 0) -> list[Any]:
+        """Return the mails sent to address, oldest first, once at least `at_least` are there.
 
-    def link_in_last_mail(self, address: str, contains: str, wait: float = 10.0) -> str:
-        """Return the first link containing `contains` in the newest mail to address.
-
-        Some mails leave after the answer (wallet/web/after_response.py): wait for it a little,
-        as a person waits for the mail to arrive.
+        The server sends a request's mails after its response (jobs without a queue), so a
+        mail may land a moment after the page that caused it: wait up to 10 s, like actions.
         """
-        import time
+        return self.wait_for_mail(address, lambda mails: len(mails) >= at_least)
 
+    def wait_for_mail(self, address: str, ready: Any, seconds: float = 10.0) -> list[Any]:
+        """Return the mails to address once ready(mails) holds (or whatever is there at 10 s)."""
+        deadline = time.monotonic() + seconds
+        mails = self.outbox().to(address)
+        while not ready(mails) and time.monotonic() < deadline:
+            time.sleep(0.05)
+            mails = self.outbox().to(address)
+        return mails
+
+    def link_in_last_mail(self, address: str, contains: str) -> str:
+        """Return the first link containing `contains` in the newest mail to address."""
         from tests.conftest import Outbox
 
-        deadline = time.monotonic() + wait
-        while True:
-            mails = self.mails_to(address)
-            links = [link for link in Outbox.links(mails[-1]) if contains in link] if mails else []
-            if links or time.monotonic() > deadline:
-                break
-            time.sleep(0.1)
+        def has_link(mails: list[Any]) -> bool:
+            return bool(mails) and any(contains in link for link in Outbox.links(mails[-1]))
+
+        mails = self.wait_for_mail(address, has_link)
         assert mails, f"no mail was sent to {address}"
+        links = [link for link in Outbox.links(mails[-1]) if contains in link]
         assert links, f"no {contains} link in the mail to {address}: {Outbox.text(mails[-1])}"
         return links[0]
 
@@ -169,6 +175,7 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
             "FETCH_ALLOWED_NETWORKS": ["127.0.0.1/32"],
             "HTMX_LOCAL": False,  # htmx from its CDN URL, as in production (answered below)
             "BASE_URL": "http://127.0.0.1",  # replaced below once the port is known
+            "LOG_LEVEL": "WARNING",  # the server thread writes outside any test's capture
             **CHEAP_HASHING,
         }
     )

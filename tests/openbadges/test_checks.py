@@ -140,6 +140,9 @@ ENGINE = [
     "jose.py",
     "baking.py",
     "recipient.py",
+    "dataintegrity.py",
+    "ecdsa/__init__.py",
+    "ecdsa/sd.py",
 ]
 
 

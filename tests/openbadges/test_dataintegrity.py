@@ -78,7 +78,7 @@ def test_wrong_purpose_and_unknown_suite() -> None:
     signed = fx.sign(fx.credential())
     signed["proof"]["proofPurpose"] = "authentication"
     assert _statuses(di.verify_embedded_proofs(signed, FakeFetcher()))[0][1] == "ob3.proof.purpose"
-    signed["proof"]["cryptosuite"] = "ecdsa-sd-2023"
+    signed["proof"]["cryptosuite"] = "bbs-2023"
     assert _statuses(di.verify_embedded_proofs(signed, FakeFetcher()))[0] == (
         "unsupported",
         "ob3.proof.unsupported",

@@ -207,3 +207,28 @@ def test_canonical_results_are_remembered_per_exact_json_value() -> None:
     assert jsonld.canonical(changed).nquads != first.nquads
     undefined = _doc(notATerm=1)
     assert jsonld.canonical(undefined).dropped == ("notATerm",)
+
+
+def test_canonize_relabelled_replaces_blank_node_labels_only() -> None:
+    doc = {
+        "@context": {"@vocab": "https://example.org/v#"},
+        "@id": "https://example.org/a",
+        "note": "_:c14n0 is text here, not a node",
+        "child": {"name": "b", "grandchild": {"name": "c"}},
+    }
+    dataset = jsonld.analyse(doc).dataset
+    plain = jsonld.canonize(doc)
+    assert "_:c14n1" in plain
+    lines = jsonld.canonize_relabelled(dataset, {"c14n0": "zz", "c14n1": "aa"})
+    assert "".join(sorted(lines)) == "".join(lines)  # sorted after relabelling
+    text = "".join(lines)
+    assert '"_:c14n0 is text here, not a node"' in text
+    assert "_:zz " in text and "_:aa " in text and "_:c14n1" not in text
+    assert sorted(lines) == sorted(
+        plain.replace("_:c14n0 <", "_:zz <")
+        .replace("> _:c14n0 .", "> _:zz .")
+        .replace("_:c14n1", "_:aa")
+        .splitlines(keepends=True)
+    )
+    with pytest.raises(LookupError):
+        jsonld.canonize_relabelled(dataset, {"c14n0": "zz"})

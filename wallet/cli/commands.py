@@ -11,6 +11,7 @@ from wallet.cli import documents
 from wallet.cli import issuing
 from wallet.cli import reverify
 from wallet.cli import users
+from wallet.cli import worker
 
 
 def register(app: Flask) -> None:
@@ -26,5 +27,7 @@ def register(app: Flask) -> None:
         demo.demo_command,
         backup.backup_command,
         backup.restore_command,
+        worker.worker_command,
+        worker.jobs_group,
     ):
         app.cli.add_command(command)

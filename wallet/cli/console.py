@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import os
 import sys
 
 import click
+
+LOUD_COMMANDS = {"run", "worker"}
 
 
 @click.command("secret")
@@ -26,6 +29,11 @@ def main() -> None:
         secret_command.main(args=sys.argv[2:], prog_name="wallet secret")
         return
     from flask.cli import FlaskGroup
+
+    if not set(sys.argv[1:2]) & LOUD_COMMANDS:
+        # An operator command's stderr is its user interface: warnings and errors only, unless
+        # WALLET_LOG_LEVEL says otherwise. Servers and the worker log every request and job.
+        os.environ.setdefault("WALLET_LOG_LEVEL", "WARNING")
 
     from wallet import create_app
     from wallet.cli.verify import verify

@@ -14,7 +14,10 @@ from flask.cli import with_appcontext
     type=click.IntRange(min=0),
     default=None,
     metavar="SECONDS",
-    help="Re-check badges last verified longer ago than this (default: WALLET_VERIFY_MAX_AGE).",
+    help=(
+        "Re-check badges last verified longer ago than this (default: WALLET_VERIFY_MAX_AGE, "
+        "and WALLET_VERIFY_RETRY_AGE for badges that could not be checked)."
+    ),
 )
 @click.option("--limit", type=click.IntRange(min=1), default=None, help="Re-check at most N.")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON summary on stdout.")

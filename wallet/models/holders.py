@@ -5,10 +5,12 @@ from __future__ import annotations
 import re
 import secrets
 from datetime import UTC
+from datetime import date
 from datetime import datetime
 
 from flask_login import UserMixin
 from sqlalchemy import Boolean
+from sqlalchemy import Date
 from sqlalchemy import DateTime
 from sqlalchemy import ForeignKey
 from sqlalchemy import LargeBinary
@@ -52,6 +54,8 @@ class User(UserMixin, db.Model):  # type: ignore[name-defined,misc]
     romanized_name: Mapped[str | None] = mapped_column(String(200))
     name_order: Mapped[str] = mapped_column(String(16), default="family-first")
     language: Mapped[str] = mapped_column(String(8), default="ja")
+    # IANA zone the holder reads dates in; None: the default of their language (services.dates).
+    timezone: Mapped[str | None] = mapped_column(String(64))
     password_hash: Mapped[str] = mapped_column(String(255))
     role: Mapped[str] = mapped_column(String(16), default="holder")
     default_visibility: Mapped[str] = mapped_column(String(16), default="public")
@@ -123,6 +127,10 @@ class Badge(db.Model):  # type: ignore[name-defined,misc]
     issuer_id: Mapped[str | None] = mapped_column(String(2000))
     issued_on: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     expires: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # The calendar days the badge states (midnight in the issuer's own offset), printed as such
+    # in every zone; None when issued_on/expires are moments, shown in the reader's zone.
+    issued_day: Mapped[date | None] = mapped_column(Date)
+    expires_day: Mapped[date | None] = mapped_column(Date)
     recipient_confirmed: Mapped[bool] = mapped_column(Boolean, default=False)
     visibility: Mapped[str] = mapped_column(String(16), default="public")
     result: Mapped[str] = mapped_column(String(16))

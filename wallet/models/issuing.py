@@ -124,6 +124,9 @@ class Award(db.Model):  # type: ignore[name-defined,misc]
     claimed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     notified_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # The operator's reason: kept here and shown on the portal's pages (a BitstringStatusList
+    # entry has no room for one).
+    revocation_reason: Mapped[str | None] = mapped_column(String(500))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
     achievement: Mapped[Achievement] = relationship(lazy="joined")

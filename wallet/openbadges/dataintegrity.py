@@ -1,9 +1,10 @@
-"""Data Integrity proofs: eddsa-rdfc-2022 (and eddsa-2022), Ed25519Signature2020; signing too."""
+"""Data Integrity proofs: eddsa-rdfc-2022 (and eddsa-2022), Ed25519Signature2020, ECDSA; signing."""
 
 from __future__ import annotations
 
 import copy
 import hashlib
+from collections.abc import Callable
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC
@@ -11,9 +12,12 @@ from datetime import datetime
 from typing import Any
 
 from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric import ed25519
 
+from wallet.openbadges import ecdsa
 from wallet.openbadges import jsonld
+from wallet.openbadges.ecdsa import sd
 from wallet.openbadges.fetch import Fetcher
 from wallet.openbadges.keys import KeyProblem
 from wallet.openbadges.keys import Method
@@ -27,13 +31,18 @@ EDDSA_RDFC_2022 = "eddsa-rdfc-2022"
 EDDSA_2022 = "eddsa-2022"
 ED25519_2020 = "Ed25519Signature2020"
 DATA_INTEGRITY = "DataIntegrityProof"
-CURRENT = frozenset({(DATA_INTEGRITY, EDDSA_RDFC_2022)})
+ECDSA_SD = ecdsa.ECDSA_SD_2023
+ECDSA_SUITES = frozenset({(DATA_INTEGRITY, ecdsa.ECDSA_RDFC_2019), (DATA_INTEGRITY, ECDSA_SD)})
+CURRENT = frozenset({(DATA_INTEGRITY, EDDSA_RDFC_2022)}) | ECDSA_SUITES
 DEPRECATED = frozenset({(DATA_INTEGRITY, EDDSA_2022), (ED25519_2020, None)})
 
 
 @dataclass(frozen=True)
 class ProofOutcome:
-    """What one embedded proof came to; ``method`` is set when its key was resolved."""
+    """What one embedded proof came to; ``method`` is set when its key was resolved.
+
+    ``warnings`` are (message id, detail) findings to report beside a proof that passed.
+    """
 
     index: int
     proof_type: str
@@ -44,6 +53,7 @@ class ProofOutcome:
     outcome: Result | None = None
     method: Method | None = None
     deprecated: bool = False
+    warnings: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -123,13 +133,70 @@ def _outcome(
     )
 
 
+def _resolve(
+    index: int, proof: Mapping[str, Any], fetcher: Fetcher, deprecated: bool
+) -> Method | ProofOutcome:
+    """Resolve the proof's verification method, or say why it could not be."""
+    try:
+        return resolve_method(str(proof.get("verificationMethod", "")), fetcher)
+    except KeyProblem as exc:
+        return _outcome(
+            index,
+            proof,
+            "unsupported" if exc.unverifiable else "failed",
+            exc.code,
+            str(exc),
+            outcome="unverifiable" if exc.unverifiable else None,
+            deprecated=deprecated,
+        )
+
+
+def _verify_ecdsa(
+    index: int,
+    proof: Mapping[str, Any],
+    nquads: tuple[str, str],
+    fetcher: Fetcher,
+    document: dict[str, Any],
+    budget: jsonld.Budget,
+) -> ProofOutcome:
+    """Resolve the key of an ECDSA proof, then let ecdsa (or ecdsa.sd) check the signature."""
+    value = str(proof.get("proofValue", ""))
+    selective = proof.get("cryptosuite") == ECDSA_SD
+    # Multibase base58btc (ecdsa-rdfc-2019) or base64url (ecdsa-sd-2023); the rest of the
+    # format depends on the key's curve, so it is checked once the key is known.
+    if not value.startswith("u" if selective else "z"):
+        return _outcome(index, proof, "failed", "ob3.proof.malformed", "proofValue encoding")
+    method = _resolve(index, proof, fetcher, False)
+    if isinstance(method, ProofOutcome):
+        return method
+    if selective:
+        found = sd.verify_derived(value, method.key, nquads[0], document, budget)
+    else:
+        found = ecdsa.verify_rdfc_2019(value, method.key, *nquads)
+    outcome: Result | None = "unverifiable" if found.status == "unsupported" else None
+    # A derived proof verifies what the holder chose to show, never what was left out.
+    warnings = (sd.disclosure_warning(document),) if selective and found.status == "passed" else ()
+    return _outcome(
+        index,
+        proof,
+        found.status,
+        found.message_id,
+        found.detail,
+        outcome=outcome,
+        method=method,
+        warnings=warnings,
+    )
+
+
 def _verify_one(
     index: int,
     proof: Mapping[str, Any],
-    document_nquads: str,
-    config_nquads: str | None,
+    nquads: tuple[str, str],
     fetcher: Fetcher,
+    document: dict[str, Any],
+    budget: jsonld.Budget,
 ) -> ProofOutcome:
+    """Check one proof; ``nquads`` = canonical (proof options, document)."""
     suite_key = (_str_or_none(proof.get("type")), _str_or_none(proof.get("cryptosuite")))
     deprecated = suite_key in DEPRECATED
     if suite_key not in CURRENT and not deprecated:
@@ -146,13 +213,13 @@ def _verify_one(
         )
     if "created" in proof and not _valid_datetime(proof.get("created")):
         return _outcome(index, proof, "failed", "ob3.proof.malformed", "created is not a date")
+    if suite_key in ECDSA_SUITES:
+        return _verify_ecdsa(index, proof, nquads, fetcher, document, budget)
     value = proof.get("proofValue")
     if not isinstance(value, str) or not value.startswith("z") or len(value) > 200:
         return _outcome(
             index, proof, "failed", "ob3.proof.malformed", "proofValue is not base58btc multibase"
         )
-    if config_nquads is None:
-        return _outcome(index, proof, "failed", "ob3.proof.malformed", "proof options unreadable")
     try:
         signature = multibase_decode(value)
     except KeyProblem:
@@ -161,18 +228,9 @@ def _verify_one(
         return _outcome(
             index, proof, "failed", "ob3.proof.malformed", "proofValue is not a 64-byte signature"
         )
-    try:
-        method = resolve_method(str(proof.get("verificationMethod", "")), fetcher)
-    except KeyProblem as exc:
-        return _outcome(
-            index,
-            proof,
-            "unsupported" if exc.unverifiable else "failed",
-            exc.code,
-            str(exc),
-            outcome="unverifiable" if exc.unverifiable else None,
-            deprecated=deprecated,
-        )
+    method = _resolve(index, proof, fetcher, deprecated)
+    if isinstance(method, ProofOutcome):
+        return method
     if not isinstance(method.key, ed25519.Ed25519PublicKey):
         return _outcome(
             index,
@@ -183,7 +241,7 @@ def _verify_one(
             method=method,
         )
     try:
-        method.key.verify(signature, _hash_data(config_nquads, document_nquads))
+        method.key.verify(signature, _hash_data(*nquads))
     except InvalidSignature:
         return _outcome(
             index,
@@ -240,20 +298,21 @@ def verify_embedded_proofs(
                 ProofOutcome(index, "", None, "failed", "ob3.proof.malformed", "not an object")
             )
             continue
-        config_nquads: str | None = None
         if not _context_prefix_ok(proof, context):
             outcomes.append(
                 _outcome(index, proof, "failed", "ob3.proof.malformed", "proof @context mismatch")
             )
             continue
+        # JSON-LD failures of the proof options, or of the document canonicalised again with
+        # ecdsa-sd-2023's blank node labels, end the report like the document's own.
         try:
             config_analysis = jsonld.canonical(_proof_config(proof, context), budget)
             dropped.update(f"proof.{term}" for term in config_analysis.dropped)
             relative.update(config_analysis.relative_types)
-            config_nquads = config_analysis.nquads
+            nquads = (config_analysis.nquads, document_nquads)
+            outcomes.append(_verify_one(index, proof, nquads, fetcher, document, budget))
         except jsonld.JsonLdError as exc:
             return IntegrityReport(proofs=tuple(outcomes), error=exc)
-        outcomes.append(_verify_one(index, proof, document_nquads, config_nquads, fetcher))
     return IntegrityReport(
         proofs=tuple(outcomes),
         dropped=tuple(sorted(dropped)),
@@ -268,24 +327,21 @@ def _created_text(created: datetime | str) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def sign_eddsa_rdfc_2022(
+def _sign(
     document: Mapping[str, Any],
-    private_key: ed25519.Ed25519PrivateKey,
+    cryptosuite: str,
     verification_method: str,
     created: datetime | str,
+    signer: Callable[[str, str], bytes],
 ) -> dict[str, Any]:
-    """Return a copy of ``document`` with an added ``eddsa-rdfc-2022`` DataIntegrityProof.
-
-    Refuses (ValueError) a document with terms or types its contexts do not define, because
-    other verifiers would reject it or the signature would not cover what is shown.
-    """
+    """Add a DataIntegrityProof; ``signer`` maps (proof options, document) N-Quads to bytes."""
     signed = copy.deepcopy(dict(document))
     existing = proofs_of(signed)
     signed.pop("proof", None)
     context = signed.get("@context")
     proof: dict[str, Any] = {
         "type": DATA_INTEGRITY,
-        "cryptosuite": EDDSA_RDFC_2022,
+        "cryptosuite": cryptosuite,
         "created": _created_text(created),
         "verificationMethod": verification_method,
         "proofPurpose": "assertionMethod",
@@ -300,10 +356,55 @@ def sign_eddsa_rdfc_2022(
                 analysis.dropped + analysis.relative_types + config.dropped + config.relative_types
             )
         )
-    data = _hash_data(
+    signature = signer(
         jsonld.canonize_dataset(config.dataset, budget),
         jsonld.canonize_dataset(analysis.dataset, budget),
     )
-    proof["proofValue"] = "z" + b58encode(private_key.sign(data))
+    proof["proofValue"] = "z" + b58encode(signature)
     signed["proof"] = [*existing, proof] if existing else proof
     return signed
+
+
+def sign_eddsa_rdfc_2022(
+    document: Mapping[str, Any],
+    private_key: ed25519.Ed25519PrivateKey,
+    verification_method: str,
+    created: datetime | str,
+) -> dict[str, Any]:
+    """Return a copy of ``document`` with an added ``eddsa-rdfc-2022`` DataIntegrityProof.
+
+    Refuses (ValueError) a document with terms or types its contexts do not define, because
+    other verifiers would reject it or the signature would not cover what is shown.
+    """
+    return _sign(
+        document,
+        EDDSA_RDFC_2022,
+        verification_method,
+        created,
+        lambda config, doc: private_key.sign(_hash_data(config, doc)),
+    )
+
+
+def sign_ecdsa_rdfc_2019(
+    document: Mapping[str, Any],
+    private_key: ec.EllipticCurvePrivateKey,
+    verification_method: str,
+    created: datetime | str,
+) -> dict[str, Any]:
+    """Return a copy of ``document`` with an added ``ecdsa-rdfc-2019`` DataIntegrityProof.
+
+    P-256 keys hash with SHA-256, P-384 keys with SHA-384; signatures are deterministic. The
+    same refusal of undefined terms as ``sign_eddsa_rdfc_2022``.
+    """
+    curve = ecdsa.curve_of(private_key.public_key())
+    if curve is None:
+        raise ValueError("ecdsa-rdfc-2019 needs a P-256 or P-384 key")
+    return _sign(
+        document,
+        ecdsa.ECDSA_RDFC_2019,
+        verification_method,
+        created,
+        lambda config, doc: ecdsa.sign_p1363(
+            private_key, ecdsa.hash_data(config, doc, curve.hash_name)
+        ),
+    )

@@ -9,6 +9,7 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Iterable
+from collections.abc import Mapping
 from dataclasses import dataclass
 from dataclasses import field
 from pathlib import Path
@@ -17,6 +18,7 @@ from typing import cast
 
 from pyld import jsonld as _pyld
 from pyld.canon import URDNA2015
+from pyld.nquads import serialize_nquad
 
 CONTEXT_DIR = Path(__file__).resolve().parent / "contexts"
 MANIFEST_PATH = CONTEXT_DIR / "manifest.json"
@@ -347,6 +349,40 @@ def canonize_dataset(dataset: dict[str, Any], budget: Budget | None = None) -> s
     except Exception as exc:
         raise _unwrap(exc) from exc
     return cast(str, result)
+
+
+def canonize_relabelled(
+    dataset: dict[str, Any], labels: Mapping[str, str], budget: Budget | None = None
+) -> list[str]:
+    """Return a dataset's RDFC-1.0 N-Quads as sorted lines, canonical blank nodes relabelled.
+
+    ``labels`` maps a canonical label (``c14n0``) to its replacement (no ``_:`` prefix), as
+    the selective-disclosure suites need. The relabelling works on the canonical quads, not
+    on text, so nothing inside a literal or an IRI can be mistaken for a label. Raises
+    LookupError for a canonical label ``labels`` does not cover.
+    """
+    budget = (budget or Budget()).start()
+    algorithm = _BoundedURDNA2015(budget)
+    try:
+        algorithm.main(copy.deepcopy(dataset), {"format": "application/n-quads"})
+    except JsonLdError:
+        raise
+    except Exception as exc:
+        raise _unwrap(exc) from exc
+    lines: list[str] = []
+    # After main() every blank node in algorithm.quads carries its canonical label.
+    for quad in algorithm.quads:
+        relabelled: dict[str, Any] = {}
+        for key, component in quad.items():
+            if key != "predicate" and component.get("type") == "blank node":
+                label = str(component["value"]).removeprefix("_:")
+                if label not in labels:
+                    raise LookupError(label)
+                component = {**component, "value": "_:" + labels[label]}
+            relabelled[key] = component
+        lines.append(cast(str, serialize_nquad(relabelled)))
+    budget.check()
+    return sorted(lines)
 
 
 def canonize(document: dict[str, Any], budget: Budget | None = None) -> str:

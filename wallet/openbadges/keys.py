@@ -29,6 +29,7 @@ _B58 = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
 _B58_INDEX = {char: index for index, char in enumerate(_B58)}
 _ED25519_PREFIX = b"\xed\x01"
 _P256_PREFIX = b"\x80\x24"
+_P384_PREFIX = b"\x81\x24"
 _MAX_MULTIBASE = 200
 
 Source = Literal["did:key", "did:web", "fragment", "document", "jwk", "jwks"]
@@ -95,18 +96,42 @@ def multibase_decode(value: str) -> bytes:
 
 
 def decode_multikey(value: str) -> PublicKey:
-    """Decode a Multikey ``publicKeyMultibase`` (Ed25519 ``z6Mk…``, P-256 ``zDn…``)."""
+    """Decode a ``publicKeyMultibase``: Ed25519 ``z6Mk…``, P-256 ``zDn…``, P-384 ``z82…``."""
     if not isinstance(value, str) or len(value) > _MAX_MULTIBASE or not value.startswith("z"):
         raise KeyProblem("public key is not a base58btc multikey", code="ob3.key.malformed")
-    raw = multibase_decode(value)
+    return multikey_from_bytes(multibase_decode(value))
+
+
+def multikey_from_bytes(raw: bytes) -> PublicKey:
+    """Decode the bytes of a Multikey (multicodec header, then the key); raise KeyProblem."""
     try:
         if raw.startswith(_ED25519_PREFIX) and len(raw) == 34:
             return ed25519.Ed25519PublicKey.from_public_bytes(raw[2:])
         if raw.startswith(_P256_PREFIX) and len(raw) == 35:
             return ec.EllipticCurvePublicKey.from_encoded_point(ec.SECP256R1(), raw[2:])
+        if raw.startswith(_P384_PREFIX) and len(raw) == 51:
+            return ec.EllipticCurvePublicKey.from_encoded_point(ec.SECP384R1(), raw[2:])
     except ValueError as exc:
         raise KeyProblem("invalid public key bytes", code="ob3.key.malformed") from exc
     raise KeyProblem("unsupported multikey type", code="ob3.key.malformed")
+
+
+def ec_multikey_bytes(key: ec.EllipticCurvePublicKey) -> bytes:
+    """Return the Multikey bytes of a P-256 or P-384 key (header, compressed point)."""
+    from cryptography.hazmat.primitives import serialization
+
+    prefix = {"secp256r1": _P256_PREFIX, "secp384r1": _P384_PREFIX}.get(key.curve.name)
+    if prefix is None:
+        raise ValueError(f"no Multikey encoding for curve {key.curve.name}")
+    point = key.public_bytes(
+        serialization.Encoding.X962, serialization.PublicFormat.CompressedPoint
+    )
+    return prefix + point
+
+
+def ec_multikey(key: ec.EllipticCurvePublicKey) -> str:
+    """Return the ``zDn…`` (P-256) or ``z82…`` (P-384) Multikey encoding of a public key."""
+    return "z" + b58encode(ec_multikey_bytes(key))
 
 
 def ed25519_multikey(key: ed25519.Ed25519PublicKey) -> str:
@@ -268,7 +293,7 @@ def resolve_did_web(did_url: str, fetcher: Fetcher, *, purpose: str = "assertion
 def resolve_https(method_id: str, fetcher: Fetcher, *, purpose: str = "assertionMethod") -> Method:
     """Resolve an HTTPS verification method: a ``controller#z6Mk…`` fragment or a document."""
     base, fragment = split_fragment(method_id)
-    if fragment.startswith("z6Mk") or fragment.startswith("zDn"):
+    if fragment.startswith(("z6Mk", "zDn", "z82")):
         # The 1EdTech convention: the fragment *is* the key. Whether the issuer really holds
         # it is decided separately, from the issuer's own documents (binding.py).
         return Method(

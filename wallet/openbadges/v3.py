@@ -194,6 +194,8 @@ def _embedded_checks(
                     f"{proof.cryptosuite or proof.proof_type} is a deprecated proof type",
                 )
             )
+        if proof.status == "passed":
+            checks.extend(Check("proof", "warning", *warning) for warning in proof.warnings)
         if proof.status == "passed" and proof.method is not None:
             # Every proof's key must be the issuer's: a second proof by anyone else makes
             # the set not the issuer's word alone.

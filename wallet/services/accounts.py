@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import partial
 
 from flask import url_for
 from sqlalchemy import delete
@@ -16,6 +15,7 @@ from wallet.models import Passkey
 from wallet.models import User
 from wallet.models import new_profile_id
 from wallet.models import utcnow
+from wallet.services import dates
 from wallet.services import mail
 from wallet.services import password_policy
 from wallet.services import security
@@ -87,48 +87,33 @@ def create_user(data: Registration, *, verified: bool = False, role: str = "hold
     return user
 
 
-def register(data: Registration) -> Callable[[], None]:
-    """Register a holder; return the mailing to do after the answer has been sent.
+def register(data: Registration) -> User | None:
+    """Register a holder and mail a verification link.
 
-    When the address already has an account nothing is created and its owner is told
-    instead. Both paths hash the password and answer the same page; the mail (a whole SMTP
-    exchange) must not sit inside the answer, so the caller runs it afterwards.
+    When the address already has an account nothing is created and its owner gets a mail
+    instead. Both paths hash the password and compose one mail, and delivery goes through the
+    job queue after the answer (services/jobs), so the page and its timing are the same.
     """
     existing = find_by_email(data.email)
+    if existing is None:
+        try:
+            user = create_user(data)
+        except ValueError:  # registered meanwhile by a concurrent request
+            existing = find_by_email(data.email)
+        else:
+            send_verification(user)
+            return user
+    security.hash_password(data.password)  # the same cost as creating the account
     if existing is not None:
-        security.hash_password(data.password)  # the same cost as creating the account
-        return partial(_mail_already_registered, existing.id)
-    try:
-        user = create_user(data)
-    except ValueError:  # registered meanwhile by a concurrent request
-        existing = find_by_email(data.email)
-        return partial(_mail_already_registered, existing.id) if existing else _nothing
-    return partial(_mail_verification, user.id)
-
-
-def _nothing() -> None:
-    """No mail to send."""
-
-
-def _mail_verification(user_id: int) -> None:
-    """Mail the verification link to a new account (after the answer)."""
-    user = db.session.get(User, user_id)
-    if user is not None:
-        send_verification(user)
-
-
-def _mail_already_registered(user_id: int) -> None:
-    """Tell an account's owner that someone tried to register their address (after the answer)."""
-    user = db.session.get(User, user_id)
-    if user is not None:
         mail.send(
-            user.email,
+            existing.email,
             "already_registered",
-            user.language,
-            user=user,
+            existing.language,
+            user=existing,
             login_url=_external("auth.login"),
             reset_url=_external("auth.forgot_password"),
         )
+    return None
 
 
 def _external(endpoint: str, **values: str) -> str:
@@ -185,26 +170,32 @@ def authenticate(email: str, password: str) -> User | None:
     return user
 
 
-def request_password_reset(email: str) -> Callable[[], None]:
-    """Prepare a reset link when the address has an account; return the mailing to do later.
+def request_password_reset(email: str) -> None:
+    """Mail a reset link when the address has an account; say nothing either way.
 
-    Both paths do the same work here (a lookup and a signed token); the caller sends the mail
-    after the answer, so nobody can tell from the answer whether the address has an account.
+    Both paths sign a token and compose the mail (the unknown address's copy is dropped), and
+    delivery goes through the job queue after the answer: the answer's timing tells nothing.
     """
     user = find_by_email(email)
     if user is None:
-        # What the other path costs: a token and its link (the answer must not be quicker).
-        _external("auth.reset_password", token=security.make_token(RESET, 0, "0" * 16))
-        return _nothing
+        token = security.make_token(RESET, 0, "0" * 16)
+        stand_in = User(email=email, family_name="", given_name="", language="en")
+        mail.compose(
+            email,
+            "reset_password",
+            "en",
+            user=stand_in,
+            reset_url=_external("auth.reset_password", token=token),
+        )
+        return
     token = security.make_token(RESET, user.id, _reset_state(user))
-    return partial(_mail_reset, user.id, _external("auth.reset_password", token=token))
-
-
-def _mail_reset(user_id: int, reset_url: str) -> None:
-    """Mail the reset link (after the answer)."""
-    user = db.session.get(User, user_id)
-    if user is not None:
-        mail.send(user.email, "reset_password", user.language, user=user, reset_url=reset_url)
+    mail.send(
+        user.email,
+        "reset_password",
+        user.language,
+        user=user,
+        reset_url=_external("auth.reset_password", token=token),
+    )
 
 
 def user_for_reset(token: str) -> User | None:
@@ -317,3 +308,11 @@ def set_language(user: User, lang: str) -> None:
 def load_session_user(session_id: str) -> User | None:
     """Return the user of a live server-side session 'id:secret' (services/sessions.py)."""
     return sessions.load(session_id)
+
+
+def set_timezone(user: User, zone: str | None) -> None:
+    """Remember the time zone the holder reads dates in (None: their language's default)."""
+    if zone is not None and zone not in dates.timezone_choices():
+        raise ValueError(zone)
+    user.timezone = zone
+    db.session.commit()

@@ -28,7 +28,10 @@ from wallet.openbadges import verify_loaded
 from wallet.openbadges.fetch import Fetcher
 from wallet.openbadges.recipient import recipient_matches
 from wallet.services import badges
+from wallet.services import dates
 from wallet.services import images
+from wallet.services import metrics
+from wallet.services import reasons
 
 MEDIA_TYPES = {
     "png": "image/png",
@@ -91,7 +94,7 @@ def payload_text(payload: Any) -> str:
 
 def _failure_for(report: VerificationReport) -> ImportFailed | None:
     """Return why a verified badge may not be imported, or None when it may."""
-    check = badges.deciding_check(report)
+    check = reasons.deciding_check(report)
     if check is None:
         return None
     code = report.result
@@ -145,12 +148,23 @@ def import_badge(
     user: User, source: bytes | str, *, fetcher: Fetcher | None = None
 ) -> ImportOutcome:
     """Read, verify and store a badge for user; raise ImportFailed (nothing stored) when refused."""
-    fetcher = fetcher or badges.make_fetcher()
+    try:
+        outcome = _import(user, source, fetcher or badges.make_fetcher())
+    except ImportFailed as failure:
+        metrics.IMPORTS.labels(outcome=failure.code).inc()
+        raise
+    metrics.IMPORTS.labels(outcome="added" if outcome.created else "already").inc()
+    return outcome
+
+
+def _import(user: User, source: bytes | str, fetcher: Fetcher) -> ImportOutcome:
+    """Do import_badge's work."""
     try:
         loaded = read(source, fetcher=fetcher)
     except BadgeError as exc:
         raise ImportFailed(exc.code, str(exc)) from None
     report = verify_loaded(loaded, fetcher=fetcher, now=badges.now())
+    metrics.VERIFICATIONS.labels(result=report.result).inc()
     credential = report.credential
     if any(c.message_id == "ob3.not_a_badge" for c in report.checks):
         raise ImportFailed("not_an_open_badge")
@@ -172,8 +186,8 @@ def import_badge(
         name=(credential.achievement.name or "")[:500],
         issuer_name=(credential.issuer.name or credential.issuer.id or "")[:500],
         issuer_id=(credential.issuer.id or None),
-        issued_on=credential.issued_on or credential.valid_from,
-        expires=credential.expires,
+        issued_on=dates.to_utc(credential.issued_on or credential.valid_from),
+        expires=dates.to_utc(credential.expires),
         recipient_confirmed=True,
         visibility=user.default_visibility,
     )

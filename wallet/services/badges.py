@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict
-from datetime import UTC
 from datetime import datetime
-from datetime import timedelta
 from typing import Any
 
 from flask import current_app
@@ -21,17 +19,17 @@ from wallet.models import BadgeContent
 from wallet.models import User
 from wallet.models import is_public_id
 from wallet.models import utcnow
-from wallet.openbadges import Check
 from wallet.openbadges import Credential
 from wallet.openbadges import Loaded
 from wallet.openbadges import VerificationReport
 from wallet.openbadges import verify_loaded
 from wallet.openbadges.fetch import Fetcher
 from wallet.openbadges.fetch import HttpFetcher
-from wallet.openbadges.messages import message_text
+from wallet.services import dates
 from wallet.services import images
-
-EXPIRING_SOON = timedelta(days=30)
+from wallet.services import metrics
+from wallet.services import reasons
+from wallet.services.states import EXPIRING_SOON
 
 
 def make_fetcher() -> Fetcher:
@@ -47,8 +45,7 @@ def make_fetcher() -> Fetcher:
 
 def now() -> datetime:
     """Return the verification clock (a fixed instant when the app is configured with one)."""
-    fixed = current_app.config.get("VERIFY_NOW")
-    return fixed if isinstance(fixed, datetime) else datetime.now(UTC)
+    return dates.now()
 
 
 def report_json(report: VerificationReport) -> str:
@@ -68,47 +65,20 @@ def report_json(report: VerificationReport) -> str:
     )
 
 
-def deciding_check(report: VerificationReport) -> Check | None:
-    """Return the check that makes a result other than `valid` (None for a valid badge)."""
-    result = report.result
-    if result == "valid":
-        return None
-    return next((c for c in report.checks if c.implied_result() == result), None)
-
-
-def reason_json(report: VerificationReport) -> str | None:
-    """Serialise why a result is not `valid` (the deciding check's message id and values)."""
-    check = deciding_check(report)
-    if check is None:
-        return None
-    return json.dumps({"id": check.message_id, "params": dict(check.params)}, ensure_ascii=False)
-
-
-def reason_of(stored: str | None) -> tuple[str, dict[str, str]] | None:
-    """Return (message id, params) of a stored reason, None when there is none or it is damaged."""
-    try:
-        data = json.loads(stored) if stored else None
-    except ValueError:
-        return None
-    if not isinstance(data, dict) or not isinstance(data.get("id"), str):
-        return None
-    params = data.get("params")
-    clean = {str(k): str(v) for k, v in params.items()} if isinstance(params, dict) else {}
-    return data["id"], clean
-
-
-def reason_text(stored: str | None, lang: str) -> str:
-    """Return why a badge is not valid in words of ``lang`` ("" when there is no reason)."""
-    reason = reason_of(stored)
-    return message_text(reason[0], lang, reason[1]) if reason else ""
-
-
 def record(badge: Badge, report: VerificationReport) -> None:
-    """Store a verification's result, its checks and its reason on the badge (not committed)."""
+    """Store a verification's result, checks, reason and stated days on the badge (no commit)."""
+    at = utcnow()
+    badge.reason_json = reasons.reason_json(
+        report, previous=badge.reason_json, previous_result=badge.result, at=at
+    )
     badge.result = report.result
     badge.report_json = report_json(report)
-    badge.reason_json = reason_json(report)
-    badge.verified_at = utcnow()
+    badge.verified_at = at
+    credential = report.credential
+    if credential is not None:
+        # Re-derived at every check, so badges stored before the days existed get them too.
+        badge.issued_day = dates.stated_day(credential.issued_on or credential.valid_from)
+        badge.expires_day = dates.stated_day(credential.expires, end=True)
 
 
 def details_of(credential: Credential) -> dict[str, Any]:
@@ -130,33 +100,6 @@ def details_of(credential: Credential) -> dict[str, Any]:
         "valid_from": credential.valid_from.isoformat() if credential.valid_from else None,
         "credential_id": credential.id,
     }
-
-
-STATUSES = ("valid", "expiring", "expired", "revoked", "unconfirmed", "invalid", "unverifiable")
-
-
-def status_of(badge: Badge, at: datetime | None = None) -> str:
-    """Return the status a holder sees: revoked, expired, expiring, unconfirmed, valid, ..."""
-    at = at or datetime.now(UTC)
-    expires = _aware(badge.expires)
-    if badge.result == "revoked":
-        return "revoked"
-    if badge.result in ("invalid", "unverifiable"):
-        return badge.result
-    if badge.result == "expired" or (expires is not None and expires <= at):
-        return "expired"
-    if not badge.recipient_confirmed:
-        return "unconfirmed"
-    if expires is not None and expires - at <= EXPIRING_SOON:
-        return "expiring"
-    return "valid"
-
-
-def _aware(value: datetime | None) -> datetime | None:
-    """Return value with UTC attached when the database gave it back naive (SQLite)."""
-    if value is not None and value.tzinfo is None:
-        return value.replace(tzinfo=UTC)
-    return value
 
 
 PAGE_SIZE = 24
@@ -195,15 +138,15 @@ def list_for(
 
 
 def _filter_status(statement: Any, status: str) -> Any:
-    """Narrow a badge query to one holder-visible status."""
-    at = datetime.now(UTC)
+    """Narrow a badge query to one state (states.state_of, as SQL) or visibility."""
+    at = now()
     not_expired = or_(Badge.expires.is_(None), Badge.expires > at)
-    healthy = Badge.result.notin_(("revoked", "invalid", "unverifiable", "expired"))
+    healthy = Badge.result == "valid"
     if status == "revoked":
         return statement.where(Badge.result == "revoked")
     if status == "expired":
         return statement.where(
-            Badge.result != "revoked",
+            Badge.result.in_(("valid", "expired", "not_yet_valid")),
             or_(Badge.result == "expired", Badge.expires <= at),
         )
     if status == "unconfirmed":
@@ -310,6 +253,7 @@ def loaded_from_store(badge: Badge) -> Loaded:
 def reverify(badge: Badge, *, fetcher: Fetcher | None = None) -> VerificationReport:
     """Verify a stored badge again from its original and record the result."""
     report = verify_loaded(loaded_from_store(badge), fetcher=fetcher or make_fetcher(), now=now())
+    metrics.VERIFICATIONS.labels(result=report.result).inc()
     record(badge, report)
     db.session.commit()
     return report

@@ -1,4 +1,4 @@
-"""Fresh verification results: re-verify stale badges (cron) and the live state visitors see."""
+"""Fresh verification results: re-verify stale badges (cron) and say when the next check is."""
 
 from __future__ import annotations
 
@@ -11,6 +11,8 @@ from datetime import timedelta
 from typing import Protocol
 
 from flask import current_app
+from sqlalchemy import and_
+from sqlalchemy import or_
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
@@ -21,16 +23,6 @@ from wallet.services import badges
 
 log = logging.getLogger(__name__)
 
-# What a visitor of /b/<public_id> may be told (see public_state).
-PUBLIC_STATES = (
-    "valid",
-    "expired",
-    "revoked",
-    "unconfirmed",
-    "unverifiable",
-    "invalid",
-    "not_yet_valid",
-)
 BATCH = 50
 
 
@@ -38,8 +30,6 @@ class Checked(Protocol):
     """A stored verification: a Badge row, or the verification page's facts."""
 
     result: str
-    expires: datetime | None
-    recipient_confirmed: bool
     verified_at: datetime | None
 
 
@@ -65,25 +55,48 @@ def max_age() -> timedelta:
     return timedelta(seconds=int(current_app.config.get("VERIFY_MAX_AGE", 24 * 60 * 60)))
 
 
+def retry_age() -> timedelta:
+    """Return how soon a check that could not be completed is tried again (at most max_age)."""
+    retry = timedelta(seconds=int(current_app.config.get("VERIFY_RETRY_AGE", 60 * 60)))
+    return min(retry, max_age())
+
+
+def _age_for(badge: Checked) -> timedelta:
+    """Return the age at which this badge's stored verification is due again."""
+    return retry_age() if badge.result == "unverifiable" else max_age()
+
+
 def is_stale(
     badge: Checked, at: datetime | None = None, older_than: timedelta | None = None
 ) -> bool:
     """Return whether the badge's last verification is older than the allowed age."""
     at = at or badges.now()
     verified_at = _aware(badge.verified_at)
-    return verified_at is None or at - verified_at > (older_than or max_age())
+    return verified_at is None or at - verified_at > (older_than or _age_for(badge))
+
+
+def next_check(badge: Checked) -> datetime | None:
+    """Return when `wallet reverify` checks this badge again at the earliest (None: unknown)."""
+    verified_at = _aware(badge.verified_at)
+    return None if verified_at is None else verified_at + _age_for(badge)
 
 
 def stale_ids(
-    older_than: timedelta, at: datetime | None = None, limit: int | None = None
+    older_than: timedelta,
+    at: datetime | None = None,
+    limit: int | None = None,
+    retry_after: timedelta | None = None,
 ) -> list[int]:
-    """Return the ids of badges last verified before ``at - older_than``, oldest check first."""
+    """Return the ids of badges last verified before ``at - older_than``, oldest check first.
+
+    With ``retry_after``, badges whose last check could not be completed are due that much
+    sooner (an issuer's server that was down should not leave them unchecked for a day).
+    """
     at = at or badges.now()
-    statement = (
-        select(Badge.id)
-        .where(Badge.verified_at < at - older_than)
-        .order_by(Badge.verified_at, Badge.id)
-    )
+    due = Badge.verified_at < at - older_than
+    if retry_after is not None and retry_after < older_than:
+        due = or_(due, and_(Badge.result == "unverifiable", Badge.verified_at < at - retry_after))
+    statement = select(Badge.id).where(due).order_by(Badge.verified_at, Badge.id)
     if limit is not None:
         statement = statement.limit(limit)
     return list(db.session.scalars(statement).all())
@@ -95,13 +108,17 @@ def reverify_stale(
     fetcher: Fetcher | None = None,
     limit: int | None = None,
 ) -> ReverifySummary:
-    """Re-verify every badge whose last check is older than ``older_than`` (default: the config).
+    """Re-verify every badge whose last check is older than ``older_than`` (default: the config,
+    and VERIFY_RETRY_AGE for badges whose last check could not be completed).
 
     Meant for cron, never for a visitor's request: it fetches remote documents. One badge
     that cannot be re-checked is logged and skipped; the others still run.
     """
     summary = ReverifySummary()
-    ids = stale_ids(older_than if older_than is not None else max_age(), limit=limit)
+    if older_than is None:
+        ids = stale_ids(max_age(), limit=limit, retry_after=retry_age())
+    else:
+        ids = stale_ids(older_than, limit=limit)
     for start in range(0, len(ids), BATCH):
         chunk = ids[start : start + BATCH]
         rows = db.session.scalars(
@@ -115,7 +132,7 @@ def reverify_stale(
                 report = badges.reverify(badge, fetcher=fetcher)
             except Exception:  # a cron run must survive one unreadable badge
                 db.session.rollback()
-                log.exception("re-verification of badge %s failed", public_id)
+                log.exception("re-verification of badge %d failed", badge.id)
                 summary.failed.append(public_id)
                 continue
             summary.checked += 1
@@ -125,25 +142,25 @@ def reverify_stale(
     return summary
 
 
-def public_state(badge: Checked, at: datetime | None = None) -> str:
-    """Return the state a visitor sees, with expiry computed live from ``expires``.
+def enqueue_stale(limit: int | None = None) -> int:
+    """Queue one `reverify.badge` job per stale badge (the periodic `reverify.stale` job)."""
+    from wallet.services import jobs
 
-    The stored result may be up to VERIFY_MAX_AGE old; expiry never waits for the next
-    re-check, so an expired badge shows expired at once (it outranks "could not be checked":
-    the date is part of the badge itself).
-    """
-    at = at or badges.now()
-    result = badge.result
-    if result in ("revoked", "invalid"):
-        return result
-    expires = _aware(badge.expires)
-    if result == "expired" or (expires is not None and expires <= at):
-        return "expired"
-    if result in ("not_yet_valid", "unverifiable"):
-        return result
-    if result != "valid":
-        return "unverifiable"
-    return "valid" if badge.recipient_confirmed else "unconfirmed"
+    ids = stale_ids(max_age(), limit=limit, retry_after=retry_age())
+    for badge_id in ids:
+        jobs.enqueue("reverify.badge", badge_id=badge_id)
+    log.info("queued %d stale badge(s) for re-verification", len(ids))
+    return len(ids)
+
+
+def reverify_job(badge_id: int) -> None:
+    """Re-verify one badge unless it is gone or was re-checked meanwhile (`reverify.badge` job)."""
+    badge = db.session.get(
+        Badge, badge_id, options=[selectinload(Badge.content)], populate_existing=True
+    )
+    if badge is None or not is_stale(badge):
+        return
+    badges.reverify(badge)
 
 
 def _aware(value: datetime | None) -> datetime | None:

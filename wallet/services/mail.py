@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import email
+import email.policy
+import hashlib
 import logging
 import smtplib
 import ssl
@@ -17,6 +20,7 @@ from flask import current_app
 from flask import g
 from flask_babel import force_locale
 
+from wallet.services import metrics
 from wallet.services.templating import render_block
 
 log = logging.getLogger(__name__)
@@ -59,14 +63,43 @@ def _sender_domain() -> str:
 
 
 def send(to: str, template: str, lang: str, **context: Any) -> bool:
-    """Compose and deliver one mail; log and return False when delivery fails."""
+    """Compose one mail now and hand it to the job queue for delivery (jobs.enqueue).
+
+    Returns False when it is known to have failed: delivered in this process at once (no queue,
+    outside a web request) and refused. Queued mails are retried by the worker (MAIL_RETRY_DELAYS).
+    """
     message = compose(to, template, lang, **context)
+    from wallet.services import jobs
+
     try:
-        deliver(message)
-    except MailError:
-        log.exception("mail to a recipient could not be delivered (template %s)", template)
+        handle = jobs.enqueue("mail.deliver", message=bytes(message), template=template)
+    except jobs.QueueUnavailable as exc:
+        # As an SMTP failure was before there was a queue: the request goes on, the mail is
+        # reported (the holder can ask for it again: resend, reset).
+        metrics.MAILS.labels(template=template, outcome="failed").inc()
+        log.error("mail (template %s) could not be queued: %s", template, exc)
         return False
-    return True
+    return not handle.failed
+
+
+def deliver_job(message: bytes, template: str = "?") -> None:
+    """Deliver a composed message (the `mail.deliver` job); raise MailError to have it retried.
+
+    A message already delivered by an earlier run of the same job is not sent again.
+    """
+    from wallet.services import jobs
+
+    parsed = email.message_from_bytes(message, policy=email.policy.default)
+    key = "mail:" + hashlib.sha256(str(parsed["Message-ID"] or message).encode()).hexdigest()
+    if jobs.done_before(key):
+        return
+    try:
+        deliver(parsed)  # type: ignore[arg-type]
+    except MailError:
+        metrics.MAILS.labels(template=template, outcome="failed").inc()
+        raise
+    metrics.MAILS.labels(template=template, outcome="sent").inc()
+    jobs.mark_done(key)
 
 
 def deliver(message: EmailMessage) -> None:
@@ -94,8 +127,9 @@ def _deliver_outbox(message: EmailMessage) -> None:
         tmp.write_bytes(bytes(message))
         tmp.replace(path)
     except OSError as exc:
-        raise MailError(str(exc)) from exc
-    log.info("mail written to %s: %s", path, message["Subject"])
+        raise MailError(f"the outbox could not be written: {exc.__class__.__name__}") from None
+    # The file name only: subjects carry names of badges and people.
+    log.info("mail written to the outbox as %s", name)
 
 
 def _deliver_smtp(message: EmailMessage) -> None:
@@ -120,4 +154,7 @@ def _deliver_smtp(message: EmailMessage) -> None:
                 client.login(config["SMTP_USER"], config.get("SMTP_PASSWORD") or "")
             client.send_message(message)
     except (OSError, smtplib.SMTPException) as exc:
-        raise MailError(f"SMTP delivery failed: {exc.__class__.__name__}") from exc
+        # No chained cause: SMTP errors quote the recipients, and logs and the failed-job
+        # registry show the whole chain. The type and the SMTP code say enough.
+        code = getattr(exc, "smtp_code", "")
+        raise MailError(f"SMTP delivery failed: {exc.__class__.__name__} {code}".strip()) from None

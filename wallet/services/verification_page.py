@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from datetime import datetime
 from typing import NamedTuple
 
@@ -10,6 +11,7 @@ from sqlalchemy import select
 
 from wallet.extensions import db
 from wallet.models import Badge
+from wallet.models import BadgeContent
 from wallet.models import User
 from wallet.models import is_public_id
 
@@ -23,6 +25,8 @@ class PageFacts(NamedTuple):
     issuer_id: str | None
     issued_on: datetime | None
     expires: datetime | None
+    issued_day: date | None
+    expires_day: date | None
     result: str
     recipient_confirmed: bool
     verified_at: datetime | None
@@ -30,6 +34,8 @@ class PageFacts(NamedTuple):
     family_name: str
     given_name: str
     name_order: str
+    # What the badge says about itself (description, criteria, numbers, issuer), as stored.
+    details_json: str
 
 
 # Built once: the page is the most-visited one, and building the statement per request showed.
@@ -41,6 +47,8 @@ _QUERY = (
         Badge.issuer_id,
         Badge.issued_on,
         Badge.expires,
+        Badge.issued_day,
+        Badge.expires_day,
         Badge.result,
         Badge.recipient_confirmed,
         Badge.verified_at,
@@ -48,8 +56,10 @@ _QUERY = (
         User.family_name,
         User.given_name,
         User.name_order,
+        BadgeContent.details_json,
     )
     .join(User, User.id == Badge.user_id)
+    .join(BadgeContent, BadgeContent.badge_id == Badge.id)
     .where(Badge.public_id == bindparam("public_id"), Badge.visibility == "public")
 )
 

@@ -12,6 +12,7 @@ from sqlalchemy.exc import DataError
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
+from wallet.services.jobs import QueueUnavailable
 from wallet.web import htmx
 
 log = logging.getLogger(__name__)
@@ -95,6 +96,11 @@ def register_error_handlers(app: Flask) -> None:
 
         db.session.rollback()
         return render_error(400)
+
+    @app.errorhandler(QueueUnavailable)
+    def queue_unavailable(error: QueueUnavailable):
+        log.error("%s", error)
+        return render_error(503)
 
     @app.errorhandler(OperationalError)
     def database_unavailable(error: OperationalError):

@@ -33,6 +33,7 @@ def build_app(config: Mapping[str, Any] | None = None) -> Flask:
     from wallet.extensions import login_manager
     from wallet.extensions import migrate
     from wallet.web import errors
+    from wallet.web import observability
     from wallet.web import page_cache
     from wallet.web import wiring
     from wallet.web.db_pool import ping_when_idle
@@ -52,6 +53,7 @@ def build_app(config: Mapping[str, Any] | None = None) -> Flask:
     commands.register(app)
     app.shell_context_processor(_shell_context)
     page_cache.install(app)
+    observability.install(app)  # request ids, logs and metrics; outside the cache, inside ProxyFix
     _trust_proxies(app)  # outermost: the cache sees the client's address and scheme
     return app
 
@@ -83,6 +85,8 @@ def _finish_config(app: Flask) -> None:
     config["SQLALCHEMY_DATABASE_URI"] = url
     # A copy: Config's dict is shared by every app built in this process.
     options = {} if url.startswith("sqlite") else dict(config["SQLALCHEMY_ENGINE_OPTIONS"])
+    # Database errors quote their statement's parameters (addresses, names): keep them out of logs.
+    options.setdefault("hide_parameters", True)
     config["SQLALCHEMY_ENGINE_OPTIONS"] = options
     if not config.get("MAIL_OUTBOX_DIR"):
         config["MAIL_OUTBOX_DIR"] = os.path.join(app.instance_path, "outbox")
@@ -123,7 +127,8 @@ def _check_secrets(app: Flask) -> None:
         raise InsecureConfiguration(
             f"WALLET_ISSUER_KEY_SECRET must not be the built-in key. {secret_keys.HOW_TO_MAKE}"
         )
-    if config["ENV"] != "production":
+    # The suite builds production apps with its own keys (TESTING); a real deployment never does.
+    if config["ENV"] != "production" or config.get("TESTING"):
         return
     for name in ("SECRET_KEY", "ISSUER_KEY_SECRET"):
         value = config.get(name)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import tzinfo
 from functools import lru_cache
 
 from flask import current_app
@@ -14,6 +15,7 @@ from werkzeug.datastructures import LanguageAccept
 from werkzeug.http import parse_accept_header
 
 from wallet.openbadges.messages import message_text
+from wallet.services import dates
 from wallet.web.visitors import may_be_signed_in
 
 LANG_COOKIE = "wallet_lang"
@@ -57,6 +59,27 @@ def _best_match(header: str, languages: tuple[str, ...]) -> str | None:
     return parse_accept_header(header, LanguageAccept).best_match(languages)
 
 
+def reader_zone() -> tzinfo:
+    """Return the zone this page shows dates in: the holder's choice, else the language's.
+
+    Signed-out visitors (public pages) get the page language's zone, Japan for Japanese, and
+    the page names it; nothing about the visitor is stored or guessed. Outside a request
+    (documents, the CLI) services.dates.reader_zone takes the holder's values directly.
+    """
+    zone = g.get("reader_zone")
+    if zone is None:
+        preference, lang = None, str(get_locale() or "en")
+        if may_be_signed_in(request.cookies) and current_user.is_authenticated:
+            # The holder's own choice, else their account language's zone: a page viewed in
+            # another language for a moment does not move their dates.
+            preference = current_user.timezone
+            lang = current_user.language or lang
+        zone = dates.reader_zone(preference, lang)
+        g.reader_zone = zone
+    return zone
+
+
 def check_text(message_id: str | None, params: Mapping[str, str] | None = None) -> str:
     """Return a check's message in the page language; placeholders without values are left out."""
-    return message_text(message_id, str(get_locale() or "en"), params)
+    lang = str(get_locale() or "en")
+    return message_text(message_id, lang, params, dates.instant_format(lang, reader_zone()))

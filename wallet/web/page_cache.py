@@ -33,12 +33,16 @@ from flask import Flask
 from werkzeug.wrappers import Request
 
 from wallet.services import badges
+from wallet.services import dates
 from wallet.services import freshness
+from wallet.services import metrics
+from wallet.services import states
 from wallet.services.verification_page import PageFacts
 from wallet.services.verification_page import page_facts
 from wallet.web.i18n import LANG_COOKIE
 from wallet.web.i18n import visitor_language
 from wallet.web.miss_limit import over_limit
+from wallet.web.observability import ROUTE_ENVIRON
 from wallet.web.visitors import may_be_signed_in
 
 log = logging.getLogger(__name__)
@@ -47,6 +51,7 @@ log = logging.getLogger(__name__)
 KEY_ENVIRON = "wallet.page_cache_key"
 PAGE_PATH = re.compile(r"/b/([^/]+)")
 Headers = tuple[tuple[str, str], ...]
+CACHED_ROUTE = ("public.show", "/b/<public_id>")  # the view whose pages are kept
 
 
 @dataclass(frozen=True)
@@ -86,8 +91,21 @@ class PageCache:
 
 
 def page_key(facts: PageFacts, at: datetime, lang: str, scheme: str) -> Hashable:
-    """Return the key of the page these facts give at `at`, in lang, over scheme (HSTS differs)."""
-    return (facts, freshness.public_state(facts, at), freshness.is_stale(facts, at), lang, scheme)
+    """Return the key of the page these facts give at `at`, in lang, over scheme (HSTS differs).
+
+    Besides the stored facts, what the clock changes: the state (expiry is live), whether a
+    new check is due, and whether the stated validity has ended (said beside other states).
+    The zone of the dates follows from lang for visitors (services.dates.default_zone_name).
+    """
+    ended = facts.expires is not None and dates.as_aware(facts.expires) <= at
+    return (
+        facts,
+        states.state_of(facts, at),
+        freshness.is_stale(facts, at),
+        ended,
+        lang,
+        scheme,
+    )
 
 
 class CachedVerificationPages:
@@ -110,6 +128,7 @@ class CachedVerificationPages:
             log.warning("verification page cache lookup failed", exc_info=True)
             page = None
         if page is not None:
+            environ[ROUTE_ENVIRON] = CACHED_ROUTE  # for the request's log line and metrics
             start_response("200 OK", list(page.headers))
             return [page.body]
         return self._render_and_keep(environ, start_response)
@@ -129,7 +148,11 @@ class CachedVerificationPages:
                 cookies.get(LANG_COOKIE),
                 request.headers.get("Accept-Language", ""),
             )
-            return self.pages.get(page_key(facts, badges.now(), lang, request.scheme))
+            page = self.pages.get(page_key(facts, badges.now(), lang, request.scheme))
+            metrics.CACHE_LOOKUPS.labels(
+                cache="verification_pages", result="miss" if page is None else "hit"
+            ).inc()
+            return page
 
     def _render_and_keep(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
         """Let Flask answer; keep the answer when the view marked it as a visitor's page."""

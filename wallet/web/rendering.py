@@ -32,6 +32,15 @@ def render_page(
     return response
 
 
+def with_out_of_band(
+    response: Response, template_name: str, block: str, **context: Any
+) -> Response:
+    """Append another block of the page to an htmx fragment (it carries hx-swap-oob itself)."""
+    extra = render_block(template_name, block, **context)
+    response.set_data(response.get_data() + extra.encode("utf-8"))
+    return response
+
+
 def redirect_to(url: str) -> Response:
     """Redirect a plain request with 303, an htmx request with HX-Redirect (a full page load)."""
     from flask import redirect

@@ -16,8 +16,7 @@ from flask_babel import lazy_gettext as _l
 
 from wallet.extensions import login_manager
 from wallet.models import names
-from wallet.services.dates import format_day
-from wallet.web import after_response
+from wallet.services import dates
 from wallet.web import htmx
 
 SECURITY_HEADERS = "wallet_security_headers"  # app.extensions key: (name, value) pairs
@@ -35,12 +34,14 @@ def init_app(app: Flask) -> None:
     from wallet.web.views import issuer_docs
     from wallet.web.views import issuing
     from wallet.web.views import main
+    from wallet.web.views import ops
     from wallet.web.views import passkeys
     from wallet.web.views import public
     from wallet.web.views import share
     from wallet.web.views import wallet
 
     app.register_blueprint(main.bp)
+    app.register_blueprint(ops.bp)
     app.register_blueprint(auth.bp)
     app.register_blueprint(account.bp)
     app.register_blueprint(passkeys.bp)
@@ -70,7 +71,6 @@ def init_app(app: Flask) -> None:
         ("Permissions-Policy", "camera=(), microphone=(), geolocation=()"),
     )
     app.after_request(_security_headers)
-    after_response.install(app)
     app.session_interface = CookieSessions()
     app.context_processor(_template_globals)
     app.jinja_env.globals["full_name"] = names.full_name
@@ -124,7 +124,11 @@ def _security_headers(response: Response) -> Response:
     for name, value in current_app.extensions[SECURITY_HEADERS]:
         if name.lower() not in present:
             headers.add(name, value)
-    if _signed_in() and request.blueprint != "public":
+    if (
+        _signed_in()
+        and request.blueprint != "public"
+        and "no-store" not in headers.get("Cache-Control", "")
+    ):
         # A holder's pages (and their files) must not be kept by the browser or any cache;
         # the public verification pages keep their own revalidating policy.
         headers["Cache-Control"] = "no-store"
@@ -155,11 +159,17 @@ def _template_globals() -> dict[str, object]:
 
     # No form objects here: this runs on every page render (base.html writes the language
     # switch by hand), and building a FlaskForm each time cost ~10% of the verification page.
+    from wallet.web.i18n import reader_zone
+
     lang = str(get_locale() or "en")
+    # Every date a page shows goes through these, in the reader's zone (services/dates.py).
     return {
         "lang": lang,
         "htmx_src": current_app.config["HTMX_SRC"],
         "htmx_sri": current_app.config["HTMX_SRI"],
-        "format_day": lambda value: format_day(value, lang),
+        "format_day": lambda value: dates.format_day(value, lang, reader_zone()),
+        "format_when": lambda day, moment: dates.format_when(day, moment, lang, reader_zone()),
+        "format_moment": lambda value: dates.format_moment(value, lang, reader_zone()),
+        "zone_name": lambda: dates.zone_name(reader_zone(), lang),
         "cookieless": g.get("cookieless", False),
     }

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from collections.abc import Mapping
 from datetime import datetime
 
@@ -109,8 +110,17 @@ _INPUT_AND_SHARED: dict[str, dict[str, str]] = {
 }
 MESSAGES: dict[str, dict[str, str]] = {**_INPUT_AND_SHARED, **LEGACY_MESSAGES, **OB3_MESSAGES}
 
+# How a caller shows an instant found in a message's values: (instant, date only?) -> text.
+# The wallet passes its own, in the reader's time zone; without one, the instant's own offset.
+InstantFormat = Callable[[datetime, bool], str]
 
-def message(message_id: str, lang: str = "en", params: Mapping[str, str] | None = None) -> str:
+
+def message(
+    message_id: str,
+    lang: str = "en",
+    params: Mapping[str, str] | None = None,
+    instant: InstantFormat | None = None,
+) -> str:
     """Return the message for ``message_id`` in ``lang`` (English fallback), filled with params."""
     texts = MESSAGES.get(message_id)
     if texts is None:
@@ -118,7 +128,9 @@ def message(message_id: str, lang: str = "en", params: Mapping[str, str] | None 
     text = texts.get(lang) or texts["en"]
     if params:
         try:
-            return text.format(**{key: _readable(value, lang) for key, value in params.items()})
+            return text.format(
+                **{key: _readable(value, lang, instant) for key, value in params.items()}
+            )
         except (KeyError, IndexError, ValueError):
             return text
     return text
@@ -128,16 +140,19 @@ _PLACEHOLDER = re.compile(r"\s*\(?\{\w+\}\)?")
 
 
 def message_text(
-    message_id: str | None, lang: str = "en", params: Mapping[str, str] | None = None
+    message_id: str | None,
+    lang: str = "en",
+    params: Mapping[str, str] | None = None,
+    instant: InstantFormat | None = None,
 ) -> str:
     """Return the message as a person reads it: placeholders without values are left out."""
     if not message_id:
         return ""
-    text = message(message_id, lang, params or None)
+    text = message(message_id, lang, params or None, instant)
     return _PLACEHOLDER.sub("", text) if "{" in text else text
 
 
-def _readable(value: str, lang: str) -> str:
+def _readable(value: str, lang: str, instant_format: InstantFormat | None = None) -> str:
     """Show an ISO 8601 instant as a day people read (2026年4月1日 / 1 April 2026 UTC 09:00)."""
     if not isinstance(value, str) or not _ISO_INSTANT.match(value):
         return value
@@ -145,6 +160,8 @@ def _readable(value: str, lang: str) -> str:
         instant = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
         return value
+    if instant_format is not None:
+        return instant_format(instant, len(value) <= 10)
     from babel.dates import format_datetime
 
     if len(value) <= 10:

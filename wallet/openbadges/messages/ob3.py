@@ -108,6 +108,14 @@ OB3_MESSAGES: dict[str, dict[str, str]] = {
         "en": "The credential carries too many signatures.",
         "ja": "署名の数が多すぎます。",
     },
+    "ob3.proof.sd_base": {
+        "en": "The credential carries the issuer's selective-disclosure base proof, which is meant for its holder: it can be checked only in a copy the holder derives from it.",
+        "ja": "発行者が保有者向けに付けた選択的開示の基本証明が付いています。検証できるのは、保有者がそこから導出した証明付きの資格情報だけです。",
+    },
+    "ob3.proof.selective": {
+        "en": "The holder chose which parts of this credential to show. Fields the issuer did not make mandatory, such as an expiry date or revocation status, may be missing.",
+        "ja": "この資格情報は、保有者が見せる部分を選んで提示したものです。発行者が必須としなかった項目（有効期限や失効状態など）は含まれていない可能性があります。",
+    },
     "ob3.proof.bad_signature": {
         "en": "The signature does not match: the credential was changed after it was signed, or signed by another key.",
         "ja": "署名が一致しません。署名後に内容が変更されたか、別の鍵で署名されています。",

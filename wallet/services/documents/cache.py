@@ -16,8 +16,9 @@ from flask import current_app
 
 from wallet.models import Badge
 from wallet.models import User
-from wallet.services import badges as badge_service
-from wallet.services.documents.content import local_now
+from wallet.services import dates
+from wallet.services import states
+from wallet.services.documents.content import holder_zone
 from wallet.services.documents.fonts import Fonts
 from wallet.services.documents.types import Document
 
@@ -131,6 +132,7 @@ def _stamp(value: datetime | date | None) -> str | None:
 def cache_key(badge: Badge, user: User, kind: str, lang: str, title_line: str, fonts: Fonts) -> str:
     """Return the content key of a document: everything that can change what it shows."""
     content = badge.content
+    zone = holder_zone(user)
     image = content.image_png if content is not None else None
     details_json = content.details_json if content is not None else ""
     fields = {
@@ -145,13 +147,15 @@ def cache_key(badge: Badge, user: User, kind: str, lang: str, title_line: str, f
             badge.issuer_id,
             _stamp(badge.issued_on),
             _stamp(badge.expires),
+            _stamp(badge.issued_day),
+            _stamp(badge.expires_day),
             badge.visibility,
             badge.result,
             badge.reason_json,
             badge.recipient_confirmed,
             _stamp(badge.verified_at),
             # Time moves the status (expiring, expired) without any row changing.
-            badge_service.status_of(badge),
+            states.state_of(badge),
             hashlib.sha256(image or b"").hexdigest(),
             hashlib.sha256((details_json or "").encode()).hexdigest(),
         ],
@@ -162,11 +166,13 @@ def cache_key(badge: Badge, user: User, kind: str, lang: str, title_line: str, f
             user.given_name_kana,
             user.romanized_name,
             user.name_order,
+            user.timezone,
+            user.language,
         ],
         "base_url": current_app.config["BASE_URL"],
-        "zone": current_app.config.get("BABEL_DEFAULT_TIMEZONE"),
-        # The details sheet prints the day it was printed.
-        "day": local_now().date().isoformat() if kind == "details" else None,
+        "zone": str(zone),
+        # The details sheet prints the day it was printed (in the holder's zone).
+        "day": dates.now().astimezone(zone).date().isoformat() if kind == "details" else None,
         "templates": _template_digest(),
         "fonts": fonts.identity(),
     }

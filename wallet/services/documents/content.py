@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from datetime import UTC
-from datetime import datetime
+from datetime import tzinfo
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from flask import current_app
 from flask_babel import gettext as _
@@ -18,7 +16,8 @@ from wallet.models import User
 from wallet.models.names import full_name
 from wallet.models.names import full_name_kana
 from wallet.services import badges as badge_service
-from wallet.services.dates import format_day
+from wallet.services import dates
+from wallet.services.about import about
 from wallet.services.documents.fonts import Fonts
 from wallet.services.documents.fonts import Glyphs
 from wallet.services.documents.fonts import glyphs_for
@@ -26,7 +25,8 @@ from wallet.services.documents.fonts import locate_fonts
 from wallet.services.documents.images import badge_png
 from wallet.services.documents.images import data_uri
 from wallet.services.documents.images import qr_png
-from wallet.services.identifiers import identifier_label
+from wallet.services.documents.stamp import stamp_png
+from wallet.services.standing import describe
 
 TITLE_MAX = 80
 IMAGE_PIXELS = {"certificate": 640, "details": 400, "card": 200}
@@ -38,7 +38,7 @@ def public_url(badge: Badge) -> str:
 
 
 def _status_words() -> dict[str, str]:
-    """Return the holder-visible verification states in words (same msgids as the pages)."""
+    """Return the verification states in words (same msgids as the pages)."""
     return {
         "valid": _("Valid"),
         "expiring": _("Expires soon"),
@@ -46,31 +46,14 @@ def _status_words() -> dict[str, str]:
         "revoked": _("Revoked"),
         "unconfirmed": _("Recipient not confirmed"),
         "invalid": _("Not valid"),
-        "unverifiable": _("Could not be checked"),
+        "unverifiable": _("Could not be verified"),
+        "not_yet_valid": _("Not yet valid"),
     }
 
 
-def local_now() -> datetime:
-    """Return now in the wallet's display time zone (Asia/Tokyo by default)."""
-    zone = current_app.config.get("BABEL_DEFAULT_TIMEZONE") or "UTC"
-    try:
-        return datetime.now(ZoneInfo(zone))
-    except (KeyError, ValueError):
-        return datetime.now(UTC)
-
-
-def _moment(value: datetime | None, lang: str) -> str:
-    """Format a point in time (day and minute, display zone) in lang."""
-    if value is None:
-        return ""
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=UTC)
-    zone = current_app.config.get("BABEL_DEFAULT_TIMEZONE") or "UTC"
-    try:
-        local = value.astimezone(ZoneInfo(zone))
-    except (KeyError, ValueError):
-        local = value
-    return f"{format_day(local, lang)} {local:%H:%M} ({local.tzname() or zone})"
+def holder_zone(user: User) -> tzinfo:
+    """Return the zone a holder's documents print dates in (theirs, else their language's)."""
+    return dates.reader_zone(user.timezone, user.language or "ja")
 
 
 def clean_title(value: str | None) -> str:
@@ -100,13 +83,9 @@ def _texts(badge: Badge, user: User, title_line: str) -> dict[str, str]:
     }
 
 
-def _identifiers(badge: Badge) -> list[tuple[dict[str, Any], str]]:
-    """Return (identifier, value) of the identifiers the issuer put in the badge."""
-    out = []
-    for item in badge_service.details(badge).get("identifiers") or []:
-        if isinstance(item, dict) and str(item.get("value") or "").strip():
-            out.append((item, str(item["value"]).strip()))
-    return out
+def _identifiers(badge: Badge) -> list[tuple[str, str]]:
+    """Return (label, value) of the identifiers the issuer put in the badge."""
+    return about(badge_service.details(badge)).identifiers
 
 
 def missing_characters(badge: Badge, user: User, title_line: str | None = None) -> list[str]:
@@ -114,8 +93,9 @@ def missing_characters(badge: Badge, user: User, title_line: str | None = None) 
     glyphs = glyphs_for(locate_fonts())
     for text in _texts(badge, user, clean_title(title_line)).values():
         glyphs(text)
-    for _item, value in _identifiers(badge):
-        glyphs(value)
+    for item in badge_service.details(badge).get("identifiers") or []:
+        if isinstance(item, dict):
+            glyphs(str(item.get("value") or ""))
     return sorted(glyphs.missing)
 
 
@@ -174,9 +154,15 @@ def template_context(
 ) -> dict[str, Any]:
     """Return the template context of one document (all text already escaped and glyph-checked)."""
     texts = _texts(badge, user, title_line)
-    status = badge_service.status_of(badge)
+    zone = holder_zone(user)
+    standing = describe(badge, lang, zone)
+    status = standing.state
     url = public_url(badge)
     ordered_name = texts["name"]
+    # Latin transcription only when it adds something (not when the name already is Latin).
+    romanized = texts["romanized"] if texts["romanized"] != ordered_name else ""
+    # An English document leads with the name in Latin letters, the Japanese name beneath.
+    lead_name = romanized if lang == "en" and romanized else ordered_name
     context: dict[str, Any] = {
         "kind": kind,
         "lang": lang,
@@ -184,14 +170,14 @@ def template_context(
         "fallback_font_path": fonts.fallback.as_posix() if fonts.fallback else None,
         "name": glyphs(ordered_name),
         "kana": glyphs(texts["kana"]),
-        # Latin transcription only when it adds something (not when the name already is Latin).
-        "romanized": glyphs(texts["romanized"]) if texts["romanized"] != ordered_name else "",
+        "romanized": glyphs(romanized),
+        "romanized_first": lang == "en" and bool(romanized),
         "badge_name": glyphs(texts["badge_name"] or _("(no name)")),
         "issuer_name": glyphs(texts["issuer_name"]),
         "issuer_url": glyphs(texts["issuer_url"]),
         "title_line": glyphs(title_line),
-        "issued_on": format_day(badge.issued_on, lang),
-        "expires": format_day(badge.expires, lang),
+        "issued_on": dates.format_when(badge.issued_day, badge.issued_on, lang, zone),
+        "expires": dates.format_when(badge.expires_day, badge.expires, lang, zone),
         "url": url,
         "url_text": url.split("://", 1)[-1],
         "qr_uri": data_uri(qr_png(url)),
@@ -201,12 +187,13 @@ def template_context(
         "status": status,
         "status_word": _status_words().get(status, status),
         # Why a badge is not valid, printed beside its state (the deciding check, translated).
-        "status_reason": glyphs(badge_service.reason_text(badge.reason_json, lang))
-        if status in ("invalid", "unverifiable")
-        else "",
-        "verified_at": _moment(badge.verified_at, lang),
-        "printed_on": format_day(local_now(), lang),
+        "status_reason": glyphs(standing.reason or standing.issuer_reason),
+        "verified_at": dates.format_moment(badge.verified_at, lang, zone),
+        "printed_on": dates.format_day(dates.now(), lang, zone),
         "public_id": badge.public_id,
+        "stamp_uri": data_uri(stamp_png(status, lang, fonts.main.as_posix()))
+        if standing.ended
+        else None,
     }
     if kind == "certificate":
         # One page always: long names get smaller type, and each retry (compact) shrinks more.
@@ -215,18 +202,18 @@ def template_context(
         context["qualification_size"] = (
             _fit(texts["badge_name"], [(16, 20), (30, 16), (48, 13)], 11) - 2 * compact
         )
-        context["name_size"] = _fit(ordered_name, [(14, 30), (20, 24), (28, 18)], 14) - 4 * compact
+        context["name_size"] = _fit(lead_name, [(14, 30), (20, 24), (28, 18)], 14) - 4 * compact
         context["image_mm"] = round(54 - 12 * compact - (6 if context["private"] else 0))
         context["gap"] = round(1 - 0.3 * compact, 2)
     if kind == "card":
         context["title_size"] = _fit(title_line, [(40, 7.5), (54, 6.2)], 5.2)
-        context["name_size"] = _fit(ordered_name, [(8, 16), (11, 13), (15, 10), (20, 7.5)], 6)
+        context["name_size"] = _fit(lead_name, [(8, 16), (11, 13), (15, 10), (20, 7.5)], 6)
         context["card_badge_name"] = glyphs(_shorten(texts["badge_name"] or _("(no name)"), 48))
         context["card_issuer_name"] = glyphs(_shorten(texts["issuer_name"], 56))
         context["badge_size"] = _fit(texts["badge_name"], [(14, 7.5), (24, 6.5)], 5.8)
     if kind == "details":
         context["identifiers"] = [
-            (glyphs(identifier_label(item)), glyphs(value)) for item, value in _identifiers(badge)
+            (glyphs(label), glyphs(value)) for label, value in _identifiers(badge)
         ]
         context["description"] = _paragraphs(glyphs, texts["description"])
         context["criteria"] = _paragraphs(glyphs, texts["criteria"])

@@ -31,8 +31,9 @@ log = logging.getLogger("wallet.services.documents")
 # A certificate and a card are one sheet: when the content spills over, render again smaller.
 ONE_PAGE = {"certificate", "card"}
 MAX_COMPACT = 2
-# Static frames whose content must never be dropped for lack of room (templates/pdf/*.html).
-PROOF_FRAMES = {"qr", "image", "proof"}
+# Static frames whose content must never be dropped for lack of room (templates/pdf/*.html):
+# a document without its QR code, or a revoked one without its mark, must not be printed.
+PROOF_FRAMES = {"qr", "image", "proof", "stamp"}
 _RENDER_LOCK = threading.Lock()
 
 
@@ -108,6 +109,9 @@ def _pdf(html: str, fonts: Fonts) -> bytes:
                 encoding="utf-8",
                 resource_policy=policy,
                 link_callback=_link_callback(allowed),
+                # In memory only: above 100 KB (the default) xhtml2pdf spills an image or its
+                # output to a temporary file it never closes. A document is a few hundred KB.
+                capacity=-1,
             )
         finally:
             xhtml2pdf_log.removeHandler(dropped)

@@ -12,6 +12,10 @@ class DocumentError(Exception):
     """A document could not be rendered; the message says why in one line."""
 
 
+class CardOff(DocumentError):
+    """No business card for a revoked, expired or invalid badge: it would look valid to all."""
+
+
 class FontMissing(DocumentError):
     """No usable Japanese font: refuse rather than print a PDF without Japanese glyphs."""
 

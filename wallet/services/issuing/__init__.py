@@ -33,6 +33,7 @@ from wallet.models import StatusList
 from wallet.models import utcnow
 from wallet.openbadges.baking import bake_png
 from wallet.openbadges.recipient import identity_hash
+from wallet.services import dates
 from wallet.services.issuing.credentials import OB3_CONTEXT
 from wallet.services.issuing.credentials import VC_V2
 from wallet.services.issuing.credentials import achievement_fields
@@ -41,8 +42,9 @@ from wallet.services.issuing.credentials import sign_document
 from wallet.services.issuing.credentials import sign_status_list
 from wallet.services.issuing.credentials import status_list_url
 from wallet.services.issuing.credentials import to_json
-from wallet.services.issuing.credentials import utc_timestamp
 from wallet.services.issuing.keys import private_key_of
+
+REVOCATION_REASON_MAX = 500
 
 # --- calendar days ----------------------------------------------------------------------------
 
@@ -53,7 +55,7 @@ def _local_zone() -> ZoneInfo:
 
 def today() -> date:
     """Return today's date in the portal's time zone (issue dates are local calendar days)."""
-    return datetime.now(_local_zone()).date()
+    return dates.now().astimezone(_local_zone()).date()
 
 
 def start_of(day: date) -> datetime:
@@ -64,6 +66,16 @@ def start_of(day: date) -> datetime:
 def end_of(day: date) -> datetime:
     """Return the last second of a local calendar day (an expiry date is valid all day)."""
     return datetime.combine(day, time(23, 59, 59), tzinfo=_local_zone())
+
+
+def day_timestamp(moment: datetime) -> str:
+    """Return a day boundary as credentials write it: in the portal's own offset, whole seconds.
+
+    ``2026-04-20T00:00:00+09:00`` is the same instant as ``2026-04-19T15:00:00Z`` but keeps the
+    calendar day, so every wallet (ours: services.dates.stated_day) can print 20 April.
+    """
+    text = moment.isoformat(timespec="seconds")
+    return text[:-6] + "Z" if text.endswith("+00:00") else text
 
 
 # --- credentials ------------------------------------------------------------------------------
@@ -96,7 +108,7 @@ def build_credential(award: Award, status_list: StatusList, salt: str) -> dict[s
     achievement = award.achievement
     issuer = achievement.issuer
     list_url = status_list_url(issuer, status_list.number)
-    valid_from = utc_timestamp(start_of(award.issued_on))
+    valid_from = day_timestamp(start_of(award.issued_on))
     credential: dict[str, Any] = {
         "@context": [VC_V2, OB3_CONTEXT],
         "id": award.credential_id,
@@ -107,7 +119,7 @@ def build_credential(award: Award, status_list: StatusList, salt: str) -> dict[s
         "awardedDate": valid_from,
     }
     if award.expires_on is not None:
-        credential["validUntil"] = utc_timestamp(end_of(award.expires_on))
+        credential["validUntil"] = day_timestamp(end_of(award.expires_on))
     credential["credentialSubject"] = {
         "type": ["AchievementSubject"],
         "identifier": _subject_identifiers(award, salt),
@@ -276,8 +288,11 @@ def award(
     return AwardOutcome(record, created=True)
 
 
-def revoke(record: Award) -> bool:
-    """Revoke an award: set its status bit and re-sign the list. False when already revoked."""
+def revoke(record: Award, reason: str = "") -> bool:
+    """Revoke an award: set its status bit and re-sign the list. False when already revoked.
+
+    The reason stays in the portal's records (the status list has no room for one).
+    """
     if record.revoked_at is not None:
         return False
     status_list = db.session.scalar(
@@ -292,5 +307,6 @@ def revoke(record: Award) -> bool:
     status_list.bitstring = bytes(bits)
     sign_status_list(status_list)
     record.revoked_at = utcnow()
+    record.revocation_reason = " ".join(reason.split())[:REVOCATION_REASON_MAX] or None
     db.session.commit()
     return True

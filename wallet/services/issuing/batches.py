@@ -26,6 +26,7 @@ from wallet.models import Award
 from wallet.models import AwardBatch
 from wallet.models import is_public_id
 from wallet.models import utcnow
+from wallet.services import jobs
 from wallet.services.issuing import AwardRow
 from wallet.services.issuing import award
 from wallet.services.issuing.csv_awards import RowProblem
@@ -48,7 +49,15 @@ def start(achievement: Achievement, data: bytes) -> tuple[AwardBatch | None, lis
     )
     db.session.add(batch)
     db.session.commit()
+    if in_background():
+        # A worker awards the whole batch; the progress page only watches.
+        jobs.enqueue("awards.batch", batch_id=batch.id)
     return batch, problems
+
+
+def in_background() -> bool:
+    """Return whether batches are awarded by a worker rather than by the page's requests."""
+    return jobs.in_background()
 
 
 def get(public_id: str) -> AwardBatch | None:
@@ -75,6 +84,17 @@ def step(batch: AwardBatch, *, notify: Callable[[Award], Any] | None = None) -> 
             break  # another step moved the batch on: leave the rest to it
         if created is not None and notify is not None:
             notify(created)
+
+
+def run_job(batch_id: int) -> None:
+    """Award a whole batch, step after step (the `awards.batch` job; safe to run twice)."""
+    from wallet.services.issuing import claims
+
+    batch = db.session.get(AwardBatch, batch_id)
+    while batch is not None and batch.finished_at is None and batch.done < batch.total:
+        step(batch, notify=claims.send_notice)
+        db.session.expire_all()  # read the position again: another step may have moved it
+        batch = db.session.get(AwardBatch, batch_id)
 
 
 def problems(batch: AwardBatch) -> list[RowProblem]:

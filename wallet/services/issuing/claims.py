@@ -232,9 +232,9 @@ def register_and_claim(
     return user, claim(award, user, at=at)
 
 
-def revoke(award: Award) -> bool:
+def revoke(award: Award, reason: str = "") -> bool:
     """Revoke an award and re-check the holder's copy at once (their wallet shows it revoked)."""
-    changed = issuing.revoke(award)
+    changed = issuing.revoke(award, reason)
     badge = badge_for(award)
     if changed and badge is not None:
         badges.reverify(

@@ -6,16 +6,22 @@ from flask import Blueprint
 from flask import abort
 from flask import current_app
 from flask import flash
+from flask import g
 from flask import make_response
 from flask import request
 from flask import url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_login import login_required
 from flask_login import login_user
+from flask_wtf import FlaskForm
+from wtforms import SelectField
 
 from wallet.extensions import limiter
 from wallet.services import accounts
+from wallet.services import dates
 from wallet.services import passkeys
 from wallet.services import sessions
 from wallet.web.forms import ChangePasswordForm
@@ -23,6 +29,7 @@ from wallet.web.forms import ConfirmForm
 from wallet.web.forms import LanguageForm
 from wallet.web.forms import ProfileForm
 from wallet.web.i18n import LANG_COOKIE
+from wallet.web.i18n import reader_zone
 from wallet.web.rendering import redirect_to
 from wallet.web.rendering import render_page
 from wallet.web.rendering import safe_next_url
@@ -33,6 +40,33 @@ bp = Blueprint("account", __name__)
 
 PROFILE_TARGET = "profile-form"
 PASSWORD_TARGET = "password-form"
+TIMEZONE_TARGET = "timezone-form"
+AUTOMATIC = "auto"
+
+
+class TimezoneForm(FlaskForm):
+    """The zone every date is shown in: automatic (by language) or an IANA zone."""
+
+    timezone = SelectField(_l("Time zone"), default=AUTOMATIC)
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        lang = str(get_locale() or "en")
+        default = dates.reader_zone(None, current_user.language or lang)
+        automatic = _("Automatic (now %(zone)s)", zone=dates.zone_name(default, lang))
+        # What "automatic" means, for the hint: the zone of each language.
+        self.zone_names = {
+            code: dates.zone_name(dates.reader_zone(None, code), lang) for code in ("ja", "en")
+        }
+        zones = [(name, name.replace("_", " ")) for name in dates.timezone_choices()]
+        self.timezone.choices = [(AUTOMATIC, automatic), *zones]
+
+
+def _timezone_form(submitted: bool = False) -> TimezoneForm:
+    """Return the time zone form as submitted, or showing the holder's current choice."""
+    if submitted:
+        return TimezoneForm()
+    return TimezoneForm(formdata=None, data={"timezone": current_user.timezone or AUTOMATIC})
 
 
 @bp.route("/account", methods=["GET", "POST"])
@@ -64,11 +98,42 @@ def settings():
         status=status,
         form=form,
         password_form=ChangePasswordForm(formdata=None),
-        sessions=sessions.active(holder),
-        this_session=sessions.current(holder),
-        passkeys=passkeys.list_for(holder),
-        confirm_form=ConfirmForm(formdata=None),
+        **_account_lists(holder),
+        timezone_form=_timezone_form(),
     )
+
+
+@bp.post("/account/timezone")
+@login_required
+def timezone():
+    """Choose the time zone dates are shown in (pages and documents)."""
+    form = _timezone_form(submitted=True)
+    if form.validate_on_submit():
+        choice = form.timezone.data
+        accounts.set_timezone(current_user, None if choice == AUTOMATIC else choice)
+        g.pop("reader_zone", None)  # computed before the change for this request
+        zone = dates.zone_name(reader_zone(), str(get_locale() or "en"))
+        flash(_("Dates are now shown in %(zone)s.", zone=zone), "success")
+        return redirect_to(url_for("account.settings") + "#dates-and-times")
+    return render_page(
+        "account/settings.html",
+        block="timezone_form",
+        target=TIMEZONE_TARGET,
+        status=422,
+        form=ProfileForm(formdata=None, obj=current_user),
+        password_form=ChangePasswordForm(formdata=None),
+        timezone_form=form,
+        **_account_lists(signed_in_user()),
+    )
+
+
+def _account_lists(holder) -> dict[str, object]:
+    """The devices and passkeys the account page lists."""
+    return {
+        "sessions": sessions.active(holder),
+        "this_session": sessions.current(holder),
+        "passkeys": passkeys.list_for(holder),
+    }
 
 
 @bp.post("/account/sessions/<public_id>/end")

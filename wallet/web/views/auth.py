@@ -19,7 +19,6 @@ from wallet.services import accounts
 from wallet.services import sessions
 from wallet.services.password_policy import assess
 from wallet.services.password_policy import personal_words
-from wallet.web import after_response
 from wallet.web import login_limits
 from wallet.web.forms import ConfirmForm
 from wallet.web.forms import ForgotPasswordForm
@@ -60,8 +59,7 @@ def register():
         form.language.data = form.language.data if request.args.get("lang") else _ui_lang()
         form.name_order.data = "family-first" if form.language.data == "ja" else "given-first"
     if form.validate_on_submit():
-        # The mail goes after the response: an SMTP exchange must not show in the answer.
-        mailing = accounts.register(
+        accounts.register(
             accounts.Registration(
                 email=form.email.data,
                 family_name=form.family_name.data,
@@ -74,7 +72,6 @@ def register():
                 password=form.password.data,
             )
         )
-        after_response.defer(mailing)
         session["registered_email"] = form.email.data
         return redirect_to(url_for("auth.check_email"))
     status = 422 if form.errors else 200
@@ -228,7 +225,7 @@ def forgot_password():
     """Ask for a reset link; the answer is the same whether or not the address exists."""
     form = ForgotPasswordForm()
     if form.validate_on_submit():
-        after_response.defer(accounts.request_password_reset(form.email.data))
+        accounts.request_password_reset(form.email.data)
         session["reset_email"] = form.email.data
         return redirect_to(url_for("auth.reset_sent"))
     status = 422 if form.errors else 200

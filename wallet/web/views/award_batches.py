@@ -37,6 +37,7 @@ def _page(batch: AwardBatch) -> Response:
         target=PROGRESS_TARGET,
         batch=batch,
         problems=award_batches.problems(batch),
+        background=award_batches.in_background(),
     )
 
 

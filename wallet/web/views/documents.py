@@ -13,9 +13,12 @@ from flask_babel import get_locale
 from flask_login import login_required
 
 from wallet.models import Badge
+from wallet.models.names import full_name
 from wallet.services import badges
 from wallet.services import documents
+from wallet.services.standing import describe
 from wallet.web.holder_limits import heavy
+from wallet.web.i18n import reader_zone
 from wallet.web.rendering import render_page
 from wallet.web.visitors import signed_in_user
 
@@ -53,8 +56,8 @@ def _badge_page(badge: Badge) -> str:
 
 @bp.get("/badges/<int:badge_id>/documents")
 @login_required
-def index(badge_id: int) -> Response:
-    """List the three downloads, with the card's title line form and any printing warnings."""
+def index(badge_id: int, status: int = 200) -> Response:
+    """List the three documents with a picture of each, the card's title form and warnings."""
     badge = _owned(badge_id)
     lang = _lang()
     title = _title()
@@ -73,12 +76,32 @@ def index(badge_id: int) -> Response:
         missing=missing,
         error=error,
         private=badge.visibility != "public",
-        badge_page=_badge_page(badge),
+        standing=describe(badge, str(get_locale()), reader_zone()),
+        holder_name=full_name(signed_in_user()),
+        card_allowed=documents.card_allowed(badge),
         kinds=documents.KINDS,
+        badge_page=_badge_page(badge),
         title_max=documents.TITLE_MAX,
-        status=503 if error else 200,
+        status=503 if error else status,
     )
     response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.get("/badges/<int:badge_id>/documents/<kind>.png")
+@login_required
+def thumbnail(badge_id: int, kind: str) -> Response:
+    """A small picture of one document of the holder's badge, for the documents page."""
+    if kind not in documents.KINDS:
+        abort(404)
+    badge = _owned(badge_id)
+    try:
+        png = documents.thumbnail_png(badge, kind, _lang())
+    except documents.FontMissing:
+        abort(404)  # the page says why; no picture without the font that draws the mark
+    response = make_response(png)
+    response.mimetype = "image/png"
+    response.headers["Cache-Control"] = "private, no-store"
     return response
 
 
@@ -92,6 +115,9 @@ def download(badge_id: int, kind: str) -> Response:
     badge = _owned(badge_id)
     try:
         document = documents.build(badge, signed_in_user(), kind, _lang(), _title())
+    except documents.CardOff:
+        # Business cards are off for a revoked, expired or invalid badge: the page says why.
+        return index(badge_id, status=409)
     except documents.FontMissing:
         current_app.logger.exception("PDF font missing")
         return index(badge_id)

@@ -12,22 +12,8 @@ from flask import flash
 from flask import request
 from flask import url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import DateField
-from wtforms import EmailField
-from wtforms import IntegerField
-from wtforms import SelectField
-from wtforms import StringField
-from wtforms import TextAreaField
-from wtforms.validators import DataRequired
-from wtforms.validators import Email
-from wtforms.validators import Length
-from wtforms.validators import NumberRange
-from wtforms.validators import Optional
-from wtforms.validators import Regexp
 
 from wallet.services import issuing
 from wallet.services.issuing import batches as award_batches
@@ -37,10 +23,13 @@ from wallet.services.issuing import issuers
 from wallet.services.issuing.csv_awards import CsvReport
 from wallet.services.issuing.errors import IssuingError
 from wallet.web.forms import ConfirmForm
-from wallet.web.forms import language_choices
-from wallet.web.forms import strip
-from wallet.web.forms import usable_text
 from wallet.web.holder_limits import heavy
+from wallet.web.issuing_forms import ERRORS
+from wallet.web.issuing_forms import AchievementForm
+from wallet.web.issuing_forms import AwardForm
+from wallet.web.issuing_forms import CsvForm
+from wallet.web.issuing_forms import IssuerForm
+from wallet.web.issuing_forms import RevokeForm
 from wallet.web.rendering import redirect_to
 from wallet.web.rendering import render_page
 
@@ -50,113 +39,6 @@ ISSUER_TARGET = "issuer-form"
 ACHIEVEMENT_TARGET = "achievement-form"
 AWARD_TARGET = "award-form"
 PAGE_SIZE = 50
-
-ERRORS = {
-    "bad_slug": _l("Use lower-case letters, digits and hyphens (not at the start or end)."),
-    "slug_taken": _l("This short name is taken already."),
-    "bad_name": _l("Enter a name (200 characters at most)."),
-    "bad_url": _l("Enter an address that starts with https://."),
-    "bad_email": _l("Enter a valid email address."),
-    "bad_description": _l("Enter a description."),
-    "bad_criteria": _l("Enter the criteria."),
-    "bad_image": _l("The image must be a PNG, JPEG, GIF or WebP picture."),
-    "bad_validity": _l("Enter a number of days between 1 and 36,600."),
-    "key_unreadable": _l("The issuer's key cannot be read: ISSUER_KEY_SECRET has changed."),
-}
-SLUG_FIELD = {
-    "validators": [
-        DataRequired(),
-        Length(max=64),
-        Regexp(r"^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$", message=ERRORS["bad_slug"]),
-    ],
-    "filters": [strip],
-}
-
-
-class IssuerForm(FlaskForm):
-    """A new issuer (institute)."""
-
-    slug = StringField(_l("Short name in URLs"), **SLUG_FIELD)
-    name = StringField(
-        _l("Name"), validators=[DataRequired(), Length(max=200), usable_text], filters=[strip]
-    )
-    url = StringField(
-        _l("Web site"),
-        validators=[
-            DataRequired(),
-            Length(max=2000),
-            Regexp(r"^https?://", message=ERRORS["bad_url"]),
-        ],
-        filters=[strip],
-    )
-    email = EmailField(
-        _l("Contact email"),
-        validators=[DataRequired(), Length(max=254), Email(check_deliverability=False)],
-        filters=[strip],
-    )
-    description = TextAreaField(
-        _l("Description"), validators=[Optional(), Length(max=2000), usable_text], filters=[strip]
-    )
-    image = FileField(_l("Logo (PNG or JPEG)"))
-
-
-class AchievementForm(FlaskForm):
-    """A new badge class of an issuer."""
-
-    slug = StringField(_l("Short name"), **SLUG_FIELD)
-    name = StringField(
-        _l("Badge name"), validators=[DataRequired(), Length(max=200), usable_text], filters=[strip]
-    )
-    description = TextAreaField(
-        _l("Description"), validators=[DataRequired(), Length(max=5000), usable_text]
-    )
-    criteria = TextAreaField(
-        _l("Criteria"), validators=[DataRequired(), Length(max=10000), usable_text]
-    )
-    validity_days = IntegerField(
-        _l("Valid for (days, empty: no expiry)"),
-        validators=[Optional(), NumberRange(min=1, max=36600)],
-    )
-    image = FileField(_l("Badge image (PNG)"))
-
-
-class AwardForm(FlaskForm):
-    """Award one badge to one address."""
-
-    email = EmailField(
-        _l("Email address"),
-        validators=[DataRequired(), Length(max=254), Email(check_deliverability=False)],
-        filters=[strip],
-    )
-    family_name = StringField(
-        _l("Family name"),
-        validators=[DataRequired(), Length(max=100), usable_text],
-        filters=[strip],
-    )
-    given_name = StringField(
-        _l("Given name"), validators=[DataRequired(), Length(max=100), usable_text], filters=[strip]
-    )
-    issue_date = DateField(_l("Issue date (empty: today)"), validators=[Optional()])
-    expiry = DateField(_l("Expiry (empty: the badge's default)"), validators=[Optional()])
-    pass_number = StringField(
-        _l("Pass number"), validators=[Optional(), Length(max=200), usable_text], filters=[strip]
-    )
-    registration_number = StringField(
-        _l("Registration number"),
-        validators=[Optional(), Length(max=200), usable_text],
-        filters=[strip],
-    )
-    language = SelectField(_l("Language of the mails"), default="ja")
-
-    def __init__(self, *args: object, **kwargs: object) -> None:
-        super().__init__(*args, **kwargs)
-        self.language.choices = language_choices()
-
-
-class CsvForm(FlaskForm):
-    """Award from a CSV file."""
-
-    file = FileField(_l("CSV file"))
 
 
 @bp.before_request
@@ -370,12 +252,13 @@ def award_csv(public_id: str):
 def revoke(award_id: int):
     """Confirm, then revoke an award (its status bit is set and the list re-signed)."""
     award = _award_or_404(award_id)
-    form = ConfirmForm()
+    form = RevokeForm()
     if request.method == "POST" and form.validate_on_submit():
-        if claims.revoke(award):
+        if claims.revoke(award, form.reason.data or ""):
             flash(_("The badge is revoked. Verifiers see it as revoked from now on."), "success")
         return redirect_to(url_for("issuing.achievement", public_id=award.achievement.public_id))
-    return render_page("issuing/revoke.html", award=award, form=form)
+    status = 422 if form.errors else 200
+    return render_page("issuing/revoke.html", award=award, form=form, status=status)
 
 
 @bp.post("/awards/<int:award_id>/resend")

@@ -16,16 +16,20 @@ from flask import current_app
 from flask import g
 from flask import request
 from flask import url_for
-from flask_babel import format_datetime
 from flask_babel import get_locale
 
 from wallet.extensions import limiter
 from wallet.models.names import full_name
 from wallet.services import badges
-from wallet.services import freshness
 from wallet.services import profiles
 from wallet.services import qr
+from wallet.services import states
 from wallet.services import verification_page
+from wallet.services.about import about
+from wallet.services.about import parse_details
+from wallet.services.richtext import render as rich_text
+from wallet.services.standing import describe
+from wallet.web.i18n import reader_zone
 from wallet.web.miss_limit import miss_limited
 from wallet.web.page_cache import KEY_ENVIRON
 from wallet.web.page_cache import page_key
@@ -49,7 +53,6 @@ IMAGE_CACHE = "public, no-cache"
 # Pages carry the visitor's CSRF token and language: revalidate always, never share a copy.
 PAGE_CACHE = "no-cache"
 SVG_CSP = "default-src 'none'; style-src 'unsafe-inline'"
-MOMENT_PATTERNS = {"ja": "y年M月d日 H:mm zzz", "en": "d MMMM y, HH:mm zzz"}
 
 
 @bp.after_request
@@ -77,14 +80,6 @@ def absolute(endpoint: str, **values: str) -> str:
     return current_app.config["BASE_URL"] + url_for(endpoint, **values)
 
 
-def _moment(value: datetime | None) -> str:
-    """Format a point in time (date, time, zone) in the page language."""
-    if value is None:
-        return ""
-    lang = str(get_locale() or "en")
-    return format_datetime(value, MOMENT_PATTERNS.get(lang, MOMENT_PATTERNS["en"]))
-
-
 def _iso(value: datetime | None) -> str:
     """Return an ISO 8601 timestamp for <time datetime>."""
     if value is None:
@@ -106,17 +101,19 @@ def show(public_id: str) -> Response:
     if facts is None:
         abort(404)
     at = badges.now()
+    lang = str(get_locale())
     if not may_be_signed_in(request.cookies):
         # A visitor's page: the cache middleware keeps it under this key (wallet.web.page_cache).
-        request.environ[KEY_ENVIRON] = page_key(facts, at, str(get_locale()), request.scheme)
+        request.environ[KEY_ENVIRON] = page_key(facts, at, lang, request.scheme)
+    standing = describe(facts, lang, reader_zone(), at)
     return render_page(
         "public/badge.html",
         badge=facts,
         holder_name=full_name(facts),
-        state=freshness.public_state(facts, at),
-        reason=badges.reason_text(facts.reason_json, str(get_locale())),
-        stale=freshness.is_stale(facts, at),
-        checked_at=_moment(facts.verified_at),
+        state=standing.state,
+        standing=standing,
+        about=about(parse_details(facts.details_json), facts.issuer_name),
+        rich_text=rich_text,
         checked_iso=_iso(facts.verified_at),
         page_url=absolute("public.show", public_id=facts.public_id),
         image_url=absolute("public.image", public_id=facts.public_id),
@@ -174,6 +171,6 @@ def profile(profile_id: str) -> Response:
         holder=found.user,
         holder_name=full_name(found.user),
         badges=found.badges,
-        states={b.id: freshness.public_state(b, at) for b in found.badges},
+        states={b.id: states.state_of(b, at) for b in found.badges},
         page_url=absolute("public.profile", profile_id=found.user.profile_id),
     )

@@ -1,8 +1,8 @@
 """Sharing a badge: the share panel, the Mastodon server question, signature preview and image.
 
 The panel is for the signed-in holder's own badges (anyone else's: 404). While a badge is
-private the panel explains why nothing can be shared, and the public signature image answers
-the same neutral 404 as every other `/b/` URL.
+private, revoked, expired or invalid the panel explains why nothing can be shared; a private
+badge's signature image answers the same neutral 404 as every other `/b/` URL.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from flask import current_app
 from flask import make_response
 from flask import request
 from flask import url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import login_required
@@ -31,8 +32,11 @@ from wallet.models.names import full_name
 from wallet.services import badges
 from wallet.services import profiles
 from wallet.services import sharing
+from wallet.services.standing import Standing
+from wallet.services.standing import describe
 from wallet.web import htmx
 from wallet.web.forms import strip
+from wallet.web.i18n import reader_zone
 from wallet.web.miss_limit import miss_limited
 from wallet.web.rendering import redirect_to
 from wallet.web.rendering import render_page
@@ -97,10 +101,26 @@ def _mastodon_link(text: str, url: str) -> str | None:
     return sharing.mastodon_url(instance, text, url)
 
 
+def _standing(badge: Badge) -> Standing:
+    """Return the badge's state as its pages tell it."""
+    return describe(badge, str(get_locale()), reader_zone())
+
+
+def _shareable(badge: Badge) -> bool:
+    """Return whether the badge may be shared now: public, and not revoked, expired or invalid."""
+    return badge.visibility == "public" and _standing(badge).shareable
+
+
 def _panel_context(badge: Badge) -> dict[str, Any]:
-    """Return what the share panel shows; only the explanation for a private badge."""
-    context: dict[str, Any] = {"badge": badge, "is_public": badge.visibility == "public"}
-    if not context["is_public"]:
+    """Return what the share panel shows; only the explanation when nothing may be shared."""
+    standing = _standing(badge)
+    context: dict[str, Any] = {
+        "badge": badge,
+        "is_public": badge.visibility == "public",
+        "standing": standing,
+        "holder_name": full_name(signed_in_user()),
+    }
+    if not context["is_public"] or not standing.shareable:
         return context
     texts = _texts(badge)
     text, url = texts["text"], texts["url"]
@@ -190,7 +210,7 @@ def panel(badge_id: int) -> Response:
 def mastodon(badge_id: int) -> Response:
     """Ask for the holder's Mastodon server (once), remember it, then open the share there."""
     badge = _owned(badge_id)
-    if badge.visibility != "public":
+    if not _shareable(badge):
         return redirect_to(url_for("share.panel", badge_id=badge.id))
     user = signed_in_user()
     form = MastodonForm(data={"instance": user.mastodon_instance or ""})
@@ -236,7 +256,7 @@ def mastodon(badge_id: int) -> Response:
 def signature_preview(badge_id: int) -> Response:
     """The signature rendered alone, for a sandboxed preview frame on the share panel."""
     badge = _owned(badge_id)
-    if badge.visibility != "public":
+    if not _shareable(badge):
         abort(404)
     context = _panel_context(badge)
     body = (

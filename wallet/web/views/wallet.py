@@ -22,15 +22,20 @@ from flask_login import login_required
 
 from wallet.extensions import limiter
 from wallet.models import Badge
+from wallet.models.names import full_name
 from wallet.services import badges
-from wallet.services.identifiers import identifier_label
+from wallet.services import states
+from wallet.services.about import about
 from wallet.services.richtext import render as rich_text
 from wallet.services.richtext import safe_url
+from wallet.services.standing import describe
 from wallet.web import htmx
 from wallet.web.forms import ConfirmForm
 from wallet.web.i18n import check_text
+from wallet.web.i18n import reader_zone
 from wallet.web.rendering import redirect_to
 from wallet.web.rendering import render_page
+from wallet.web.rendering import with_out_of_band
 from wallet.web.visitors import signed_in_user
 
 bp = Blueprint("wallet", __name__)
@@ -122,7 +127,9 @@ def _card(badge: Badge) -> dict[str, Any]:
         "issuer": badge.issuer_name,
         "issued_on": badge.issued_on,
         "expires": badge.expires,
-        "status": badges.status_of(badge),
+        "issued_day": badge.issued_day,
+        "expires_day": badge.expires_day,
+        "status": states.state_of(badge),
         "visibility": badge.visibility,
     }
 
@@ -154,7 +161,7 @@ def _owned(badge_id: int) -> Badge:
     return badge
 
 
-def _report(badge: Badge) -> dict[str, Any]:
+def _report(badge: Badge, state: str) -> dict[str, Any]:
     """Return the stored verification report in words."""
     checks = []
     for check in badges.checks_of(badge):
@@ -169,13 +176,7 @@ def _report(badge: Badge) -> dict[str, Any]:
                 "text": check_text(check.get("message_id"), params) or str(check.get("id") or ""),
             }
         )
-    return {
-        "status": badges.status_of(badge),
-        "result": badge.result,
-        "reason": badges.reason_text(badge.reason_json, str(get_locale())),
-        "checks": checks,
-        "verified_at": badge.verified_at,
-    }
+    return {"status": state, "result": badge.result, "checks": checks}
 
 
 def _public_url(badge: Badge) -> str:
@@ -189,21 +190,21 @@ def _detail_context(badge: Badge) -> dict[str, Any]:
     """Return everything the detail page shows, derived from the stored badge."""
     details = badges.details(badge)
     issuer = details.get("issuer") if isinstance(details.get("issuer"), dict) else {}
+    described = about(details, badge.issuer_name)
+    standing = describe(badge, str(get_locale()), reader_zone())
     return {
         "badge": badge,
         "card": _card(badge),
         "details": details,
         "issuer": issuer,
-        "issuer_url": safe_url(issuer.get("url")) or safe_url(issuer.get("id")),
-        "criteria_url": safe_url(details.get("criteria_url")),
+        "issuer_url": described.issuer_url,
+        "criteria_url": described.criteria_url,
         "evidence": [e for e in details.get("evidence") or [] if isinstance(e, dict)],
         "alignments": [a for a in details.get("alignments") or [] if isinstance(a, dict)],
-        "identifiers": [
-            {"label": identifier_label(i), "value": str(i.get("value") or "")}
-            for i in details.get("identifiers") or []
-            if isinstance(i, dict)
-        ],
-        "report": _report(badge),
+        "identifiers": [{"label": label, "value": value} for label, value in described.identifiers],
+        "standing": standing,
+        "holder_name": full_name(signed_in_user()),
+        "report": _report(badge, standing.state),
         "public_url": _public_url(badge),
         "rich_text": rich_text,
         "safe_url": safe_url,
@@ -243,11 +244,12 @@ def verify(badge_id: int) -> Response:
     if checked:
         badges.reverify(badge)
     if htmx.wants_fragment(REPORT_TARGET):
-        # The commit expired the row; load it again (content included) to render the report.
+        # The commit expired the row; load it again (content included) to render the report,
+        # and the state banner at the top with it (one state on the page, never two).
         badge = _owned(badge_id)
-        return render_page(
-            "wallet/show.html", block="report", target=REPORT_TARGET, **_detail_context(badge)
-        )
+        context = _detail_context(badge)
+        response = render_page("wallet/show.html", block="report", target=REPORT_TARGET, **context)
+        return with_out_of_band(response, "wallet/show.html", "state_banner", oob=True, **context)
     if checked:
         flash(_("The badge was verified again."), "success")
     else:

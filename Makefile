@@ -25,8 +25,11 @@ $(STAMP): requirements.lock pyproject.toml
 test-deps: install $(VENV)/.test-installed
 	$(BIN)/python scripts/fetch_axe.py --quiet
 
-$(VENV)/.test-installed: requirements-test.lock $(STAMP)
+$(VENV)/.test-installed: requirements-test.lock requirements-interop.lock $(STAMP)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-test.lock
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --require-hashes --no-deps \
+		-r requirements-interop.lock
+	$(BIN)/python -m pip check
 	touch $@
 
 system-deps:

@@ -3,7 +3,7 @@ passkeys with their one-use challenges, and the WebAuthn user handle; the old pe
 token goes (everyone signs in again once).
 
 Revision ID: 22901bc8aa5e
-Revises: b6e1f4a9c2d7
+Revises: da1003a4ca8c
 Create Date: 2026-12-06 08:40:23.078328
 
 """
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '22901bc8aa5e'
-down_revision = 'b6e1f4a9c2d7'
+down_revision = 'da1003a4ca8c'
 branch_labels = None
 depends_on = None
 

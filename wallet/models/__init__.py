@@ -1,4 +1,4 @@
-"""SQLAlchemy 2 typed models: the holders' tables and the issuing portal's, importable from here."""
+"""SQLAlchemy 2 typed models: holders, the issuing portal and OAuth, importable from here."""
 
 from wallet.models.auth import Passkey
 from wallet.models.auth import PasskeyChallenge
@@ -21,9 +21,18 @@ from wallet.models.issuing import Award
 from wallet.models.issuing import AwardBatch
 from wallet.models.issuing import Issuer
 from wallet.models.issuing import StatusList
+from wallet.models.oauth import CONNECTION_BADGES
+from wallet.models.oauth import AuthorizationCode
+from wallet.models.oauth import Connection
+from wallet.models.oauth import ConnectionBadge
+from wallet.models.oauth import OAuthClient
+from wallet.models.oauth import RemoteHost
+from wallet.models.oauth import RemoteImport
+from wallet.models.oauth import Token
 
 __all__ = [
     "CLAIM_STATES",
+    "CONNECTION_BADGES",
     "NAME_ORDERS",
     "PUBLIC_ID_PATTERN",
     "ROLES",
@@ -31,13 +40,20 @@ __all__ = [
     "VISIBILITIES",
     "Achievement",
     "Award",
+    "AuthorizationCode",
     "AwardBatch",
     "Badge",
     "BadgeContent",
+    "Connection",
+    "ConnectionBadge",
     "Issuer",
+    "OAuthClient",
     "Passkey",
     "PasskeyChallenge",
+    "RemoteHost",
+    "RemoteImport",
     "StatusList",
+    "Token",
     "User",
     "UserSession",
     "is_public_id",

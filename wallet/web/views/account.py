@@ -24,6 +24,7 @@ from wallet.services import accounts
 from wallet.services import dates
 from wallet.services import passkeys
 from wallet.services import sessions
+from wallet.services.oauth import grants
 from wallet.web.forms import ChangePasswordForm
 from wallet.web.forms import ConfirmForm
 from wallet.web.forms import LanguageForm
@@ -100,6 +101,7 @@ def settings():
         password_form=ChangePasswordForm(formdata=None),
         **_account_lists(holder),
         timezone_form=_timezone_form(),
+        connections=grants.connections_of(current_user),
     )
 
 
@@ -124,6 +126,7 @@ def timezone():
         password_form=ChangePasswordForm(formdata=None),
         timezone_form=form,
         **_account_lists(signed_in_user()),
+        connections=grants.connections_of(current_user),
     )
 
 

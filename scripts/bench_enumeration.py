@@ -1,8 +1,8 @@
 """Timing parity of registration and password reset: an address with an account vs one without.
 
 Serves the app on 127.0.0.1 from a child process (threaded werkzeug, the shipped argon2id cost,
-mail over real SMTP to an aiosmtpd server on loopback that takes SMTP_DELAY seconds per message,
-as a slow mail relay would) and times N answers of each kind with an HTTP client in this
+mail over real SMTP to an aiosmtpd server in a third process that takes SMTP_DELAY seconds per
+message, as a slow mail relay would) and times N answers of each kind with an HTTP client in this
 process. Prints medians and writes .bench/enumeration.json. A figure, never a test assertion:
 other work shares the machine.
 
@@ -33,14 +33,25 @@ PASSWORD = "Velvet#cactus42"
 class SlowHandler:
     """An SMTP sink that takes `delay` seconds to accept each message."""
 
-    def __init__(self, delay: float) -> None:
+    def __init__(self, delay: float, count: Any) -> None:
         self.delay = delay
-        self.count = 0
+        self.count = count
 
     async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd's name)
         await asyncio.sleep(self.delay)
-        self.count += 1
+        with self.count.get_lock():
+            self.count.value += 1
         return "250 OK"
+
+
+def _smtp_sink(port: int, delay: float, count: Any, stop: Any) -> None:
+    """Run the slow SMTP sink in its own process (as a mail relay is: not the client's)."""
+    from aiosmtpd.controller import Controller
+
+    controller = Controller(SlowHandler(delay, count), hostname="127.0.0.1", port=port)
+    controller.start()
+    stop.wait()
+    controller.stop()
 
 
 def _serve(config: dict[str, object], folder: Path, ready: Any) -> None:
@@ -100,14 +111,16 @@ def measure(tries: int, smtp_delay: float, pause: float) -> dict[str, object]:
     """Return the medians (ms) of each kind of answer, interleaved so load drifts hit both."""
     import multiprocessing
 
-    from aiosmtpd.controller import Controller
-
-    handler = SlowHandler(smtp_delay)
+    spawn = multiprocessing.get_context("spawn")
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         smtp_port = probe.getsockname()[1]
-    smtp = Controller(handler, hostname="127.0.0.1", port=smtp_port)
+    delivered, stop = spawn.Value("i", 0), spawn.Event()
+    smtp = spawn.Process(
+        target=_smtp_sink, args=(smtp_port, smtp_delay, delivered, stop), daemon=True
+    )
     smtp.start()
+    time.sleep(2)  # the sink listens before the first mail
     folder = Path(tempfile.mkdtemp(prefix="wallet-bench-enum."))
     config = {
         "SECRET_KEY": secrets.token_urlsafe(32),
@@ -120,9 +133,7 @@ def measure(tries: int, smtp_delay: float, pause: float) -> dict[str, object]:
         "SMTP_PORT": smtp_port,
     }
     receive, send = multiprocessing.Pipe(duplex=False)
-    child = multiprocessing.get_context("spawn").Process(
-        target=_serve, args=(config, folder, send), daemon=True
-    )
+    child = spawn.Process(target=_serve, args=(config, folder, send), daemon=True)
     child.start()
     if not receive.poll(120):
         raise SystemExit("the wallet server did not start within 120 s")
@@ -155,13 +166,14 @@ def measure(tries: int, smtp_delay: float, pause: float) -> dict[str, object]:
         conn.close()
         child.terminate()
         child.join(10)
-        smtp.stop()
+        stop.set()
+        smtp.join(10)
     medians = {name: round(statistics.median(values), 2) for name, values in timings.items()}
     return {
         "tries": tries,
         "pause_s": pause,
         "smtp_delay_ms": round(smtp_delay * 1000),
-        "mails_delivered": handler.count,
+        "mails_delivered": delivered.value,
         "median_ms": medians,
         "p90_ms": {
             name: round(statistics.quantiles(values, n=10)[-1], 2)

@@ -13,7 +13,9 @@ from pathlib import Path
 import pytest
 
 TEST_DATABASE_URL = os.environ.get("WALLET_TEST_DATABASE_URL", "sqlite://")
-PASSWORD = "Passw0rd!"
+PASSWORD = "Passw0rd!"  # the incumbent's rule allowed it: existing accounts still sign in
+# A password the policy accepts, for every form that sets one (registration, reset, claim).
+STRONG_PASSWORD = "Velvet#cactus42"
 
 CHEAP_HASHING = {
     "PASSWORD_TIME_COST": 1,
@@ -200,8 +202,8 @@ def registration_form(**overrides: str) -> dict[str, str]:
         "given_name": "花子",
         "name_order": "family-first",
         "language": "ja",
-        "password": "Hanak0+pw",
-        "password_confirm": "Hanak0+pw",
+        "password": "Lantern+orbit7",
+        "password_confirm": "Lantern+orbit7",
     }
     data.update(overrides)
     return data

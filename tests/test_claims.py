@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from tests.conftest import PASSWORD
+from tests.conftest import STRONG_PASSWORD
 from tests.conftest import htmx_headers
 from tests.conftest import make_user
 from tests.test_issuing import CSV_HEADER
@@ -47,8 +47,8 @@ def registration(**overrides: str) -> dict[str, str]:
         "given_name": "太郎",
         "name_order": "family-first",
         "language": "ja",
-        "password": PASSWORD,
-        "password_confirm": PASSWORD,
+        "password": STRONG_PASSWORD,
+        "password_confirm": STRONG_PASSWORD,
     }
     data.update(overrides)
     return data

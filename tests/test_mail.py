@@ -464,3 +464,55 @@ def test_deliver_raises_mail_error_for_a_dead_server(app):
         )
         with pytest.raises(mail.MailError):
             mail.deliver(message)
+
+
+def test_plain_text_and_subject_are_not_html_escaped(app, outbox):
+    """Names and links with & < > ' read as written in the text part; the HTML part escapes."""
+    from wallet.services import accounts
+
+    with app.test_request_context():
+        holder = make_user(
+            "smith@example.com", family_name="Smith & <Sons>", given_name="O'Neil", language="en"
+        )
+        accounts.request_password_reset("smith@example.com")
+    message = outbox.last()
+    text = message.get_body(preferencelist=("plain",)).get_content()
+    html = message.get_body(preferencelist=("html",)).get_content()
+    assert holder.family_name in text
+    assert "O'Neil" in text
+    assert "&amp;" not in text and "&#39;" not in text and "&lt;" not in text
+    assert "Smith &amp; &lt;Sons&gt;" in html
+    assert "<Sons>" not in html
+    with app.test_request_context():
+        subject = mail.compose(
+            "a@example.com", "award_notice", "en", **_award_context("Smith & Sons")
+        )["Subject"]
+    assert "Smith & Sons" in subject
+
+
+def _award_context(issuer_name: str) -> dict[str, object]:
+    """Return what the award notice template reads, with the given issuer name."""
+    from types import SimpleNamespace
+
+    issuer = SimpleNamespace(name=issuer_name, url="https://issuer.example", email=None)
+    award = SimpleNamespace(
+        family_name="Doe",
+        given_name="Jane",
+        name_order="given-first",
+        language="en",
+        family_name_kana=None,
+        given_name_kana=None,
+        romanized_name=None,
+        pass_number=None,
+        registration_number=None,
+        expires=None,
+        fields={},
+    )
+    achievement = SimpleNamespace(name="Welding", description="", issuer=issuer)
+    return {
+        "issuer": issuer,
+        "award": award,
+        "achievement": achievement,
+        "claim_url": "https://wallet.example.test/claim/x?a=1&b=2",
+        "user": award,
+    }

@@ -11,6 +11,10 @@ HTMX_CDN_ORIGIN = "https://cdn.jsdelivr.net"
 HTMX_CDN_URL = f"{HTMX_CDN_ORIGIN}/npm/htmx.org@{HTMX_VERSION}/dist/htmx.min.js"
 
 
+class InsecureConfiguration(RuntimeError):
+    """The app was asked to start with settings that are unsafe (a built-in or weak secret)."""
+
+
 class Config:
     """Safe defaults for every setting the application reads."""
 
@@ -29,6 +33,13 @@ class Config:
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
     PERMANENT_SESSION_LIFETIME = 60 * 60 * 24 * 14
+    # Server-side sessions (services/sessions.py): idle and absolute lifetimes of a sign-in,
+    # longer with "keep me signed in" (at most 30 days); re-authentication for sensitive actions.
+    SESSION_IDLE_MINUTES = 30
+    SESSION_MAX_HOURS = 12
+    REMEMBER_DAYS = 30
+    REMEMBER_IDLE_DAYS = 7
+    REAUTH_MINUTES = 10
 
     # The token lives in <main hx-headers>; boosted navigation re-renders it, and a
     # long-lived tab gets a fresh one on each full page (notes/security.md §2).
@@ -73,9 +84,24 @@ class Config:
     RATELIMIT_ENABLED = True
     RATELIMIT_HEADERS_ENABLED = True
     RATELIMIT_LOGIN_IP = "20 per 5 minutes"
-    RATELIMIT_LOGIN_ACCOUNT = "10 per 15 minutes"
+    # Failed sign-ins per account and address: each window adds a longer wait (never a lockout
+    # of the holder's own address by others); account-wide, only for devices that never signed
+    # in to it before (ASVS 4.0 2.2.1: at most 100 failures an hour). See web/login_limits.py.
+    RATELIMIT_LOGIN_ACCOUNT_ADDRESS = "5 per minute;10 per 15 minutes;20 per hour"
+    RATELIMIT_LOGIN_ACCOUNT = "100 per hour"
+    # Wrong current passwords per holder (password change, re-authentication, account deletion).
+    RATELIMIT_PASSWORD_CHECK = "5 per 15 minutes;20 per day"
+    # Re-verification (outbound requests): per holder, per badge, and a minimum interval.
+    RATELIMIT_REVERIFY_HOLDER = "30 per hour"
+    RATELIMIT_REVERIFY_BADGE = "6 per hour"
+    REVERIFY_MIN_SECONDS = 60
+    # CPU-heavy holder actions (PDF documents, export, issuing), per account.
+    RATELIMIT_HEAVY = "60 per hour"
+    # Passkey ceremonies (options and verification), per address.
+    RATELIMIT_PASSKEY = "30 per minute"
     RATELIMIT_REGISTER_IP = "10 per hour"
     RATELIMIT_RESET_IP = "10 per hour"
+    RATELIMIT_PASSWORD_STRENGTH = "60 per minute"  # the strength meter while typing, per address
     RATELIMIT_IMPORT = "30 per hour"  # badge imports per user (web and htmx)
     # 404s of public URLs per address (views are not counted: see wallet/web/miss_limit.py).
     RATELIMIT_PUBLIC_MISSES = "60 per minute"

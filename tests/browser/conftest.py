@@ -336,7 +336,8 @@ class Tab:
     def axe(self) -> list[dict[str, Any]]:
         """Run axe-core on the page; return the serious and critical violations."""
         if not self.page.evaluate("typeof window.axe !== 'undefined'"):
-            self.page.add_script_tag(url=self.server.url + AXE_PATH)
+            # Same origin as the page (the live server's, or its localhost name): the CSP's 'self'.
+            self.page.add_script_tag(url=self.page.evaluate("location.origin") + AXE_PATH)
         result = self.page.evaluate(
             """async () => {
                  const r = await axe.run(document, {resultTypes: ["violations"]});
@@ -389,9 +390,10 @@ def _open_tab(
 
     def route(r: Any) -> None:
         url = r.request.url
-        if url == axe_url:
+        if url == axe_url or url == axe_url.replace("http://127.0.0.1:", "http://localhost:"):
             r.fulfill(status=200, path=str(AXE_COPY), content_type="application/javascript")
-        elif url.startswith("http://127.0.0.1:"):
+        elif url.startswith(("http://127.0.0.1:", "http://localhost:")):
+            # localhost: the same loopback server under a name WebAuthn accepts as an RP id
             r.continue_()
         elif url == cdn_url:
             tab.cdn_hits += 1

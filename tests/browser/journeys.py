@@ -21,7 +21,7 @@ from urllib.parse import quote
 from playwright.sync_api import expect
 
 from tests import badge_factory as bf
-from tests.conftest import PASSWORD
+from tests.conftest import STRONG_PASSWORD as PASSWORD
 from tests.conftest import Outbox
 
 NAMES = {

@@ -18,8 +18,11 @@ from typing import Any
 ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts"
 
 
-def db_state(app: Any) -> dict[str, tuple[int, str]]:
-    """Return {table: (row count, sha256 of every row in primary-key order)} of app's database."""
+def db_state(app: Any, ignore: dict[str, set[str]] | None = None) -> dict[str, tuple[int, str]]:
+    """Return {table: (row count, sha256 of every row in primary-key order)} of app's database.
+
+    ignore names columns left out per table (bookkeeping such as a session's last-seen time).
+    """
     from sqlalchemy import select
 
     from wallet.extensions import db
@@ -27,7 +30,10 @@ def db_state(app: Any) -> dict[str, tuple[int, str]]:
     state: dict[str, tuple[int, str]] = {}
     with app.app_context():
         for table in db.metadata.sorted_tables:
-            rows = db.session.execute(select(table).order_by(*table.primary_key.columns)).all()
+            skipped = (ignore or {}).get(table.name, set())
+            columns = [c for c in table.columns if c.name not in skipped]
+            statement = select(*columns).order_by(*table.primary_key.columns)
+            rows = db.session.execute(statement).all()
             digest = hashlib.sha256()
             for row in rows:
                 digest.update(repr(tuple(row)).encode("utf-8", "backslashreplace"))

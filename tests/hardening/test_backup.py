@@ -188,3 +188,38 @@ def test_a_failure_while_writing_rolls_everything_back(app) -> None:
         with pytest.raises(backup.BackupError, match="nothing was changed"):
             backup.restore(out, replace=True)
     assert db_state(app) == before
+
+
+def test_restore_streams_the_dump_instead_of_reading_it_whole(app, tmp_path: Path) -> None:
+    """A 40 MB table restores within a small fraction of its size in memory (was: all of it)."""
+    import os
+    import tracemalloc
+
+    from wallet.extensions import db
+    from wallet.models import BadgeContent
+    from wallet.services import backup
+
+    with app.app_context():
+        holder = make_user()
+        for index in range(60):
+            badge = bf.add_badge(holder.id, name=f"Big {index}")
+            content = db.session.get(BadgeContent, badge.id)
+            content.original = os.urandom(512 * 1024)  # incompressible: the dump stays big
+        db.session.commit()
+        dump = tmp_path / "big.zip"
+        backup.dump(dump)
+        with zipfile.ZipFile(dump) as archive:
+            unpacked = archive.getinfo("tables/badge_contents.jsonl").file_size
+        assert unpacked > 40 * 1024 * 1024
+    expected = db_state(app)
+    with app.app_context():
+        tracemalloc.start()
+        try:
+            backup.restore(dump, replace=True)
+            _current, peak = tracemalloc.get_traced_memory()
+        finally:
+            tracemalloc.stop()
+    assert db_state(app) == expected
+    assert peak < unpacked / 2, (
+        f"restore held {peak / 2**20:.0f} MiB of a {unpacked / 2**20:.0f} MiB table"
+    )

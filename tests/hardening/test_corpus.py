@@ -30,6 +30,9 @@ from tests.hardening.helpers import net_guard
 from tests.hardening.helpers import write_counter
 from tests.hardening.helpers import write_figures
 
+# The signed-in client's own session notes when it was last used (once a minute at most): that
+# is bookkeeping of the request, not something a rejected input changed.
+IGNORED = {"user_sessions": {"last_seen_at"}}
 EXTENSIONS = {"P": "png", "S": "svg", "J": "json", "W": "jwt"}
 REFUSED = {400, 413, 422}
 
@@ -85,7 +88,7 @@ def test_hostile_corpus_through_every_entry_point(app, tmp_path: Path, monkeypat
     verify_runner = CliRunner()
     tally = Tally()
     started = time.monotonic()
-    state = db_state(app)
+    state = db_state(app, IGNORED)
 
     clock = [time.monotonic()]
     written = [write_counter(app)]
@@ -103,7 +106,7 @@ def test_hostile_corpus_through_every_entry_point(app, tmp_path: Path, monkeypat
         if counter is not None and counter == written[0]:
             after = state
         else:
-            after = db_state(app)
+            after = db_state(app, IGNORED)
         written[0] = counter
         if accepted:
             tally.accepted[entry] += 1
@@ -249,8 +252,8 @@ def _forms(app: Any, client: Any, tally: Tally, settle: Any) -> None:
         "romanized_name": "",
         "name_order": "family-first",
         "language": "ja",
-        "password": "Hanak0+pw",
-        "password_confirm": "Hanak0+pw",
+        "password": "Lantern+orbit7",
+        "password_confirm": "Lantern+orbit7",
     }
     counter = 0
     for field in base:

@@ -161,7 +161,9 @@ def test_smtp_down_during_registration_keeps_the_account(app, smtp_down, guard) 
         "mail.deliver" in r.getMessage() and "SMTP delivery failed" in r.getMessage()
         for r in log.records
     )
-    signed = visitor.post("/auth/login", data={"email": "new@example.com", "password": "Hanak0+pw"})
+    signed = visitor.post(
+        "/auth/login", data={"email": "new@example.com", "password": "Lantern+orbit7"}
+    )
     assert signed.status_code in (302, 303)
 
 

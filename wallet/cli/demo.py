@@ -14,15 +14,20 @@ from wallet.cli.support import request_context
 
 
 def _demo_password() -> str:
-    """Return WALLET_PASSWORD, or a random password that meets the holder password rule."""
+    """Return WALLET_PASSWORD, or a random password that meets the holder password policy."""
     from wallet.services import demo
-    from wallet.services.security import password_problems
+    from wallet.services.password_policy import password_problems
+    from wallet.services.validation import password_messages
 
     given = os.environ.get("WALLET_PASSWORD")
     if given is None:
         return demo.random_password()
-    if password_problems(given):
-        fail("WALLET_PASSWORD does not meet the password rule (8-20 letters/digits).")
+    problems = password_problems(given, demo.personal_words())
+    if problems:
+        fail(
+            "WALLET_PASSWORD does not meet the password policy: "
+            + " ".join(password_messages(problems))
+        )
     return given
 
 

@@ -1,5 +1,8 @@
 """SQLAlchemy 2 typed models: holders, the issuing portal and OAuth, importable from here."""
 
+from wallet.models.auth import Passkey
+from wallet.models.auth import PasskeyChallenge
+from wallet.models.auth import UserSession
 from wallet.models.holders import NAME_ORDERS
 from wallet.models.holders import PUBLIC_ID_PATTERN
 from wallet.models.holders import ROLES
@@ -10,7 +13,6 @@ from wallet.models.holders import User
 from wallet.models.holders import is_public_id
 from wallet.models.holders import new_profile_id
 from wallet.models.holders import new_public_id
-from wallet.models.holders import new_session_token
 from wallet.models.holders import utcnow
 from wallet.models.issuing import CLAIM_STATES
 from wallet.models.issuing import STATUS_LIST_BITS
@@ -46,14 +48,16 @@ __all__ = [
     "ConnectionBadge",
     "Issuer",
     "OAuthClient",
+    "Passkey",
+    "PasskeyChallenge",
     "RemoteHost",
     "RemoteImport",
     "StatusList",
     "Token",
     "User",
+    "UserSession",
     "is_public_id",
     "new_profile_id",
     "new_public_id",
-    "new_session_token",
     "utcnow",
 ]

@@ -33,11 +33,6 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-def new_session_token() -> str:
-    """Return a random token that ties sessions to the current password."""
-    return secrets.token_urlsafe(16)
-
-
 def new_profile_id() -> str:
     """Return a random id for a holder's public profile URL (same shape as a badge's public id)."""
     return new_public_id()
@@ -62,7 +57,6 @@ class User(UserMixin, db.Model):  # type: ignore[name-defined,misc]
     # IANA zone the holder reads dates in; None: the default of their language (services.dates).
     timezone: Mapped[str | None] = mapped_column(String(64))
     password_hash: Mapped[str] = mapped_column(String(255))
-    session_token: Mapped[str] = mapped_column(String(64), default=new_session_token)
     role: Mapped[str] = mapped_column(String(16), default="holder")
     default_visibility: Mapped[str] = mapped_column(String(16), default="public")
     profile_public: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -73,10 +67,18 @@ class User(UserMixin, db.Model):  # type: ignore[name-defined,misc]
     email_verified_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     password_changed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # The WebAuthn user handle: random, set with the first passkey (never the email or the id).
+    passkey_handle: Mapped[str | None] = mapped_column(String(64), unique=True)
+
+    # Set when a session is opened or loaded (services/sessions.py); not stored on the row.
+    session_secret = None
+    current_session = None
 
     def get_id(self) -> str:
-        """Return the session id: changes with the password, so old sessions die with it."""
-        return f"{self.id}:{self.session_token}"
+        """Return the session id `id:secret`; the secret names one server-side session."""
+        if not self.session_secret:
+            raise RuntimeError("no session was opened for this user (services.sessions.start)")
+        return f"{self.id}:{self.session_secret}"
 
     @property
     def is_verified(self) -> bool:

@@ -6,16 +6,20 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from flask import url_for
+from sqlalchemy import delete
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from wallet.extensions import db
+from wallet.models import Passkey
 from wallet.models import User
-from wallet.models import new_session_token
+from wallet.models import new_profile_id
 from wallet.models import utcnow
 from wallet.services import dates
 from wallet.services import mail
+from wallet.services import password_policy
 from wallet.services import security
+from wallet.services import sessions
 
 VERIFY = "verify-email"
 RESET = "reset-password"
@@ -34,6 +38,18 @@ class Registration:
     family_name_kana: str | None = None
     given_name_kana: str | None = None
     romanized_name: str | None = None
+
+
+def personal_words_of(user: User) -> list[str]:
+    """Return the account's own words (address, names) that its password must not lean on."""
+    return password_policy.personal_words(
+        user.email,
+        user.family_name,
+        user.given_name,
+        user.family_name_kana,
+        user.given_name_kana,
+        user.romanized_name,
+    )
 
 
 def email_key(email: str) -> str:
@@ -74,18 +90,20 @@ def create_user(data: Registration, *, verified: bool = False, role: str = "hold
 def register(data: Registration) -> User | None:
     """Register a holder and mail a verification link.
 
-    When the address already has an account nothing is created and its owner gets a
-    mail instead, so the page shown is the same either way (no enumeration).
+    When the address already has an account nothing is created and its owner gets a mail
+    instead. Both paths hash the password and compose one mail, and delivery goes through the
+    job queue after the answer (services/jobs), so the page and its timing are the same.
     """
     existing = find_by_email(data.email)
     if existing is None:
         try:
             user = create_user(data)
-        except ValueError:
+        except ValueError:  # registered meanwhile by a concurrent request
             existing = find_by_email(data.email)
         else:
             send_verification(user)
             return user
+    security.hash_password(data.password)  # the same cost as creating the account
     if existing is not None:
         mail.send(
             existing.email,
@@ -153,9 +171,22 @@ def authenticate(email: str, password: str) -> User | None:
 
 
 def request_password_reset(email: str) -> None:
-    """Mail a reset link when the address has an account; say nothing either way."""
+    """Mail a reset link when the address has an account; say nothing either way.
+
+    Both paths sign a token and compose the mail (the unknown address's copy is dropped), and
+    delivery goes through the job queue after the answer: the answer's timing tells nothing.
+    """
     user = find_by_email(email)
     if user is None:
+        token = security.make_token(RESET, 0, "0" * 16)
+        stand_in = User(email=email, family_name="", given_name="", language="en")
+        mail.compose(
+            email,
+            "reset_password",
+            "en",
+            user=stand_in,
+            reset_url=_external("auth.reset_password", token=token),
+        )
         return
     token = security.make_token(RESET, user.id, _reset_state(user))
     mail.send(
@@ -188,17 +219,16 @@ def _token_user(
 
 
 def set_password(user: User, password: str) -> None:
-    """Store a new password; outstanding reset tokens and other sessions die with it."""
+    """Store a new password; outstanding reset tokens and other devices' sessions die with it."""
     user.password_hash = security.hash_password(password)
     user.password_changed_at = utcnow()
-    user.session_token = new_session_token()
     db.session.commit()
+    sessions.end_all(user, keep_current=True)
 
 
 def end_all_sessions(user: User) -> None:
     """Sign the user out on every device: each session and remember cookie stops working."""
-    user.session_token = new_session_token()
-    db.session.commit()
+    sessions.end_all(user)
 
 
 def reset_password(token: str, password: str) -> User | None:
@@ -206,10 +236,39 @@ def reset_password(token: str, password: str) -> User | None:
     user = user_for_reset(token)
     if user is None:
         return None
-    if user.email_verified_at is None:
-        user.email_verified_at = utcnow()
+    prove_address(user)
     set_password(user, password)
+    sessions.end_all(user)
     return user
+
+
+def prove_address(user: User) -> None:
+    """Record that a mailed link (reset, claim) reached the address; commits.
+
+    A never-confirmed account may have been made by someone else before the address's owner
+    came (pre-registration takeover): what it set returns to defaults, its public profile gets
+    a new id, its passkeys go, and every other device is signed out.
+    """
+    if user.email_verified_at is not None:
+        return
+    user.email_verified_at = utcnow()
+    user.default_visibility = "public"
+    user.profile_public = False
+    user.mastodon_instance = None
+    user.profile_id = new_profile_id()
+    user.passkey_handle = None
+    db.session.execute(delete(Passkey).where(Passkey.user_id == user.id))
+    db.session.commit()
+    sessions.end_all(user, keep_current=True)
+
+
+def check_password(user: User, password: str) -> bool:
+    """Return whether password is the user's (re-authentication; rehashes like sign-in)."""
+    ok, new_hash = security.verify_password(password, user.password_hash)
+    if ok and new_hash:
+        user.password_hash = new_hash
+        db.session.commit()
+    return ok
 
 
 def change_password(user: User, current: str, new: str) -> bool:
@@ -247,14 +306,8 @@ def set_language(user: User, lang: str) -> None:
 
 
 def load_session_user(session_id: str) -> User | None:
-    """Return the user for a session id 'id:token' when the token is still current."""
-    user_id, _, token = session_id.partition(":")
-    if not user_id.isdigit() or not token:
-        return None
-    user = db.session.get(User, int(user_id))
-    if user is None or not security.same_state(user.session_token, token):
-        return None
-    return user
+    """Return the user of a live server-side session 'id:secret' (services/sessions.py)."""
+    return sessions.load(session_id)
 
 
 def set_timezone(user: User, zone: str | None) -> None:

@@ -14,6 +14,7 @@ import hashlib
 import io
 import json
 import zipfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC
 from datetime import date
@@ -37,6 +38,12 @@ VERSION = 1
 MANIFEST = "manifest.json"
 # A dump bigger than this when unpacked is refused before it is read (zip bombs).
 MAX_UNPACKED_BYTES = 4 * 1024 * 1024 * 1024
+MAX_MANIFEST_BYTES = 1024 * 1024
+# One row (a badge's original with its image, base64) is at most this long in the dump.
+MAX_LINE_BYTES = 64 * 1024 * 1024
+# Rows are inserted in batches of at most this many rows or bytes (as written in the dump).
+BATCH_ROWS = 500
+BATCH_BYTES = 8 * 1024 * 1024
 
 
 class BackupError(Exception):
@@ -147,71 +154,100 @@ def dump(target: str | Path | IO[bytes]) -> Summary:
     return Summary(revision, rows)
 
 
-def _read(source: str | Path | IO[bytes]) -> tuple[dict[str, Any], dict[str, list[dict]]]:
-    """Return the manifest and the decoded rows of a dump, or raise BackupError."""
+def _open(source: str | Path | IO[bytes]) -> zipfile.ZipFile:
+    """Open a dump as a zip archive, or raise BackupError."""
     try:
-        archive = zipfile.ZipFile(source)
+        return zipfile.ZipFile(source)
     except FileNotFoundError:
         raise BackupError("the backup file does not exist.") from None
     except (zipfile.BadZipFile, OSError, EOFError):
         raise BackupError("this is not a wallet backup (not a readable zip file).") from None
-    with archive:
-        if sum(info.file_size for info in archive.infolist()) > MAX_UNPACKED_BYTES:
-            raise BackupError("the backup is larger than a wallet backup can be.")
-        try:
-            manifest = json.loads(archive.read(MANIFEST))
-        except KeyError:
-            raise BackupError("this is not a wallet backup (no manifest).") from None
-        except (ValueError, zipfile.BadZipFile, OSError, EOFError, zlib_error()):
-            raise BackupError("the backup is damaged (its manifest cannot be read).") from None
-        if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
-            raise BackupError("this is not a wallet backup (unknown format).")
-        if manifest.get("version") != VERSION:
-            raise BackupError(
-                f"this backup has format version {manifest.get('version')!r}; "
-                f"this wallet reads version {VERSION}."
-            )
-        tables = manifest.get("tables")
-        if not isinstance(tables, dict):
-            raise BackupError("the backup is damaged (its manifest lists no tables).")
-        known = {table.name: table for table in _tables()}
-        if set(tables) != set(known):
-            missing = sorted(set(known) - set(tables))
-            unknown = sorted(set(tables) - set(known))
-            raise BackupError(
-                f"the backup was made from a different set of tables: missing {missing}, "
-                f"unknown {unknown}."
-            )
-        contents: dict[str, list[dict]] = {}
-        for name, entry in tables.items():
-            try:
-                data = archive.read(f"tables/{name}.jsonl")
-            except KeyError:
-                raise BackupError(f"the backup is damaged (table {name} is missing).") from None
-            except (zipfile.BadZipFile, OSError, EOFError, zlib_error()):
-                raise BackupError(f"the backup is damaged (table {name} cannot be read).") from None
-            if hashlib.sha256(data).hexdigest() != entry.get("sha256"):
-                raise BackupError(f"the backup is damaged (table {name} fails its checksum).")
-            columns = {column.name for column in known[name].columns}
-            if set(entry.get("columns") or []) != columns:
-                raise BackupError(
-                    f"the backup's table {name} has other columns than this wallet's."
-                )
-            rows = []
-            try:
-                for line in data.splitlines():
-                    row = json.loads(line)
-                    if not isinstance(row, dict) or set(row) != columns:
-                        raise ValueError(name)
-                    rows.append({key: _decode(value) for key, value in row.items()})
-            except (ValueError, TypeError):
-                raise BackupError(
-                    f"the backup is damaged (a row of table {name} is unreadable)."
-                ) from None
-            if len(rows) != entry.get("rows"):
-                raise BackupError(f"the backup is damaged (table {name} has the wrong row count).")
-            contents[name] = rows
-    return manifest, contents
+
+
+def _manifest(archive: zipfile.ZipFile) -> dict[str, Any]:
+    """Return the checked manifest of an open dump, or raise BackupError."""
+    if sum(info.file_size for info in archive.infolist()) > MAX_UNPACKED_BYTES:
+        raise BackupError("the backup is larger than a wallet backup can be.")
+    try:
+        if archive.getinfo(MANIFEST).file_size > MAX_MANIFEST_BYTES:
+            raise BackupError("the backup is damaged (its manifest is too large).")
+        manifest = json.loads(archive.read(MANIFEST))
+    except KeyError:
+        raise BackupError("this is not a wallet backup (no manifest).") from None
+    except (ValueError, zipfile.BadZipFile, OSError, EOFError, zlib_error()):
+        raise BackupError("the backup is damaged (its manifest cannot be read).") from None
+    if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
+        raise BackupError("this is not a wallet backup (unknown format).")
+    if manifest.get("version") != VERSION:
+        raise BackupError(
+            f"this backup has format version {manifest.get('version')!r}; "
+            f"this wallet reads version {VERSION}."
+        )
+    tables = manifest.get("tables")
+    if not isinstance(tables, dict):
+        raise BackupError("the backup is damaged (its manifest lists no tables).")
+    known = {table.name: table for table in _tables()}
+    if set(tables) != set(known):
+        missing = sorted(set(known) - set(tables))
+        unknown = sorted(set(tables) - set(known))
+        raise BackupError(
+            f"the backup was made from a different set of tables: missing {missing}, "
+            f"unknown {unknown}."
+        )
+    for name, entry in tables.items():
+        columns = {column.name for column in known[name].columns}
+        if not isinstance(entry, dict) or set(entry.get("columns") or []) != columns:
+            raise BackupError(f"the backup's table {name} has other columns than this wallet's.")
+    return manifest
+
+
+def _batches(
+    archive: zipfile.ZipFile, table: Table, entry: dict[str, Any]
+) -> Iterator[list[dict[str, Any]]]:
+    """Yield the decoded rows of one table file in batches, checking rows, count and checksum.
+
+    The file is streamed: memory holds one batch, whatever the size of the dump. The checks
+    that need the whole file (row count, SHA-256) fail after the last batch.
+    """
+    name = table.name
+    columns = {column.name for column in table.columns}
+    digest = hashlib.sha256()
+    count = size = 0
+    batch: list[dict[str, Any]] = []
+    try:
+        with archive.open(f"tables/{name}.jsonl") as stream:
+            while line := stream.readline(MAX_LINE_BYTES + 1):
+                if len(line) > MAX_LINE_BYTES:
+                    raise BackupError(f"the backup is damaged (a row of table {name} is too long).")
+                digest.update(line)
+                row = json.loads(line)
+                if not isinstance(row, dict) or set(row) != columns:
+                    raise ValueError(name)
+                batch.append({key: _decode(value) for key, value in row.items()})
+                count += 1
+                size += len(line)
+                if len(batch) == BATCH_ROWS or size >= BATCH_BYTES:
+                    yield batch
+                    batch, size = [], 0
+    except KeyError:
+        raise BackupError(f"the backup is damaged (table {name} is missing).") from None
+    except (zipfile.BadZipFile, OSError, EOFError, zlib_error()):
+        raise BackupError(f"the backup is damaged (table {name} cannot be read).") from None
+    except (ValueError, TypeError):
+        raise BackupError(f"the backup is damaged (a row of table {name} is unreadable).") from None
+    if digest.hexdigest() != entry.get("sha256"):
+        raise BackupError(f"the backup is damaged (table {name} fails its checksum).")
+    if count != entry.get("rows"):
+        raise BackupError(f"the backup is damaged (table {name} has the wrong row count).")
+    if batch:
+        yield batch
+
+
+def _check_tables(archive: zipfile.ZipFile, manifest: dict[str, Any]) -> None:
+    """Read every table file once (streamed, nothing kept) so a damaged dump writes nothing."""
+    for table in _tables():
+        for _batch in _batches(archive, table, manifest["tables"][table.name]):
+            pass
 
 
 def zlib_error() -> type[Exception]:
@@ -237,7 +273,15 @@ def restore(source: str | Path | IO[bytes], *, replace: bool = False) -> Summary
     Every check (format, checksums, rows, schema revision) runs before anything is written;
     the writing itself is one transaction, rolled back entirely on any error.
     """
-    manifest, contents = _read(source)
+    with _open(source) as archive:
+        manifest = _manifest(archive)
+        _check_tables(archive, manifest)
+        revision = _check_target(manifest, replace)
+        return _load(archive, manifest, revision)
+
+
+def _check_target(manifest: dict[str, Any], replace: bool) -> str | None:
+    """Return the database's schema revision when the dump may be loaded into it."""
     connection = db.session.connection()
     revision = schema_revision(connection)
     if manifest.get("revision") != revision:
@@ -253,24 +297,34 @@ def restore(source: str | Path | IO[bytes], *, replace: bool = False) -> Summary
             "the database is not empty; restoring would replace everything in it "
             "(use --yes to do that)."
         )
+    return revision
+
+
+def _load(archive: zipfile.ZipFile, manifest: dict[str, Any], revision: str | None) -> Summary:
+    """Replace every table with the dump's rows in one transaction, streaming each file again."""
     tables = _tables()
+    rows: dict[str, int] = {}
     try:
         connection = db.session.connection()
         for table in reversed(tables):
             connection.execute(delete(table))
         for table in tables:
-            rows = contents[table.name]
-            for start in range(0, len(rows), 500):
-                connection.execute(insert(table), rows[start : start + 500])
+            rows[table.name] = 0
+            for batch in _batches(archive, table, manifest["tables"][table.name]):
+                connection.execute(insert(table), batch)
+                rows[table.name] += len(batch)
         if connection.dialect.name == "postgresql":
             _reset_sequences(connection, tables)
         db.session.commit()
+    except BackupError:
+        db.session.rollback()  # the file changed since it was checked
+        raise
     except Exception as exc:
         db.session.rollback()
         raise BackupError(
             f"the restore failed and nothing was changed ({exc.__class__.__name__})."
         ) from exc
-    return Summary(revision, {name: len(rows) for name, rows in contents.items()})
+    return Summary(revision, rows)
 
 
 def _reset_sequences(connection: Connection, tables: list[Table]) -> None:

@@ -22,6 +22,7 @@ from wallet.models import User
 from wallet.services import accounts
 from wallet.services import badges
 from wallet.services import issuing
+from wallet.services import password_policy
 from wallet.services.issuing import claims
 from wallet.services.issuing import credentials as issuer_documents
 from wallet.services.issuing import issuers
@@ -31,11 +32,21 @@ DEMO_OPERATOR = "operator@example.com"
 DEMO_NEWCOMER = "hanako@example.com"
 
 
+def personal_words() -> list[str]:
+    """Return the demo accounts' own words (addresses, names) a demo password must avoid."""
+    return password_policy.personal_words(DEMO_HOLDER, "コンクリート", "太郎") + (
+        password_policy.personal_words(DEMO_OPERATOR)
+    )
+
+
 def random_password() -> str:
-    """Return a random password that meets the holder password rule."""
+    """Return a random password that meets the holder password policy (and the incumbent's)."""
     alphabet = string.ascii_letters + string.digits
-    body = "".join(secrets.choice(alphabet) for _ in range(10))
-    return "Wa1" + body  # upper, lower and digit guaranteed: 13 characters
+    while True:
+        # upper, lower and digit guaranteed: 13 characters the incumbent's rule allows too
+        password = "Wa1" + "".join(secrets.choice(alphabet) for _ in range(10))
+        if password_policy.assess(password, personal_words()).ok:
+            return password
 
 
 def _image(rgb: tuple[int, int, int]) -> bytes:

@@ -38,8 +38,8 @@ def compose(to: str, template: str, lang: str, **context: Any) -> EmailMessage:
     try:
         with force_locale(lang):
             context = {"base_url": current_app.config["BASE_URL"], "lang": lang, **context}
-            subject = " ".join(render_block(name, "subject", **context).split())
-            text = render_block(name, "text", **context).strip() + "\n"
+            subject = " ".join(render_block(name, "subject", autoescape=False, **context).split())
+            text = render_block(name, "text", autoescape=False, **context).strip() + "\n"
             html = render_block(name, "html", **context)
     finally:
         g.force_lang = previous

@@ -1,10 +1,9 @@
-"""Password rules and hashing, and signed single-use tokens."""
+"""Password hashing (argon2id) and signed single-use tokens."""
 
 from __future__ import annotations
 
 import hashlib
 import hmac
-import re
 
 from flask import current_app
 from itsdangerous import BadSignature
@@ -12,28 +11,7 @@ from itsdangerous import SignatureExpired
 from itsdangerous import URLSafeTimedSerializer
 from passlib.context import CryptContext
 
-PASSWORD_MIN = 8
-PASSWORD_MAX = 20
-PASSWORD_SYMBOLS = "!@#%&+="
-_ALLOWED = re.compile(r"[A-Za-z0-9" + re.escape(PASSWORD_SYMBOLS) + r"]*")
-
-
-def password_problems(password: str) -> list[str]:
-    """Return the rule parts the password breaks: 'length', 'characters', 'variety'."""
-    problems = []
-    if not PASSWORD_MIN <= len(password) <= PASSWORD_MAX:
-        problems.append("length")
-    if not _ALLOWED.fullmatch(password):
-        problems.append("characters")
-    kinds = [
-        any(c.isascii() and c.isupper() for c in password),
-        any(c.isascii() and c.islower() for c in password),
-        any(c.isascii() and c.isdigit() for c in password),
-        any(c in PASSWORD_SYMBOLS for c in password),
-    ]
-    if sum(kinds) < 2:
-        problems.append("variety")
-    return problems
+from wallet.services.password_policy import normalize
 
 
 def _context() -> CryptContext:
@@ -59,13 +37,13 @@ def _context() -> CryptContext:
 
 def hash_password(password: str) -> str:
     """Return an argon2id hash of the password."""
-    return _context().hash(password)
+    return _context().hash(normalize(password))
 
 
 def verify_password(password: str, password_hash: str) -> tuple[bool, str | None]:
     """Check a password; return (ok, new_hash) where new_hash is set when the cost changed."""
     try:
-        return _context().verify_and_update(password, password_hash)
+        return _context().verify_and_update(normalize(password), password_hash)
     except (ValueError, TypeError):
         return False, None
 

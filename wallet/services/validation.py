@@ -7,7 +7,8 @@ import unicodedata
 from email_validator import EmailNotValidError
 from email_validator import validate_email
 
-from wallet.services.security import password_problems
+from wallet.services.password_policy import password_problems
+from wallet.services.password_policy import personal_words
 
 # Bidirectional overrides and isolates can make a displayed name read differently.
 _BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
@@ -22,13 +23,25 @@ def has_unusable_characters(value: str) -> bool:
 
 
 PASSWORD_RULES = {
-    "length": "The password must be 8 to 20 characters long.",
-    "characters": "The password may contain only letters, digits and ! @ # % & + =.",
-    "variety": (
-        "The password needs at least two kinds of characters: upper-case, lower-case, "
-        "digits, symbols."
-    ),
+    "short": "The password must be at least 8 characters long.",
+    "long": "The password must be at most 128 characters long.",
+    "personal": "It uses your name or email address.",
+    "common": "It is a commonly used password.",
+    "words": "Common words and names alone are guessed first.",
+    "keyboard": "Keyboard patterns like qwerty are guessed first.",
+    "sequence": "Sequences like abc or 1234 are guessed first.",
+    "repeat": "Repeated characters are guessed first.",
+    "dates": "Dates and years are guessed first.",
+    "guessable": "Add a few more unrelated words or characters.",
 }
+GUESSABLE = "The password is too easy to guess."
+
+
+def password_messages(problems: list[str]) -> list[str]:
+    """Return English sentences for the password policy's problem codes."""
+    if problems and problems[0] not in ("short", "long"):
+        return [GUESSABLE, *(PASSWORD_RULES[p] for p in problems)]
+    return [PASSWORD_RULES[p] for p in problems]
 
 
 def check_new_account(data: object) -> list[str]:
@@ -51,5 +64,11 @@ def check_new_account(data: object) -> list[str]:
             problems.append(f"The {label} is too long (100 characters at most).")
         elif has_unusable_characters(value):
             problems.append(f"The {label} contains characters that cannot be used.")
-    problems += [PASSWORD_RULES[p] for p in password_problems(str(getattr(data, "password", "")))]
+    personal = personal_words(
+        email,
+        str(getattr(data, "family_name", "")),
+        str(getattr(data, "given_name", "")),
+    )
+    password = str(getattr(data, "password", ""))
+    problems += password_messages(password_problems(password, personal))
     return problems

@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 from flask import Flask
 
 from wallet import config as defaults
+from wallet.config import InsecureConfiguration
 
-
-class InsecureConfiguration(RuntimeError):
-    """Production was asked for with settings that are unsafe."""
+__all__ = ["InsecureConfiguration", "build_app"]
 
 
 def build_app(config: Mapping[str, Any] | None = None) -> Flask:
@@ -76,14 +76,11 @@ def _trust_proxies(app: Flask) -> None:
 def _finish_config(app: Flask) -> None:
     """Derive settings from the WALLET_* ones and refuse unsafe production settings."""
     config = app.config
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    _check_secrets(app)
     if config["ENV"] == "production":
-        if config["SECRET_KEY"] in (None, "", defaults.DEFAULT_SECRET_KEY):
-            raise InsecureConfiguration(
-                "WALLET_SECRET_KEY must be set to a long random value in production."
-            )
         # Flask's own default (False) is already in config, so setdefault would not set it.
         config["SESSION_COOKIE_SECURE"] = True
-    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     url = config.get("DATABASE_URL") or "sqlite:///" + os.path.join(app.instance_path, "wallet.db")
     config["SQLALCHEMY_DATABASE_URI"] = url
     # A copy: Config's dict is shared by every app built in this process.
@@ -94,6 +91,8 @@ def _finish_config(app: Flask) -> None:
     if not config.get("MAIL_OUTBOX_DIR"):
         config["MAIL_OUTBOX_DIR"] = os.path.join(app.instance_path, "outbox")
     config["RATELIMIT_STORAGE_URI"] = config["RATELIMIT_STORAGE_URL"]
+    # Flask-Login's remember cookie lives as long as a remembered session may (30 days at most).
+    config["REMEMBER_COOKIE_DURATION"] = timedelta(days=min(float(config["REMEMBER_DAYS"]), 30.0))
     config["BASE_URL"] = str(config["BASE_URL"]).rstrip("/")
     if config["BASE_URL"].startswith("https://"):
         config["SESSION_COOKIE_SECURE"] = True
@@ -104,6 +103,41 @@ def _finish_config(app: Flask) -> None:
     if isinstance(networks, str):
         networks = [n.strip() for n in networks.split(",") if n.strip()]
     config["FETCH_ALLOWED_NETWORKS"] = list(networks)
+
+
+def _check_secrets(app: Flask) -> None:
+    """Refuse the built-in key outside debugging and tests, and weak keys in production.
+
+    Development without a configured key (`make run` on a fresh machine) gets a random key
+    generated once in the instance folder, so no two installations share one.
+    """
+    from wallet.services import secret_keys
+
+    config = app.config
+    lenient = bool(config.get("TESTING") or config.get("DEBUG"))
+    builtin = (None, "", defaults.DEFAULT_SECRET_KEY)
+    if config.get("SECRET_KEY") in builtin and not lenient:
+        if config["ENV"] != "development":
+            raise InsecureConfiguration(
+                "WALLET_SECRET_KEY must be set to a random value of at least "
+                f"{secret_keys.MIN_SECRET_BYTES} bytes. {secret_keys.HOW_TO_MAKE}"
+            )
+        config["SECRET_KEY"] = secret_keys.instance_secret(app.instance_path)
+    if config.get("ISSUER_KEY_SECRET") == defaults.DEFAULT_SECRET_KEY and not lenient:
+        raise InsecureConfiguration(
+            f"WALLET_ISSUER_KEY_SECRET must not be the built-in key. {secret_keys.HOW_TO_MAKE}"
+        )
+    # The suite builds production apps with its own keys (TESTING); a real deployment never does.
+    if config["ENV"] != "production" or config.get("TESTING"):
+        return
+    for name in ("SECRET_KEY", "ISSUER_KEY_SECRET"):
+        value = config.get(name)
+        # An unset ISSUER_KEY_SECRET falls back to SECRET_KEY (services/issuing/keys.py).
+        if (value or name == "SECRET_KEY") and secret_keys.weak_secret(value):
+            raise InsecureConfiguration(
+                f"WALLET_{name} is too weak for production: use at least "
+                f"{secret_keys.MIN_SECRET_BYTES} random bytes. {secret_keys.HOW_TO_MAKE}"
+            )
 
 
 def _shell_context() -> dict[str, Any]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField
@@ -20,17 +22,57 @@ from wtforms.validators import Length
 from wtforms.validators import Optional
 from wtforms.validators import ValidationError
 
-from wallet.services.security import password_problems
+from wallet.services.password_policy import Strength
+from wallet.services.password_policy import assess
+from wallet.services.password_policy import personal_words
 from wallet.services.validation import has_unusable_characters
 
 PASSWORD_MESSAGES = {
-    "length": _l("Use 8 to 20 characters."),
-    "characters": _l("Use only letters, digits and these symbols: ! @ # % & + ="),
-    "variety": _l(
-        "Use at least two kinds of characters: upper-case letters, lower-case letters, "
-        "digits, symbols."
-    ),
+    "short": _l("Use at least 8 characters."),
+    "long": _l("Use at most 128 characters."),
+    "personal": _l("It uses your name or email address."),
+    "common": _l("It is a commonly used password."),
+    "words": _l("Common words and names alone are guessed first."),
+    "keyboard": _l("Keyboard patterns like qwerty are guessed first."),
+    "sequence": _l("Sequences like abc or 1234 are guessed first."),
+    "repeat": _l("Repeated characters are guessed first."),
+    "dates": _l("Dates and years are guessed first."),
+    "guessable": _l("Add a few more unrelated words or characters."),
 }
+STRENGTH_LABELS = {
+    0: _l("Too easy to guess"),
+    1: _l("Too easy to guess"),
+    2: _l("Acceptable"),
+    3: _l("Good"),
+    4: _l("Strong"),
+}
+
+
+@dataclass(frozen=True)
+class StrengthView:
+    """A password's strength as the meter shows it: score, label and reasons in words."""
+
+    score: int
+    label: str
+    reasons: list[str]
+
+    @property
+    def ok(self) -> bool:
+        """Return whether the password is accepted."""
+        return not self.reasons
+
+
+def strength_view(strength: Strength) -> StrengthView:
+    """Return the meter's view of a policy verdict, in the current language."""
+    reasons = [str(PASSWORD_MESSAGES[p]) for p in strength.problems]
+    if strength.problems and strength.problems[0] in ("short", "long"):
+        label = str(_l("Too short")) if strength.problems[0] == "short" else str(_l("Too long"))
+    else:
+        label = str(STRENGTH_LABELS[strength.score])
+    return StrengthView(strength.score, label, reasons)
+
+
+PERSONAL_FIELDS = ("email", "family_name", "given_name", "family_name_kana", "given_name_kana")
 
 
 def strip(value: str | None) -> str | None:
@@ -45,10 +87,21 @@ def usable_text(form: FlaskForm, field: StringField) -> None:
 
 
 def valid_password(form: FlaskForm, field: PasswordField) -> None:
-    """Check the seeds' password rule and say which part failed."""
-    problems = password_problems(field.data or "")
-    if problems:
-        raise ValidationError(" ".join(str(PASSWORD_MESSAGES[p]) for p in problems))
+    """Check the password policy; keep the verdict for the strength meter and say why."""
+    strength = assess(field.data or "", form_personal_words(form))
+    form.strength = strength_view(strength)
+    if not strength.ok:
+        reasons = form.strength.reasons
+        if strength.problems[0] not in ("short", "long"):
+            reasons = [str(_l("This password is too easy to guess.")), *reasons]
+        raise ValidationError(" ".join(reasons))
+
+
+def form_personal_words(form: FlaskForm) -> list[str]:
+    """Return the holder's own words: the form's address and names, and the account's."""
+    values = [getattr(getattr(form, name, None), "data", None) for name in PERSONAL_FIELDS]
+    words = personal_words(*values)
+    return words + list(getattr(form, "known_words", []))
 
 
 def name_order_choices() -> list[SelectChoice]:
@@ -147,6 +200,16 @@ class LoginForm(EmailMixin, FlaskForm):
         validators=[InputRequired(message=_l("Enter your password.")), Length(max=200)],
     )
     remember = BooleanField(_l("Keep me signed in on this device"))
+    next = HiddenField()
+
+
+class ReauthForm(FlaskForm):
+    """Confirm it's you: the password again (a passkey works without this form)."""
+
+    password = PasswordField(
+        _l("Password"),
+        validators=[InputRequired(message=_l("Enter your password.")), Length(max=1000)],
+    )
     next = HiddenField()
 
 

@@ -14,7 +14,6 @@ from flask.sessions import SecureCookieSessionInterface
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 
-from wallet.config import HTMX_CDN_ORIGIN
 from wallet.extensions import login_manager
 from wallet.models import names
 from wallet.services import dates
@@ -37,6 +36,7 @@ def init_app(app: Flask) -> None:
     from wallet.web.views import issuing
     from wallet.web.views import main
     from wallet.web.views import ops
+    from wallet.web.views import passkeys
     from wallet.web.views import public
     from wallet.web.views import share
     from wallet.web.views import wallet
@@ -45,6 +45,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(ops.bp)
     app.register_blueprint(auth.bp)
     app.register_blueprint(account.bp)
+    app.register_blueprint(passkeys.bp)
     app.register_blueprint(public.bp)
     app.register_blueprint(share.bp)
     app.register_blueprint(data.bp)
@@ -69,7 +70,7 @@ def init_app(app: Flask) -> None:
     login_manager.unauthorized_handler(_unauthorized)
 
     app.extensions[SECURITY_HEADERS] = (
-        ("Content-Security-Policy", content_security_policy(bool(app.config.get("HTMX_LOCAL")))),
+        ("Content-Security-Policy", content_security_policy(app.config["HTMX_SRC"])),
         ("X-Content-Type-Options", "nosniff"),
         ("Referrer-Policy", "strict-origin-when-cross-origin"),
         ("X-Frame-Options", "DENY"),
@@ -100,9 +101,12 @@ def _unauthorized() -> Response:
     return redirect(target)  # type: ignore[return-value]
 
 
-def content_security_policy(htmx_local: bool) -> str:
-    """Return the CSP: scripts from us (and the pinned htmx CDN unless served locally)."""
-    script_src = "'self'" if htmx_local else f"'self' {HTMX_CDN_ORIGIN}"
+def content_security_policy(htmx_src: str) -> str:
+    """Return the CSP: scripts from us, plus the one pinned htmx file when it is not ours.
+
+    The exact file URL, not its host: no other file of the CDN could run here.
+    """
+    script_src = "'self'" if htmx_src.startswith("/") else f"'self' {htmx_src}"
     return (
         "default-src 'self'; "
         f"script-src {script_src}; "
@@ -126,9 +130,23 @@ def _security_headers(response: Response) -> Response:
     for name, value in current_app.extensions[SECURITY_HEADERS]:
         if name.lower() not in present:
             headers.add(name, value)
+    if (
+        _signed_in()
+        and request.blueprint != "public"
+        and "no-store" not in headers.get("Cache-Control", "")
+    ):
+        # A holder's pages (and their files) must not be kept by the browser or any cache;
+        # the public verification pages keep their own revalidating policy.
+        headers["Cache-Control"] = "no-store"
     if request.is_secure and "strict-transport-security" not in present:
         headers.add("Strict-Transport-Security", "max-age=31536000")
     return response
+
+
+def _signed_in() -> bool:
+    """Return whether this request was served to a signed-in user (never loads one itself)."""
+    user = g.get("_login_user")
+    return bool(user is not None and user.is_authenticated)
 
 
 class CookieSessions(SecureCookieSessionInterface):

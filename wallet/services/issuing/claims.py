@@ -174,10 +174,8 @@ def claim(award: Award, user: User, *, at: datetime | None = None) -> Badge:
             raise ClaimProblem("claimed")
     if user.email_key != award.email_key:
         raise ClaimProblem("wrong_account")
-    if user.email_verified_at is None:
-        # The claim link reached this address: that proves it as well as a confirmation mail.
-        user.email_verified_at = utcnow()
-        db.session.commit()
+    # The claim link reached this address: that proves it as well as a confirmation mail.
+    accounts.prove_address(user)
     fetcher = issuer_documents.PortalFetcher(fallback=badges.make_fetcher())
     try:
         with _verification_time(at):

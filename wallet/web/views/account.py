@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from flask import Blueprint
+from flask import abort
+from flask import current_app
 from flask import flash
 from flask import g
 from flask import make_response
@@ -17,10 +19,14 @@ from flask_login import login_user
 from flask_wtf import FlaskForm
 from wtforms import SelectField
 
+from wallet.extensions import limiter
 from wallet.services import accounts
 from wallet.services import dates
+from wallet.services import passkeys
+from wallet.services import sessions
 from wallet.services.oauth import grants
 from wallet.web.forms import ChangePasswordForm
+from wallet.web.forms import ConfirmForm
 from wallet.web.forms import LanguageForm
 from wallet.web.forms import ProfileForm
 from wallet.web.i18n import LANG_COOKIE
@@ -28,6 +34,7 @@ from wallet.web.i18n import reader_zone
 from wallet.web.rendering import redirect_to
 from wallet.web.rendering import render_page
 from wallet.web.rendering import safe_next_url
+from wallet.web.signin import sign_out
 from wallet.web.visitors import signed_in_user
 
 bp = Blueprint("account", __name__)
@@ -84,6 +91,7 @@ def settings():
         flash(_("Your settings are saved."), "success")
         return redirect_to(url_for("account.settings"))
     status = 422 if form.errors else 200
+    holder = signed_in_user()
     return render_page(
         "account/settings.html",
         block="profile_form",
@@ -91,6 +99,7 @@ def settings():
         status=status,
         form=form,
         password_form=ChangePasswordForm(formdata=None),
+        **_account_lists(holder),
         timezone_form=_timezone_form(),
         connections=grants.connections_of(current_user),
     )
@@ -116,20 +125,61 @@ def timezone():
         form=ProfileForm(formdata=None, obj=current_user),
         password_form=ChangePasswordForm(formdata=None),
         timezone_form=form,
+        **_account_lists(signed_in_user()),
         connections=grants.connections_of(current_user),
     )
 
 
+def _account_lists(holder) -> dict[str, object]:
+    """The devices and passkeys the account page lists."""
+    return {
+        "sessions": sessions.active(holder),
+        "this_session": sessions.current(holder),
+        "passkeys": passkeys.list_for(holder),
+    }
+
+
+@bp.post("/account/sessions/<public_id>/end")
+@login_required
+def end_session(public_id: str):
+    """Sign out one device (this one included) from the account page."""
+    if not ConfirmForm().validate_on_submit():
+        return redirect_to(url_for("account.settings"))
+    holder = signed_in_user()
+    this = sessions.current(holder)
+    if not sessions.end_one(holder, public_id):
+        abort(404)
+    if this is not None and this.public_id == public_id:
+        sign_out()
+        flash(_("You are signed out."), "info")
+        return redirect_to(url_for("auth.login"))
+    flash(_("That device is signed out."), "info")
+    return redirect_to(url_for("account.settings") + "#sessions")
+
+
+def _password_check_key() -> str:
+    """Rate-limit key: current-password checks of the signed-in holder, whatever the IP."""
+    return f"password-check:{current_user.id}"
+
+
 @bp.route("/account/password", methods=["GET", "POST"])
 @login_required
+@limiter.shared_limit(
+    lambda: current_app.config["RATELIMIT_PASSWORD_CHECK"],
+    scope="password-check",
+    methods=["POST"],
+    key_func=_password_check_key,
+    deduct_when=lambda response: response.status_code == 422,
+)
 def change_password():
-    """Change the password (the current one is asked again)."""
+    """Change the password (the current one is asked again); other devices are signed out."""
     form = ChangePasswordForm()
+    form.known_words = accounts.personal_words_of(current_user)
     if form.validate_on_submit():
-        if accounts.change_password(current_user, form.current_password.data, form.password.data):
-            # the session id changed with the password; pass the user, not the proxy
-            # (a proxy stored in g makes current_user resolve to itself: a crash)
-            login_user(signed_in_user())
+        holder = signed_in_user()
+        if accounts.change_password(holder, form.current_password.data, form.password.data):
+            # A new session secret here too: a copy of this device's old cookie dies with it.
+            login_user(holder, remember=sessions.rotate(holder))
             flash(_("Your password has been changed."), "success")
             return redirect_to(url_for("account.settings"))
         form.current_password.errors.append(_("The current password is not correct."))

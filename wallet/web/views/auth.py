@@ -6,26 +6,32 @@ from flask import Blueprint
 from flask import Response
 from flask import current_app
 from flask import flash
+from flask import render_template
 from flask import request
 from flask import session
 from flask import url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_login import login_required
-from flask_login import login_user
-from flask_login import logout_user
 
 from wallet.extensions import limiter
 from wallet.services import accounts
-from wallet.services import security
+from wallet.services import sessions
+from wallet.services.password_policy import assess
+from wallet.services.password_policy import personal_words
+from wallet.web import login_limits
 from wallet.web.forms import ConfirmForm
 from wallet.web.forms import ForgotPasswordForm
 from wallet.web.forms import LoginForm
+from wallet.web.forms import ReauthForm
 from wallet.web.forms import RegisterForm
 from wallet.web.forms import ResetPasswordForm
+from wallet.web.forms import strength_view
 from wallet.web.rendering import redirect_to
 from wallet.web.rendering import render_page
 from wallet.web.rendering import safe_next_url
+from wallet.web.signin import sign_in
+from wallet.web.signin import sign_out
 from wallet.web.visitors import signed_in_user
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
@@ -37,15 +43,9 @@ def _login_ip_limit() -> str:
     return current_app.config["RATELIMIT_LOGIN_IP"]
 
 
-def _login_account_limit() -> str:
-    return current_app.config["RATELIMIT_LOGIN_ACCOUNT"]
-
-
-def _account_key() -> str:
-    """Rate-limit key for sign-in attempts against one account, whatever the IP."""
-    # A keyed digest, not the address: Flask-Limiter logs the key of every limit it enforces.
-    email = (request.form.get("email") or "").strip().lower()[:254]
-    return "account:" + security.pseudonym("login-account", email)
+def _password_check_key() -> str:
+    """Rate-limit key: current-password checks of the signed-in holder, whatever the IP."""
+    return f"password-check:{current_user.id}"
 
 
 @bp.route("/register", methods=["GET", "POST"])
@@ -87,6 +87,21 @@ def _ui_lang() -> str:
     return str(get_locale() or "ja")
 
 
+@bp.post("/password-strength")
+@limiter.limit(lambda: current_app.config["RATELIMIT_PASSWORD_STRENGTH"])
+def password_strength():
+    """The strength meter while typing (htmx): the policy's verdict on the password so far."""
+    form = request.form
+    words = personal_words(form.get("email"), form.get("family_name"), form.get("given_name"))
+    holder = current_user if current_user.is_authenticated else None
+    if holder is None and form.get("token"):
+        holder = accounts.user_for_reset(form.get("token", ""))
+    if holder is not None:
+        words += accounts.personal_words_of(holder)
+    strength = strength_view(assess(form.get("password", "")[:1000], words))
+    return render_template("auth/_strength.html", strength=strength)
+
+
 @bp.get("/check-email")
 def check_email():
     """Tell the new holder to look for the confirmation mail."""
@@ -118,19 +133,32 @@ def resend_verification():
 
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit(_login_ip_limit, methods=["POST"])
-@limiter.limit(_login_account_limit, methods=["POST"], key_func=_account_key)
+@limiter.limit(
+    lambda: current_app.config["RATELIMIT_LOGIN_ACCOUNT_ADDRESS"],
+    methods=["POST"],
+    key_func=login_limits.account_address_key,
+    deduct_when=login_limits.failed,
+)
+@limiter.limit(
+    lambda: current_app.config["RATELIMIT_LOGIN_ACCOUNT"],
+    methods=["POST"],
+    key_func=login_limits.account_key,
+    deduct_when=login_limits.failed,
+    exempt_when=login_limits.known_device,
+)
 def login():
-    """Sign in with email and password; one generic message for every failure."""
+    """Sign in with email and password (or a passkey); one generic message for every failure."""
     form = LoginForm()
     if request.method == "GET":
         form.next.data = request.args.get("next", "")
     if form.validate_on_submit():
         user = accounts.authenticate(form.email.data, form.password.data)
         if user is not None:
-            session.clear()  # a new session on sign-in: nothing set before survives
-            login_user(user, remember=form.remember.data)
+            sign_in(user, method="password", remember=bool(form.remember.data))
             target = safe_next_url(form.next.data) or url_for("main.index")
-            return redirect_to(target)
+            response = redirect_to(target)
+            login_limits.remember_device(response, user.email)
+            return response
         form.password.errors.append(_("The email address or password is not correct."))
     status = 422 if form.errors else 200
     return render_page(
@@ -138,11 +166,37 @@ def login():
     )
 
 
+@bp.route("/reauth", methods=["GET", "POST"])
+@login_required
+@limiter.shared_limit(
+    lambda: current_app.config["RATELIMIT_PASSWORD_CHECK"],
+    scope="password-check",
+    methods=["POST"],
+    key_func=_password_check_key,
+    deduct_when=login_limits.failed,
+)
+def reauth():
+    """Confirm it's you (password or passkey) before a sensitive action; then go back to it."""
+    form = ReauthForm()
+    if request.method == "GET":
+        form.next.data = request.args.get("next", "")
+    if form.validate_on_submit():
+        holder = signed_in_user()
+        if accounts.check_password(holder, form.password.data):
+            sessions.mark_fresh(holder)
+            return redirect_to(safe_next_url(form.next.data) or url_for("account.settings"))
+        form.password.errors.append(_("The password is not correct."))
+    status = 422 if form.errors else 200
+    return render_page(
+        "auth/reauth.html", block="form", target=FORM_TARGET, status=status, form=form
+    )
+
+
 @bp.post("/logout")
 def logout():
-    """Sign out (POST only, so a link cannot sign anyone out)."""
+    """Sign out (POST only, so a link cannot sign anyone out); the session ends on the server."""
     if ConfirmForm().validate_on_submit():
-        _end_session()
+        sign_out()
         flash(_("You are signed out."), "info")
     return _forget_pages(redirect_to(url_for("main.index")))
 
@@ -154,15 +208,9 @@ def logout_everywhere():
     if not ConfirmForm().validate_on_submit():
         return redirect_to(url_for("account.settings"))
     accounts.end_all_sessions(signed_in_user())
-    _end_session()
+    sign_out()
     flash(_("You are signed out on every device."), "info")
     return _forget_pages(redirect_to(url_for("auth.login")))
-
-
-def _end_session() -> None:
-    """Sign out here and drop everything the session cookie held."""
-    logout_user()
-    session.clear()
 
 
 def _forget_pages(response: Response) -> Response:
@@ -195,13 +243,15 @@ def reset_sent():
 @bp.route("/reset/<token>", methods=["GET", "POST"])
 def reset_password(token: str):
     """Choose a new password from a mailed link (single use, one hour)."""
-    if accounts.user_for_reset(token) is None:
+    holder = accounts.user_for_reset(token)
+    if holder is None:
         return render_page("auth/reset_failed.html", status=400)
     form = ResetPasswordForm()
+    form.known_words = accounts.personal_words_of(holder)
     if form.validate_on_submit():
         if accounts.reset_password(token, form.password.data) is None:
             return redirect_to(url_for("auth.reset_password", token=token))
-        logout_user()
+        sign_out()
         flash(_("Your password has been changed. Please sign in."), "success")
         return redirect_to(url_for("auth.login"))
     status = 422 if form.errors else 200

@@ -5,20 +5,20 @@ from __future__ import annotations
 from flask import Blueprint
 from flask import current_app
 from flask import flash
-from flask import session
 from flask import url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from flask_login import login_user
-from flask_login import logout_user
 
 from wallet.extensions import limiter
 from wallet.services import accounts
+from wallet.services import password_policy
 from wallet.services.issuing import claims
 from wallet.web.forms import ConfirmForm
 from wallet.web.forms import RegisterForm
 from wallet.web.rendering import redirect_to
 from wallet.web.rendering import render_page
+from wallet.web.signin import sign_in
+from wallet.web.signin import sign_out
 
 bp = Blueprint("claim", __name__)
 
@@ -102,6 +102,7 @@ def receive(token: str):
             badge = claims.claim(award, current_user)
         elif mode == "register":
             form = ClaimRegisterForm()
+            form.known_words = password_policy.personal_words(award.email)
             if not form.validate_on_submit():
                 return _page(token, award, form=form, status=422)
             user, badge = claims.register_and_claim(
@@ -118,8 +119,7 @@ def receive(token: str):
                     password=form.password.data,
                 ),
             )
-            session.clear()  # a new session on sign-in, as in auth.login
-            login_user(user)
+            sign_in(user, method="claim")
         else:
             return redirect_to(url_for("claim.claim", token=token))
     except claims.ClaimProblem as problem:
@@ -137,6 +137,5 @@ def receive(token: str):
 def switch_account(token: str):
     """Sign out of another account to receive the badge with the awarded address."""
     if ConfirmForm().validate_on_submit():
-        logout_user()
-        session.clear()
+        sign_out()
     return redirect_to(url_for("claim.claim", token=token))

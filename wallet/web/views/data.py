@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint
+from flask import current_app
 from flask import flash
 from flask import session
 from flask import url_for
@@ -20,8 +21,10 @@ from wtforms.validators import Length
 from wallet.extensions import limiter
 from wallet.services import export
 from wallet.web.forms import ConfirmForm
+from wallet.web.holder_limits import heavy
 from wallet.web.rendering import redirect_to
 from wallet.web.rendering import render_page
+from wallet.web.signin import fresh_required
 from wallet.web.visitors import signed_in_user
 
 bp = Blueprint("data", __name__, url_prefix="/account")
@@ -39,12 +42,13 @@ class DeleteAccountForm(FlaskForm):
 
 
 def _delete_key() -> str:
-    """Rate-limit key: password attempts against the signed-in account, whatever the IP."""
-    return f"delete-account:{current_user.get_id()}"
+    """Rate-limit key: password checks of the signed-in holder (shared with other forms)."""
+    return f"password-check:{current_user.id}"
 
 
 @bp.get("/export")
 @login_required
+@fresh_required()
 def export_page() -> Response:
     """Explain what the export contains, with the download button."""
     response = render_page("data/export.html", form=ConfirmForm(formdata=None))
@@ -54,6 +58,8 @@ def export_page() -> Response:
 
 @bp.post("/export")
 @login_required
+@fresh_required("data.export_page")
+@heavy
 def export_download() -> Response:
     """Send the whole account as a zip (POST + CSRF: no link or prefetch starts it)."""
     form = ConfirmForm()
@@ -70,15 +76,22 @@ def export_download() -> Response:
 
 @bp.route("/delete", methods=["GET", "POST"])
 @login_required
-@limiter.limit("10 per hour", methods=["POST"], key_func=_delete_key)
+@limiter.shared_limit(
+    lambda: current_app.config["RATELIMIT_PASSWORD_CHECK"],
+    scope="password-check",
+    methods=["POST"],
+    key_func=_delete_key,
+    deduct_when=lambda response: response.status_code == 422,
+)
 def delete_account() -> Response:
-    """Delete the account after the password is entered again; sign out; say so."""
+    """Delete the account after the password is entered again (the re-authentication)."""
     form = DeleteAccountForm()
     if form.validate_on_submit():
         holder = signed_in_user()
         # Translated before signing out, in the language of the account being deleted.
         done = _("Your account and all its badges have been deleted.")
         if export.delete_account(holder, form.password.data):
+            # The account's sessions went with it (ON DELETE CASCADE).
             logout_user()
             session.clear()
             flash(done, "success")

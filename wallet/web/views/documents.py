@@ -17,6 +17,7 @@ from wallet.models.names import full_name
 from wallet.services import badges
 from wallet.services import documents
 from wallet.services.standing import describe
+from wallet.web.holder_limits import heavy
 from wallet.web.i18n import reader_zone
 from wallet.web.rendering import render_page
 from wallet.web.visitors import signed_in_user
@@ -106,6 +107,7 @@ def thumbnail(badge_id: int, kind: str) -> Response:
 
 @bp.get("/badges/<int:badge_id>/documents/<kind>.pdf")
 @login_required
+@heavy
 def download(badge_id: int, kind: str) -> Response:
     """Send one document as a PDF attachment (rendered, or from the content cache)."""
     if kind not in documents.KINDS:

@@ -23,6 +23,7 @@ from wallet.services.issuing import issuers
 from wallet.services.issuing.csv_awards import CsvReport
 from wallet.services.issuing.errors import IssuingError
 from wallet.web.forms import ConfirmForm
+from wallet.web.holder_limits import heavy
 from wallet.web.issuing_forms import ERRORS
 from wallet.web.issuing_forms import AchievementForm
 from wallet.web.issuing_forms import AwardForm
@@ -174,6 +175,7 @@ def achievement(public_id: str):
 
 
 @bp.post("/achievements/<public_id>/award")
+@heavy
 def award_one(public_id: str):
     """Award the badge to one address and mail the notice."""
     found = _achievement_or_404(public_id)
@@ -227,6 +229,7 @@ def award_one(public_id: str):
 
 
 @bp.post("/achievements/<public_id>/csv")
+@heavy
 def award_csv(public_id: str):
     """Take an uploaded CSV as a batch awarded step by step (views/award_batches.py)."""
     found = _achievement_or_404(public_id)

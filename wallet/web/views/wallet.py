@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import UTC
+from datetime import datetime
+from datetime import timedelta
 from typing import Any
 
 from flask import Blueprint
@@ -14,8 +17,10 @@ from flask import url_for
 from flask.wrappers import Response
 from flask_babel import get_locale
 from flask_babel import gettext as _
+from flask_login import current_user
 from flask_login import login_required
 
+from wallet.extensions import limiter
 from wallet.models import Badge
 from wallet.models.names import full_name
 from wallet.services import badges
@@ -139,6 +144,15 @@ def index() -> Response:
 # --- detail and actions --------------------------------------------------------------------
 
 
+def _min_interval() -> timedelta:
+    return timedelta(seconds=float(current_app.config["REVERIFY_MIN_SECONDS"]))
+
+
+def _aware(value: datetime) -> datetime:
+    """Return value with UTC attached (SQLite gives naive date-times back)."""
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
 def _owned(badge_id: int) -> Badge:
     """Return the holder's badge, or 404 (also for anyone else's: never a hint it exists)."""
     badge = badges.get_owned(signed_in_user(), badge_id)
@@ -207,12 +221,28 @@ def show(badge_id: int) -> Response:
     return response
 
 
+def _holder_key() -> str:
+    """Rate-limit key: re-verifications by the signed-in holder, whatever the IP."""
+    return f"reverify-holder:{current_user.id}"
+
+
+def _badge_key() -> str:
+    """Rate-limit key: re-verifications of one badge."""
+    return f"reverify-badge:{current_user.id}:{request.view_args.get('badge_id')}"
+
+
 @bp.post("/badges/<int:badge_id>/verify")
 @login_required
+@limiter.limit(lambda: current_app.config["RATELIMIT_REVERIFY_HOLDER"], key_func=_holder_key)
+@limiter.limit(lambda: current_app.config["RATELIMIT_REVERIFY_BADGE"], key_func=_badge_key)
 def verify(badge_id: int) -> Response:
-    """Verify the badge again from its stored original."""
+    """Verify the badge again from its stored original (outbound requests: limited)."""
     badge = _owned(badge_id)
-    badges.reverify(badge)
+    # Within the minimum interval the stored result is as current as a new one would be:
+    # answer with it rather than send the issuer's servers the same requests again.
+    checked = abs(datetime.now(UTC) - _aware(badge.verified_at)) >= _min_interval()
+    if checked:
+        badges.reverify(badge)
     if htmx.wants_fragment(REPORT_TARGET):
         # The commit expired the row; load it again (content included) to render the report,
         # and the state banner at the top with it (one state on the page, never two).
@@ -220,7 +250,10 @@ def verify(badge_id: int) -> Response:
         context = _detail_context(badge)
         response = render_page("wallet/show.html", block="report", target=REPORT_TARGET, **context)
         return with_out_of_band(response, "wallet/show.html", "state_banner", oob=True, **context)
-    flash(_("The badge was verified again."), "success")
+    if checked:
+        flash(_("The badge was verified again."), "success")
+    else:
+        flash(_("The badge was verified moments ago: this is that result."), "info")
     return redirect_to(url_for("wallet.show", badge_id=badge.id))
 
 

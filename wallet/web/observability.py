@@ -32,6 +32,7 @@ REQUEST_ID_HEADER = "X-Request-ID"
 REQUEST_ID_ENVIRON = "wallet.request_id"
 # Set by a layer that answers without Flask (the page cache): (endpoint, route).
 ROUTE_ENVIRON = "wallet.route"
+HELD_JOBS_ENVIRON = "wallet.held_jobs"  # starts the request's in-process jobs
 VALID_REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
 QUIET_ENDPOINTS = frozenset({"ops.healthz", "ops.readyz"})  # load balancers poll these
 
@@ -73,7 +74,8 @@ class RequestTelemetry:
                 self.finish(environ, "500", time.perf_counter() - started)
                 raise
             self.finish(environ, sent.get("status", "500"), time.perf_counter() - started)
-        return body
+        start_jobs = environ.pop(HELD_JOBS_ENVIRON, None)
+        return body if start_jobs is None else _ThenStartJobs(body, start_jobs)
 
     def finish(self, environ: dict[str, Any], status: str, seconds: float) -> None:
         """Count the request and log its line."""
@@ -138,17 +140,46 @@ def _defer_jobs() -> None:
 
 
 def _run_held_jobs_after(response: Response) -> Response:
-    """Hand the held jobs to the process's job thread: they run while the response goes out.
-
-    Not at the response's close(): servers call that when they are done with the connection,
-    which for werkzeug's development server can be long after the client has its answer.
-    """
+    """Leave the held jobs for the middleware, which starts them once the body is written."""
     from flask import current_app
 
     held = jobs.take_deferred()
     if held:
-        jobs.run_after_response(current_app._get_current_object(), held)  # type: ignore[attr-defined]
+        app = current_app._get_current_object()  # type: ignore[attr-defined]
+        request.environ[HELD_JOBS_ENVIRON] = lambda: jobs.run_after_response(app, held)
     return response
+
+
+class _ThenStartJobs:
+    """A response body that starts the request's held jobs once its last chunk is written.
+
+    The server asks for the next chunk only after writing the previous one, so the jobs start
+    when the answer is out: a request that queues a mail answers as fast as one that does not
+    (no address can be told from the clock, issue 15). Not at close(): werkzeug's development
+    server may call that long after the client has its answer; close() is only the fallback.
+    """
+
+    def __init__(self, body: Iterable[bytes], start_jobs: Any) -> None:
+        self.body = body
+        self.start_jobs = start_jobs
+
+    def __iter__(self) -> Any:
+        yield from self.body
+        self._start()
+
+    def _start(self) -> None:
+        start, self.start_jobs = self.start_jobs, None
+        if start is not None:
+            start()
+
+    def close(self) -> None:
+        """Close the wrapped body, and start the jobs if iteration did not reach the end."""
+        try:
+            close = getattr(self.body, "close", None)
+            if close is not None:
+                close()
+        finally:
+            self._start()
 
 
 def install(app: Flask) -> None:

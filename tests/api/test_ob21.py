@@ -300,3 +300,15 @@ def test_profile_is_an_open_badges_2_profile(client, auth, user) -> None:
     assert profile["type"] == "Profile" and profile["email"] == EMAIL
     assert profile["@context"] == "https://w3id.org/openbadges/v2"
     assert profile["id"].startswith("https://wallet.example.test/u/")
+
+
+def test_the_issuers_revocation_reason_is_passed_on_as_plain_text(app, client, auth, user, site):
+    token = s.connect(client, auth)["access_token"]
+    posted = site.award_hosted("x1", 12, EMAIL, "Revoked With Reason")
+    reason = "Awarded in error <script>alert(1)</script>\u202e"
+    gone = {"@context": moodle_site.OB2, "type": "Assertion", "id": posted["id"], "revoked": True}
+    site._publish(posted["id"], {**gone, "revocationReason": reason}, 410)
+    error = s.push(client, token, {"assertion": posted}).get_json()["status"]["error"]
+    expected = "Reason given: Awarded in error scriptalert(1)/script"
+    assert error == "The issuer has revoked this badge. " + expected
+    assert s.badge_count(app) == 0

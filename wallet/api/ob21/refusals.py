@@ -5,9 +5,12 @@ Moodle shows the sentence to the person who pressed "Add to backpack", so it say
 
 from __future__ import annotations
 
+import re
+
 from wallet.api.ob21 import envelope
 from wallet.services.badge_import import ImportFailed
 
+_UNSAFE = re.compile(r"[<>&\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 _RECIPIENT = {
     "not_yours": "The badge is issued to another email address than this wallet's holder has.",
     "no_recipient": "The badge names no recipient.",
@@ -38,8 +41,10 @@ def refusal(failure: ImportFailed) -> tuple[str, str]:
         return envelope.RECIPIENT_MISMATCH, _RECIPIENT[code]
     if code in _INVALID:
         text = _INVALID[code]
-        if code == "revoked" and failure.params.get("reason"):
-            text += " Reason given: " + failure.params["reason"][:200]
+        reason = _UNSAFE.sub("", failure.params.get("reason", ""))[:200].strip()
+        if code == "revoked" and reason:
+            # The issuer's words travel on into the client's pages: plain text only.
+            text += " Reason given: " + reason
         return envelope.INVALID_BADGE, text
     if code.startswith("fetch."):
         return envelope.INVALID_BADGE, "The issuer's copy of the badge could not be retrieved."

@@ -21,7 +21,7 @@ from tests.hardening.helpers import write_figures
 UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
 # Machine endpoints (wallet/api) take bearer tokens or client credentials, never the session
 # cookie, so CSRF does not apply to them: sent a cookie and no credentials, they refuse.
-MACHINE = ("oauth.register", "oauth.token", "oauth.revoke", "ob3.")
+MACHINE = ("oauth.register", "oauth.token", "oauth.revoke", "ob3.", "ob21.")
 MACHINE_REFUSALS = {400, 401, 404, 405, 415}
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC
 from datetime import datetime
@@ -59,21 +60,24 @@ class ProfileRefused(ValueError):
     """A profile update that cannot be applied; the message says why (in English, for machines)."""
 
 
-def _visible(connection: Connection) -> Select[Any]:
-    """Return a query of the OB 3.0 badges this connection may read."""
+def visible(connection: Connection, spec: str = "3.0") -> Select[Any]:
+    """Return a query of the ids of the badges of one version this connection may read."""
     picked = select(ConnectionBadge.badge_id).where(ConnectionBadge.connection_id == connection.id)
     allowed = Badge.id.in_(picked)
     if connection.badges == "public":
         allowed = or_(Badge.visibility == "public", allowed)
-    return select(Badge.id).where(Badge.user_id == connection.user_id, Badge.spec == "3.0", allowed)
+    return select(Badge.id).where(Badge.user_id == connection.user_id, Badge.spec == spec, allowed)
 
 
-def badges_for_consent(user: User) -> list[Badge]:
-    """Return the holder's OB 3.0 badges, for picking which ones an application may read."""
+def badges_for_consent(user: User, specs: Iterable[str]) -> list[Badge]:
+    """Return the holder's badges of these versions, for picking which ones an app may read."""
+    wanted = list(specs)
+    if not wanted:
+        return []
     return list(
         db.session.scalars(
             select(Badge)
-            .where(Badge.user_id == user.id, Badge.spec == "3.0")
+            .where(Badge.user_id == user.id, Badge.spec.in_(wanted))
             .order_by(Badge.created_at.desc(), Badge.id.desc())
         ).all()
     )
@@ -83,7 +87,7 @@ def list_credentials(
     connection: Connection, *, limit: int, offset: int, since: datetime | None
 ) -> Page:
     """Return one page of the credentials the connection may read, newest first."""
-    query = _visible(connection)
+    query = visible(connection)
     if since is not None:
         query = query.where(Badge.issued_on > since)
     total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
@@ -154,11 +158,11 @@ def upsert(connection: Connection, text: str, *, fetcher: Fetcher) -> Upserted:
         replaced = stored_from is None or (incoming is not None and incoming >= stored_from)
         if replaced:
             badge_import.replace(badge, accepted, fetcher=fetcher)
-    _mark_delivered(connection, badge)
+    mark_delivered(connection, badge)
     connection.last_used_at = utcnow()
     db.session.commit()
     if created or replaced:
-        _tell_holder(user, badge, connection, created=created)
+        tell_holder(user, badge, connection, created=created)
     return Upserted(badge, created, replaced and not created)
 
 
@@ -194,7 +198,7 @@ def _aware(value: datetime | None) -> datetime | None:
     return value
 
 
-def _mark_delivered(connection: Connection, badge: Badge) -> None:
+def mark_delivered(connection: Connection, badge: Badge) -> None:
     """Let the application that delivered a badge read it back (not committed)."""
     link = db.session.get(ConnectionBadge, (connection.id, badge.id))
     if link is None:
@@ -205,7 +209,7 @@ def _mark_delivered(connection: Connection, badge: Badge) -> None:
         link.delivered = True
 
 
-def _tell_holder(user: User, badge: Badge, connection: Connection, *, created: bool) -> None:
+def tell_holder(user: User, badge: Badge, connection: Connection, *, created: bool) -> None:
     """Mail the holder that an application put a badge in the wallet."""
     base = current_app.config["BASE_URL"]
     badge_url = base + url_for("wallet.show", badge_id=badge.id)

@@ -173,7 +173,9 @@ def check(
     if any(c.message_id == "ob3.not_a_badge" for c in report.checks):
         raise ImportFailed("not_an_open_badge")
     if credential is None:
-        raise ImportFailed("not_a_badge")
+        # A hosted badge answering 410 Gone (Moodle's revoked ones) is revoked, not "no badge".
+        failure = _failure_for(report) if loaded.gone else None
+        raise failure or ImportFailed("not_a_badge")
     failure = _failure_for(report) or _recipient_failure(credential, user)
     if failure is not None:
         raise failure

@@ -75,7 +75,9 @@ class RequestTelemetry:
                 raise
             self.finish(environ, sent.get("status", "500"), time.perf_counter() - started)
         start_jobs = environ.pop(HELD_JOBS_ENVIRON, None)
-        return body if start_jobs is None else _ThenStartJobs(body, start_jobs)
+        if start_jobs is None:
+            return body
+        return _ThenStartJobs(body, lambda: _under_id(request_id, start_jobs))
 
     def finish(self, environ: dict[str, Any], status: str, seconds: float) -> None:
         """Count the request and log its line."""
@@ -148,6 +150,12 @@ def _run_held_jobs_after(response: Response) -> Response:
         app = current_app._get_current_object()  # type: ignore[attr-defined]
         request.environ[HELD_JOBS_ENVIRON] = lambda: jobs.run_after_response(app, held)
     return response
+
+
+def _under_id(request_id: str, start_jobs: Any) -> None:
+    """Start the held jobs under their request's id (the body is written outside its scope)."""
+    with logs.bound_id(request_id):
+        start_jobs()
 
 
 class _ThenStartJobs:

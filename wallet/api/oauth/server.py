@@ -70,7 +70,13 @@ class Client(ClientMixin):
         return clients.secret_matches(self.record, client_secret)
 
     def check_endpoint_auth_method(self, method: str, endpoint: str) -> bool:
-        """Return whether the client may authenticate this way (HTTP Basic only)."""
+        """Return whether the client may authenticate this way.
+
+        HTTP Basic everywhere; the secret in the body only where a grant offers it (refresh)
+        and only for clients of an API whose real clients send it so (Moodle, OB 2.1).
+        """
+        if method == "client_secret_post":
+            return scopes.secret_post_refresh_allowed(self.record.scope)
         return method in AUTH_METHODS
 
     def check_response_type(self, response_type: str) -> bool:
@@ -197,7 +203,9 @@ class AuthorizationCodeGrant(grants.AuthorizationCodeGrant):
 class RefreshTokenGrant(grants.RefreshTokenGrant):
     """Refresh (RFC 6749 §6): a new access token and a new refresh token; the old pair dies."""
 
-    TOKEN_ENDPOINT_AUTH_METHODS = AUTH_METHODS
+    # Moodle refreshes with client_id and client_secret in the body (its core_badges oauth2
+    # client, upgrade_token); Client.check_endpoint_auth_method admits that for OB 2.1 only.
+    TOKEN_ENDPOINT_AUTH_METHODS = [*AUTH_METHODS, "client_secret_post"]
     INCLUDE_NEW_REFRESH_TOKEN = True
 
     def authenticate_refresh_token(self, refresh_token: str) -> IssuedToken | None:

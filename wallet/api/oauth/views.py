@@ -128,7 +128,7 @@ def _consent_page(grant: Any, holder: Any) -> Response:
         reads=[s for s in listed if s is not None and s.kind.startswith("read")],
         writes=[s for s in listed if s is not None and s.kind == "write"],
         offline=scopes.OFFLINE_ACCESS in requested,
-        badges=badge_api.badges_for_consent(holder) if reads_badges else [],
+        badges=badge_api.badges_for_consent(holder, scopes.badge_specs(grant.request.scope)),
         reads_badges=reads_badges,
         query=request.query_string.decode("ascii", "replace"),
     )

@@ -13,7 +13,13 @@ PROFILE_READ = PREFIX + "profile.readonly"
 PROFILE_UPDATE = PREFIX + "profile.update"
 
 ALL = (
-    scopes.Scope(CREDENTIAL_READ, "ob3", "read-badges", _l("Read the badges you choose below.")),
+    scopes.Scope(
+        CREDENTIAL_READ,
+        "ob3",
+        "read-badges",
+        _l("Read the badges you choose below."),
+        badge_specs=("3.0",),
+    ),
     scopes.Scope(PROFILE_READ, "ob3", "read", _l("See your name and email address.")),
     scopes.Scope(
         CREDENTIAL_UPSERT,

@@ -13,15 +13,20 @@ from wallet.models.holders import new_public_id
 from wallet.models.holders import new_session_token
 from wallet.models.holders import utcnow
 from wallet.models.issuing import CLAIM_STATES
+from wallet.models.issuing import ISSUER_ROLES
 from wallet.models.issuing import STATUS_LIST_BITS
 from wallet.models.issuing import Achievement
 from wallet.models.issuing import Award
 from wallet.models.issuing import AwardBatch
 from wallet.models.issuing import Issuer
+from wallet.models.issuing import IssuerRole
+from wallet.models.issuing import IssuingEvent
+from wallet.models.issuing import RetiredIssuerKey
 from wallet.models.issuing import StatusList
 
 __all__ = [
     "CLAIM_STATES",
+    "ISSUER_ROLES",
     "NAME_ORDERS",
     "PUBLIC_ID_PATTERN",
     "ROLES",
@@ -33,6 +38,9 @@ __all__ = [
     "Badge",
     "BadgeContent",
     "Issuer",
+    "IssuerRole",
+    "IssuingEvent",
+    "RetiredIssuerKey",
     "StatusList",
     "User",
     "is_public_id",

@@ -129,7 +129,9 @@ def login():
         if user is not None:
             session.clear()  # a new session on sign-in: nothing set before survives
             login_user(user, remember=form.remember.data)
-            target = safe_next_url(form.next.data) or url_for("main.index")
+            target = safe_next_url(form.next.data) or url_for(
+                "issuing.index" if user.may_issue else "main.index"
+            )
             return redirect_to(target)
         form.password.errors.append(_("The email address or password is not correct."))
     status = 422 if form.errors else 200

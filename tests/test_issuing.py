@@ -601,10 +601,10 @@ def test_operator_creates_issuer_and_badge_and_uploads_a_csv(app, client, outbox
     batch_path = response.headers["Location"]
     assert batch_path.startswith("/issuing/batches/")
     html = client.get(batch_path).get_data(as_text=True)
-    assert "<td>3</td>" in html and "oops" in html  # refused at upload
+    assert "3 行目" in html and "oops" in html  # refused at upload
     assert client.post(batch_path + "/step").status_code == 303
     html = client.get(batch_path).get_data(as_text=True)
-    assert "1 行中 1 行を処理しました：授与 1 件" in html
+    assert "ファイルの 2 行：1 件を授与、0 行は授与済み、1 行は受け付けませんでした。" in html
     assert len(outbox.to("a@example.com")) == 1
     missing = client.post(achievement_path + "/csv", data={}, content_type="multipart/form-data")
     assert missing.status_code == 422

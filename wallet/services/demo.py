@@ -25,6 +25,7 @@ from wallet.services import issuing
 from wallet.services.issuing import claims
 from wallet.services.issuing import credentials as issuer_documents
 from wallet.services.issuing import issuers
+from wallet.services.issuing import roles
 
 DEMO_HOLDER = "taro@example.com"
 DEMO_OPERATOR = "operator@example.com"
@@ -141,6 +142,7 @@ def _seed(password: str) -> dict[str, Any]:
         verified=True,
         role="operator",
     )
+    roles.add_owner(issuer, operator)
     today = issuing.today()
 
     def row(issued_days_ago: int, expires_in: int, pass_no: str, reg_no: str) -> Any:

@@ -279,7 +279,7 @@ def award(
         return AwardOutcome(existing, created=False)
     issuer = achievement.issuer
     if not same_person:
-        conflict = recipients.conflict_for(issuer, row.email, person_of(row))
+        conflict = recipients.conflict_for(issuer, row.email, person_of(row), achievement.id)
         if conflict is not None:
             raise recipients.AddressTaken(conflict)
     key = current_key(issuer, key)

@@ -2,9 +2,11 @@
 
 The seeds' guide: one address per registered person; an address several people share cannot
 receive Open Badges (the badge names the address, and whoever reads it claims every badge sent
-to it). A recipient is the family and given name (compared without spaces, width or case) and
-the registration number when both sides carry one. An award that would give an address to a
-second person is refused with what it conflicts with: another line of the same file, the
+to it). A recipient is the family and given name (compared without spaces, width or case) and,
+for awards of the same badge, the registration number when both carry one (an institute numbers
+each qualification's register on its own, so two badges of one person carry different numbers).
+An award that would give an address to a second person is refused with what it conflicts with:
+another line of the same file, the
 issuer's latest award to the address, or the wallet account that owns the address (an account
 is one person). The operator corrects the address, or confirms on the award form that it is the
 same person whose name changed; from then on that award is the address's latest.
@@ -89,9 +91,9 @@ class AddressTaken(IssuingError):
         self.conflict = conflict
 
 
-def latest_award(issuer: Issuer, email: str) -> Award | None:
-    """Return the issuer's newest unrevoked award to the address (any of its badges)."""
-    return db.session.scalar(
+def latest_award(issuer: Issuer, email: str, achievement_id: int | None = None) -> Award | None:
+    """Return the issuer's newest unrevoked award to the address (of one badge, or any)."""
+    statement = (
         select(Award)
         .join(Achievement, Achievement.id == Award.achievement_id)
         .where(
@@ -99,19 +101,27 @@ def latest_award(issuer: Issuer, email: str) -> Award | None:
             Award.email_key == email.strip().lower(),
             Award.revoked_at.is_(None),
         )
-        .order_by(Award.id.desc())
-        .limit(1)
     )
+    if achievement_id is not None:
+        statement = statement.where(Award.achievement_id == achievement_id)
+    return db.session.scalar(statement.order_by(Award.id.desc()).limit(1))
 
 
-def conflict_for(issuer: Issuer, email: str, person: Person) -> Conflict | None:
-    """Return what giving the address to this person conflicts with, or None.
+def conflict_for(
+    issuer: Issuer, email: str, person: Person, achievement_id: int | None = None
+) -> Conflict | None:
+    """Return what giving the address to this person (for a badge) conflicts with, or None.
 
     A revoked award holds no address: revoking a badge sent to the wrong person frees it.
     """
+    named = Person(person.family_name, person.given_name)
     earlier = latest_award(issuer, email)
-    if earlier is not None and not same_person(person_of_award(earlier), person):
+    if earlier is not None and not same_person(person_of_award(earlier), named):
         return Conflict("award", earlier)
+    if person.registration_number and achievement_id is not None:
+        same_badge = latest_award(issuer, email, achievement_id)
+        if same_badge is not None and not same_person(person_of_award(same_badge), person):
+            return Conflict("award", same_badge)
     account = accounts.find_by_email(email)
     if account is not None and not same_person(
         Person(account.family_name, account.given_name),

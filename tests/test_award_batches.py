@@ -59,7 +59,8 @@ def test_an_upload_is_awarded_step_by_step_with_htmx_asking_again(
     assert response.status_code == 303
     batch_path = response.headers["Location"]
     page = client.get(batch_path).get_data(as_text=True)
-    assert "ファイルの 5 行：0 件を授与" in page and "授与する 5 行のうち 0 行を処理しました" in page
+    assert "ファイルの 5 行：0 件を授与" in page
+    assert "授与する 5 行のうち 0 行を処理しました" in page
     assert 'hx-trigger="load delay:100ms, submit"' in page
     assert outbox.to("r0@example.com") == []  # nothing is awarded before the first step
     progress = []

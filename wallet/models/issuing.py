@@ -13,7 +13,7 @@ from sqlalchemy import LargeBinary
 from sqlalchemy import String
 from sqlalchemy import Text
 from sqlalchemy import UniqueConstraint
-from sqlalchemy import exists
+from sqlalchemy import select
 from sqlalchemy.orm import Mapped
 from sqlalchemy.orm import column_property
 from sqlalchemy.orm import mapped_column
@@ -198,7 +198,11 @@ class IssuerRole(db.Model):  # type: ignore[name-defined,misc]
 # Loaded with the account in the same query (the header shows the portal link, sign-in lands
 # on the portal): whether it has a role for any issuer.
 User.has_issuer_role = column_property(
-    exists().where(IssuerRole.user_id == User.id), deferred=False
+    select(IssuerRole.id)
+    .where(IssuerRole.user_id == User.id)
+    .correlate_except(IssuerRole)
+    .exists(),
+    deferred=False,
 )
 
 

@@ -13,6 +13,7 @@ from wtforms import IntegerField
 from wtforms import SelectField
 from wtforms import StringField
 from wtforms import TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired
 from wtforms.validators import Email
 from wtforms.validators import Length
@@ -154,6 +155,11 @@ class RevokeForm(FlaskForm):
     )
 
 
+def role_choices() -> list[SelectChoice]:
+    """Return the roles an operator can have, described."""
+    return [SelectChoice(value, str(label)) for value, label in ROLE_LABELS.items()]
+
+
 class OperatorForm(FlaskForm):
     """Give an account a role for the issuer."""
 
@@ -162,13 +168,13 @@ class OperatorForm(FlaskForm):
         validators=[DataRequired(), Length(max=254), Email(check_deliverability=False)],
         filters=[strip],
     )
-    role = SelectField(_l("Role"), choices=list(ROLE_LABELS.items()), default="issuer")
+    role = SelectField(_l("Role"), choices=role_choices, default="issuer")
 
 
 class RoleForm(FlaskForm):
     """Change an operator's role."""
 
-    role = SelectField(_l("Role"), choices=list(ROLE_LABELS.items()))
+    role = SelectField(_l("Role"), choices=role_choices)
 
 
 class ReminderForm(FlaskForm):

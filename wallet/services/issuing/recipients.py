@@ -112,7 +112,10 @@ def conflict_for(
 ) -> Conflict | None:
     """Return what giving the address to this person (for a badge) conflicts with, or None.
 
-    A revoked award holds no address: revoking a badge sent to the wrong person frees it.
+    The issuer's latest award to the address says whose it is; only the first award of the
+    issuer to an address is compared with the wallet account (later ones were, or were
+    confirmed by the operator as the same person). A revoked award holds no address:
+    revoking a badge sent to the wrong person frees it.
     """
     named = Person(person.family_name, person.given_name)
     earlier = latest_award(issuer, email)
@@ -122,10 +125,11 @@ def conflict_for(
         same_badge = latest_award(issuer, email, achievement_id)
         if same_badge is not None and not same_person(person_of_award(same_badge), person):
             return Conflict("award", same_badge)
+    if earlier is not None:
+        return None
     account = accounts.find_by_email(email)
     if account is not None and not same_person(
-        Person(account.family_name, account.given_name),
-        Person(person.family_name, person.given_name),
+        Person(account.family_name, account.given_name), named
     ):
         return Conflict("account")
     return None

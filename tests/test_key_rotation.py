@@ -23,12 +23,11 @@ from wallet.openbadges.listing import retirement
 
 
 def test_rotation_keeps_the_old_key_published_and_retired(app) -> None:
+    from wallet.services import issuing
     from wallet.services.issuing import audit
     from wallet.services.issuing import credentials
     from wallet.services.issuing import keys
     from wallet.services.issuing import rotation
-
-    from wallet.services import issuing
 
     with app.app_context():
         issuer, achievement = make_issuer()

@@ -225,7 +225,9 @@ def read_csv(data: bytes) -> CsvFile:
     ]
     if parsed.problems:
         return parsed
-    seen: dict[tuple[str, date], int] = {}
+    # (address, day) -> (line, person): the same person twice is a repeated line; another
+    # person on that address is a shared address (_refuse_shared_addresses), not a repeat.
+    seen: dict[tuple[str, date], tuple[int, recipients.Person]] = {}
     now = today()
     try:
         for fields in reader:
@@ -239,10 +241,11 @@ def read_csv(data: bytes) -> CsvFile:
             row, problem = _row(columns, fields, line, now)
             if problem is None and row is not None:
                 key = (row.email.lower(), row.issued_on)
-                if key in seen:
-                    problem = RowProblem(line, "repeated", str(seen[key]))
-                else:
-                    seen[key] = line
+                earlier = seen.get(key)
+                if earlier is None:
+                    seen[key] = (line, person_of(row))
+                elif recipients.same_person(earlier[1], person_of(row)):
+                    problem = RowProblem(line, "repeated", str(earlier[0]))
             if problem is not None:
                 parsed.problems.append(_with_fields(problem, fields))
             elif row is not None:

@@ -67,6 +67,7 @@ def _samples(app) -> dict[str, Any]:
             "public_id": badge.public_id,
             "profile_id": taro.profile_id,
             "award_id": award.id,
+            "user_id": boss.id,
             "token": claims.make_token(award),
             "slug": "jci",
             "number": 1,

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import UTC
+from datetime import datetime
 from collections.abc import Iterable
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -16,7 +18,6 @@ from wallet.models import Award
 from wallet.models import Issuer
 from wallet.models import IssuingEvent
 from wallet.models import User
-from wallet.services.issuing.credentials import utc_timestamp
 
 ACTIONS = (
     "award",
@@ -103,6 +104,12 @@ def csv_text(header: Sequence[str], rows: Iterable[Sequence[object]]) -> str:
     return out.getvalue()
 
 
+def _utc(moment: datetime) -> str:
+    """Return a logged moment as ISO 8601 UTC (SQLite hands it back without its zone)."""
+    aware = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    return aware.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
 def export_csv(issuer: Issuer) -> str:
     """Return the issuer's whole log as CSV, oldest first."""
     rows = db.session.scalars(
@@ -115,7 +122,7 @@ def export_csv(issuer: Issuer) -> str:
         ("time", "actor", "via", "action", "badge", "subject", "detail"),
         (
             (
-                utc_timestamp(event.created_at),
+                _utc(event.created_at),
                 event.actor_email or "system",
                 event.via,
                 event.action,

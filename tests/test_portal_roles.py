@@ -8,6 +8,7 @@ import io
 import pytest
 
 from tests.conftest import PASSWORD
+from tests.conftest import htmx_headers
 from tests.conftest import make_user
 from tests.test_issuing import CSV_HEADER
 from tests.test_issuing import grant
@@ -135,6 +136,13 @@ def test_owner_adds_changes_and_removes_an_operator(app, client, two_institutes)
         "/issuing/issuers/jci/operators", data={"email": "nobody@example.com", "role": "issuer"}
     )
     assert missing.status_code == 422 and "アカウントを作成" in missing.get_data(as_text=True)
+    fragment = client.post(
+        "/issuing/issuers/jci/operators",
+        data={"email": "nobody@example.com", "role": "issuer"},
+        headers=htmx_headers("operator-form"),
+    )
+    text = fragment.get_data(as_text=True)
+    assert fragment.status_code == 422 and "<html" not in text and "アカウントを作成" in text
     added = client.post(
         "/issuing/issuers/jci/operators", data={"email": "New@Example.com", "role": "issuer"}
     )

@@ -273,3 +273,15 @@ def test_commands_check_the_role_for_the_issuer(app, runner, tmp_path, two_insti
     log = runner.invoke(args=["issuers", "log", "jci", "--as", "o@example.com"])
     assert log.exit_code == 0 and ",cli,award," in log.stdout and "i@example.com" in log.stdout
     assert runner.invoke(args=["issuers", "log", "jci", "--as", "i@example.com"]).exit_code == 1
+
+
+def test_issuers_list_shows_one_operators_issuers_with_their_role(
+    app, runner, two_institutes
+) -> None:
+    import json
+
+    result = runner.invoke(args=["issuers", "list", "--as", "v@example.com", "--json"])
+    assert result.exit_code == 0, result.output
+    assert [(r["slug"], r["role"]) for r in json.loads(result.stdout)] == [("jci", "viewer")]
+    everyone = runner.invoke(args=["issuers", "list", "--json"])
+    assert sorted(r["slug"] for r in json.loads(everyone.stdout)) == ["jci", "other"]

@@ -123,30 +123,37 @@ def create_issuer(
 
 
 @issuers_group.command("list")
+@click.option("--as", "acting_as", default=None, help="Only the issuers this account works for.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON array.")
 @with_appcontext
-def list_issuers(as_json: bool) -> None:
-    """List the issuers and their achievements."""
+def list_issuers(acting_as: str | None, as_json: bool) -> None:
+    """List the issuers and their achievements (with --as: those of one operator, and its role)."""
     from wallet.services.issuing import credentials as issuer_documents
     from wallet.services.issuing import issuers
+    from wallet.services.issuing import roles
 
+    if acting_as is not None:
+        found = roles.issuers_for(operator(acting_as))
+    else:
+        found = [(issuer, None) for issuer in issuers.list_issuers()]
     rows = [
         {
             "slug": issuer.slug,
             "name": issuer.name,
             "id": issuer_documents.issuer_url(issuer),
+            **({"role": role} if role else {}),
             "achievements": [
                 {"slug": a.slug, "public_id": a.public_id, "name": a.name}
                 for a in issuers.achievements_of(issuer)
             ],
         }
-        for issuer in issuers.list_issuers()
+        for issuer, role in found
     ]
     if as_json:
         click.echo(json.dumps(rows, ensure_ascii=False))
         return
     for row in rows:
-        click.echo(f"{row['slug']}\t{row['name']}\t{row['id']}")
+        click.echo(f"{row['slug']}\t{row['name']}\t{row['id']}\t{row.get('role', '')}".rstrip())
         for achievement in row["achievements"]:
             click.echo(f"  {achievement['slug']}\t{achievement['name']}")
 

@@ -69,6 +69,7 @@ def test_counts_and_lists_by_state_and_search(app, awarded) -> None:
         assert emails(query="山田") == ["wait1@example.com"]  # family name
         assert emails(query="WAIT2@") == ["wait2@example.com"]  # address, any case
         assert emails(query="r-4") == ["wait2@example.com"]  # registration number
+        assert emails(query="registration") == [] and emails(query="value") == []
         assert emails(query="山田　花子") == ["wait1@example.com"]  # both names, a wide space
         assert emails(query="山田 一郎") == []  # every word must match
         assert emails(query="%") == [] and emails(query="_") == []  # wildcards are literal

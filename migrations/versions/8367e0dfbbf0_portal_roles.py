@@ -8,6 +8,8 @@ Revises: b6e1f4a9c2d7
 Create Date: 2026-12-06 09:46:28.098155
 
 """
+import json
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -78,16 +80,36 @@ def upgrade():
 
     with op.batch_alter_table('awards', schema=None) as batch_op:
         batch_op.add_column(sa.Column('reminded_at', sa.DateTime(timezone=True), nullable=True))
+        batch_op.add_column(sa.Column('numbers', sa.Text(), nullable=False, server_default=''))
         batch_op.add_column(sa.Column('batch_id', sa.Integer(), nullable=True))
         batch_op.create_index(batch_op.f('ix_awards_batch_id'), ['batch_id'], unique=False)
         batch_op.create_foreign_key(batch_op.f('fk_awards_batch_id_award_batches'), 'award_batches', ['batch_id'], ['id'], ondelete='SET NULL')
 
     # ### end Alembic commands ###
+    _fill_numbers()
+    with op.batch_alter_table('awards', schema=None) as batch_op:
+        batch_op.alter_column('numbers', server_default=None)
     op.execute(
         "INSERT INTO issuer_roles (issuer_id, user_id, role, created_at) "
         "SELECT issuers.id, users.id, 'owner', CURRENT_TIMESTAMP "
         "FROM issuers CROSS JOIN users WHERE users.role = 'operator'"
     )
+
+
+def _fill_numbers():
+    """Copy each award's identifier values into the searchable column."""
+    awards = sa.table(
+        'awards', sa.column('id', sa.Integer), sa.column('identifiers_json', sa.Text),
+        sa.column('numbers', sa.Text),
+    )
+    connection = op.get_bind()
+    rows = connection.execute(sa.select(awards.c.id, awards.c.identifiers_json)).all()
+    for award_id, text in rows:
+        values = [str(item.get('value', '')) for item in json.loads(text or '[]')]
+        connection.execute(
+            awards.update().where(awards.c.id == award_id)
+            .values(numbers=' '.join(values).lower())
+        )
 
 
 def downgrade():
@@ -96,6 +118,7 @@ def downgrade():
         batch_op.drop_constraint(batch_op.f('fk_awards_batch_id_award_batches'), type_='foreignkey')
         batch_op.drop_index(batch_op.f('ix_awards_batch_id'))
         batch_op.drop_column('batch_id')
+        batch_op.drop_column('numbers')
         batch_op.drop_column('reminded_at')
 
     with op.batch_alter_table('award_batches', schema=None) as batch_op:

@@ -118,6 +118,9 @@ class Award(db.Model):  # type: ignore[name-defined,misc]
     issued_on: Mapped[date] = mapped_column(Date)
     expires_on: Mapped[date | None] = mapped_column(Date)
     identifiers_json: Mapped[str] = mapped_column(Text, default="[]")
+    # The identifiers' values, lower-cased and space-separated: what the follow-up search reads
+    # (searching the JSON would match its keys, e.g. "registrationNumber").
+    numbers: Mapped[str] = mapped_column(Text, default="")
     credential_id: Mapped[str] = mapped_column(String(100), unique=True)
     status_list_id: Mapped[int] = mapped_column(ForeignKey("status_lists.id"), index=True)
     status_index: Mapped[int] = mapped_column(Integer)

@@ -301,6 +301,7 @@ def award(
             [{"type": kind, "value": value} for kind, value in row.identifiers],
             ensure_ascii=False,
         ),
+        numbers=" ".join(value for _kind, value in row.identifiers).lower(),
         credential_id=f"urn:uuid:{uuid.uuid4()}",
         status_list_id=status_list.id,
         status_index=index,

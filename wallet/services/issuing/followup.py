@@ -81,13 +81,13 @@ def _filtered(achievement: Achievement, query: str, state: str) -> Select[Any]:
         if not word:
             continue
         pattern = _like(word.lower())
-        # Names as typed (Japanese has no case); addresses and numbers case-insensitively.
+        # Case-insensitive everywhere (Latin names, addresses, numbers such as R-12).
         statement = statement.where(
             or_(
                 Award.email_key.like(pattern, escape="\\"),
-                Award.family_name.like(_like(word), escape="\\"),
-                Award.given_name.like(_like(word), escape="\\"),
-                func.lower(Award.identifiers_json).like(pattern, escape="\\"),
+                Award.family_name.ilike(_like(word), escape="\\"),
+                Award.given_name.ilike(_like(word), escape="\\"),
+                Award.numbers.like(pattern, escape="\\"),
             )
         )
     return statement

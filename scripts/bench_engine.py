@@ -9,6 +9,7 @@ the network (remote documents come from a temporary directory through UrlMapFetc
 from __future__ import annotations
 
 import argparse
+import compileall
 import json
 import os
 import platform
@@ -70,23 +71,34 @@ class Timing:
 
 def timed(name: str, action: Callable[[], str], repeat: int, warmup: int, note: str = "") -> Timing:
     """Run ``action`` warm-up times, then ``repeat`` times; return the median wall time."""
-    outcome = ""
-    for _ in range(warmup):
-        outcome = action()
-    samples = []
-    for _ in range(repeat):
-        started = time.perf_counter()
-        outcome = action()
-        samples.append((time.perf_counter() - started) * 1000)
-    return Timing(
-        name,
-        round(statistics.median(samples), 3),
-        round(min(samples), 3),
-        round(max(samples), 3),
-        repeat,
-        outcome,
-        note,
-    )
+    return timed_together([(name, action, note)], repeat, warmup)[0]
+
+
+def timed_together(
+    cases: list[tuple[str, Callable[[], str], str]], repeat: int, warmup: int
+) -> list[Timing]:
+    """Time several (name, action, note) cases like timed(), taking turns run by run, so that
+    the load of a shared machine changing during the run does not skew their ratios."""
+    outcomes = ["" for _ in cases]
+    samples: list[list[float]] = [[] for _ in cases]
+    for round_ in range(warmup + repeat):
+        for index, (_name, action, _note) in enumerate(cases):
+            started = time.perf_counter()
+            outcomes[index] = action()
+            if round_ >= warmup:
+                samples[index].append((time.perf_counter() - started) * 1000)
+    return [
+        Timing(
+            name,
+            round(statistics.median(times), 3),
+            round(min(times), 3),
+            round(max(times), 3),
+            repeat,
+            outcome,
+            note,
+        )
+        for (name, _action, note), times, outcome in zip(cases, samples, outcomes, strict=True)
+    ]
 
 
 # --- samples, built with the library's functions ----------------------------------------------
@@ -124,7 +136,7 @@ def ob3_credential(issuer_id: str, serial: int = 0) -> dict[str, Any]:
 
 def build_ob3_eddsa(serial: int = 0) -> bytes:
     """An OB 3.0 credential with an eddsa-rdfc-2022 proof by a did:key issuer (fully offline)."""
-    from wallet.openbadges.dataintegrity import sign_eddsa_rdfc_2022
+    from wallet.openbadges.signing import sign_eddsa_rdfc_2022
 
     key = ed25519.Ed25519PrivateKey.generate()
     did = did_key_for(key.public_key())
@@ -315,7 +327,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=20)
     parser.add_argument("--warmup", type=int, default=3)
-    parser.add_argument("--process-repeat", type=int, default=10)
+    parser.add_argument("--process-repeat", type=int, default=20)
     parser.add_argument("--output", type=Path, default=ROOT / ".bench" / "engine.json")
     args = parser.parse_args(argv)
 
@@ -399,29 +411,42 @@ def main(argv: list[str] | None = None) -> int:
             "--now",
             "2025-06-01T00:00:00Z",
         ]
+        ob3_source = root / "ob3.json"
+        ob3_source.write_bytes(build_ob3_eddsa())
+        ob3_command = [*base, "verify", str(ob3_source), "--json", "--offline"]
         env = {k: v for k, v in os.environ.items() if not k.startswith("WALLET_")}
+        # An installed wallet has bytecode; an editable install run with
+        # PYTHONDONTWRITEBYTECODE=1 never writes any and would compile every module every run.
+        compileall.compile_dir(ROOT / "wallet", quiet=1)
 
-        def whole_process() -> str:
-            done = subprocess.run(command, capture_output=True, text=True, env=env, timeout=60)
-            return f"exit {done.returncode}"
+        def run(argv: list[str]) -> Callable[[], str]:
+            def action() -> str:
+                done = subprocess.run(argv, capture_output=True, text=True, env=env, timeout=60)
+                return f"exit {done.returncode}"
 
-        process = timed(
-            "wallet verify (process)",
-            whole_process,
+            return action
+
+        process, ob3_process, interpreter = timed_together(
+            [
+                ("wallet verify (process)", run(command), "hosted OB 2.0, --offline --url-map"),
+                (
+                    "wallet verify ob3 (process)",
+                    run(ob3_command),
+                    "did:key eddsa-rdfc-2022 JSON, --offline",
+                ),
+                (
+                    "python -c pass (baseline)",
+                    run([sys.executable, "-c", "pass"]),
+                    "interpreter start-up only",
+                ),
+            ],
             args.process_repeat,
             1,
-            "hosted OB 2.0, --offline --url-map",
         )
-        interpreter = timed(
-            "python -c pass (baseline)",
-            lambda: f"exit {subprocess.run([sys.executable, '-c', 'pass']).returncode}",
-            args.process_repeat,
-            1,
-            "interpreter start-up only",
-        )
-        timings += [process, interpreter]
-        if process.outcome != "exit 0":
-            problems.append(f"wallet verify process ended with {process.outcome}")
+        timings += [process, ob3_process, interpreter]
+        for timing in (process, ob3_process):
+            if timing.outcome != "exit 0":
+                problems.append(f"{timing.name} ended with {timing.outcome}")
 
         inputs = hostile_inputs()
         rss_before = maxrss_mib()

@@ -19,10 +19,9 @@
 #   .bench/ops.json        (bench_ops.py) median.{off,log,log+metrics}.c2|c8.{rps,p50,p99};
 #                          metrics_after_tour.families[].
 # TIMING_VERIFY_OB3_PROCESS is the timing of `wallet verify` as a whole process on one OB 3.0
-# badge. No bench script writes it yet: bench_engine.py should add a timing of that exact name
-# (median wall time in ms, like its others) and the row fills in; until then it reads
-# "not measured". bench_engine.py's existing process timing, TIMING_VERIFY_PROCESS, verifies a
-# hosted OB 2.0 assertion; it has its own row, labelled with the note bench_engine.py records.
+# badge; bench_engine.py times it in turns with TIMING_PYTHON and with TIMING_VERIFY_PROCESS,
+# which verifies a hosted OB 2.0 assertion and has its own row, labelled with the note
+# bench_engine.py records.
 
 from __future__ import annotations
 

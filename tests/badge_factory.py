@@ -26,12 +26,12 @@ from PIL import Image
 
 from wallet.openbadges.baking import bake_png
 from wallet.openbadges.baking import bake_svg
-from wallet.openbadges.dataintegrity import sign_eddsa_rdfc_2022
 from wallet.openbadges.errors import FetchError
 from wallet.openbadges.fetch import ACCEPT_BADGE
 from wallet.openbadges.fetch import Response
 from wallet.openbadges.jose import sign_compact
 from wallet.openbadges.keys import did_key_for
+from wallet.openbadges.signing import sign_eddsa_rdfc_2022
 
 EMAIL = "taro@example.com"
 VC_V2 = "https://www.w3.org/ns/credentials/v2"

@@ -108,10 +108,18 @@ def needles(sources: Iterable[Path] | None = None) -> set[str]:
     return {n for n in found if len(n) >= 2 and n not in NOT_PERSONAL}
 
 
+def _as_word(needle: str) -> str:
+    """A Latin name matches as a whole word ("Jo" is not in "Job"); Japanese matches anywhere."""
+    escaped = re.escape(needle)
+    if needle.isascii():
+        return rf"(?<![A-Za-z0-9]){escaped}(?![A-Za-z0-9])"
+    return escaped
+
+
 def leaks(base: Path, wanted: set[str]) -> list[tuple[str, str, str]]:
     """Return (file, needle, line) for every captured line that contains a needle."""
     found = []
-    pattern = re.compile("|".join(re.escape(n) for n in sorted(wanted, key=len, reverse=True)))
+    pattern = re.compile("|".join(_as_word(n) for n in sorted(wanted, key=len, reverse=True)))
     for path in sorted(base.rglob("*")):
         if not path.is_file():
             continue

@@ -84,7 +84,7 @@ def test_our_verifier_refuses_a_badge_the_retired_key_signs_after_its_retirement
     app, tmp_path: Path
 ) -> None:
     from wallet.models import utcnow
-    from wallet.openbadges.dataintegrity import sign_eddsa_rdfc_2022
+    from wallet.openbadges.signing import sign_eddsa_rdfc_2022
     from wallet.services import issuing
     from wallet.services.issuing import audit
     from wallet.services.issuing import credentials

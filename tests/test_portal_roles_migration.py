@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from tests.test_profile_id_migration import _clean
 from tests.test_profile_id_migration import _user_row
 
-BEFORE = "b6e1f4a9c2d7"
+BEFORE = "da1003a4ca8c"
 ROLES = "8367e0dfbbf0"
 
 

@@ -223,3 +223,13 @@ def test_the_suite_check_sees_this_session():
     logging.getLogger("wallet.tests").info("suite capture probe")
     text = (suite_logs.folder() / "pytest.jsonl").read_text(encoding="utf-8")
     assert "suite capture probe" in text
+
+
+def test_the_suite_check_matches_latin_names_as_words(tmp_path: Path):
+    (tmp_path / "worker.log").write_text(
+        '{"msg": "Job OK"}\n{"msg": "signed in as Jo Doe"}\n', encoding="utf-8"
+    )
+    found = suite_logs.leaks(tmp_path, {"Jo", "Doe"})
+    assert [(needle, line) for _name, needle, line in found] == [
+        ("Jo", '{"msg": "signed in as Jo Doe"}')
+    ]

@@ -598,3 +598,144 @@ def test_real_broken_ob1_assertion_is_invalid_not_unreadable(tmp_path: Path) -> 
     document = json.loads(result.stdout)
     assert (document["result"], document["spec"]) == ("invalid", "1.0")
     assert any(c["status"] == "failed" for c in document["checks"])
+
+
+# --- a real process loads only what it uses (start-up is most of its cost) -----------------
+
+# Never needed to verify an OB 3.0 JSON badge offline: PyLD's network, file and HTML helpers
+# (wallet/cli/lean.py), the web framework, and what the library imports only for other inputs.
+NOT_LOADED = (
+    "requests",
+    "urllib3",
+    "aiohttp",
+    "asyncio",
+    "urllib.request",
+    "lxml.etree",
+    "flask",
+    "babel",
+    "logging",
+    "socket",
+    "wallet.openbadges.fetch_http",
+    "wallet.openbadges.legacy",
+)
+
+
+def _wallet_command() -> list[str]:
+    script = ROOT / ".venv" / "bin" / "wallet"
+    return [str(script)] if script.exists() else [str(PYTHON), "-m", "wallet.cli.console"]
+
+
+def test_real_process_loads_only_what_one_ob3_badge_needs(tmp_path: Path) -> None:
+    """`wallet verify --offline` on our own did:key badge: valid, and nothing else is loaded."""
+    from tests.badge_factory import ob3_json
+
+    source = tmp_path / "badge.json"
+    source.write_bytes(ob3_json())
+    completed = subprocess.run(
+        [*_wallet_command(), "verify", str(source), "--json", "--offline"],
+        capture_output=True,
+        text=True,
+        env={**CLEAN_ENV, "PYTHONPROFILEIMPORTTIME": "1"},
+        cwd=ROOT,
+        timeout=60,
+    )
+    assert completed.returncode == 0, completed.stderr[-2000:]
+    assert json.loads(completed.stdout)["result"] == "valid"
+    modules = _imported_modules(completed.stderr)
+    assert "pyld.jsonld" in modules
+    loaded = sorted(
+        name for name in modules for gone in NOT_LOADED if (name + ".").startswith(gone + ".")
+    )
+    # A hidden module is looked up once and refused: it shows as a zero-cost line.
+    assert [name for name in loaded if name not in ("requests", "aiohttp")] == []
+
+
+def _sources(tmp_path: Path) -> list[tuple[str, Path, list[str]]]:
+    """Badges of every kind the lean process must treat exactly as the library does."""
+    from tests.badge_factory import ob3_json
+    from tests.badge_factory import ob3_png
+    from tests.badge_factory import ob3_svg
+    from tests.badge_factory import tampered_json
+    from tests.badge_factory import vc_jwt
+
+    files = {
+        "ob3.json": ob3_json(),
+        "ob3.png": ob3_png(),
+        "ob3.svg": ob3_svg(),
+        "tampered.json": tampered_json(),
+        "ob3.jwt": vc_jwt().encode(),
+    }
+    sources = []
+    for name, data in files.items():
+        (tmp_path / name).write_bytes(data)
+        sources.append((name, tmp_path / name, []))
+    hosted = _hosted_badge(tmp_path / "hosted")
+    sources.append(("ob2 hosted", hosted, ["--url-map", f"{ISSUER}/={tmp_path / 'hosted'}"]))
+    vector = (
+        ROOT.parent
+        / "shared/vectors/1EdTech-digital-credentials-public-validator/inspector-vc/src/test"
+        / "resources/ob30/simple.json"
+    )
+    if vector.is_file():
+        sources.append(("1EdTech simple.json", vector, []))
+    return sources
+
+
+def test_real_process_reports_what_the_library_reports(tmp_path: Path) -> None:
+    """The console process (with PyLD's unused parts kept out) gives the in-process report."""
+    results = set()
+    for name, source, extra in _sources(tmp_path):
+        args = [str(source), "--json", "--offline", *extra]
+        completed = subprocess.run(
+            [*_wallet_command(), "verify", *args],
+            capture_output=True,
+            text=True,
+            env={**CLEAN_ENV, "WALLET_LANG": "en"},
+            cwd=ROOT,
+            timeout=60,
+        )
+        in_process = _invoke(args)
+        assert completed.returncode == in_process.exit_code, (name, completed.stderr[-2000:])
+        assert json.loads(completed.stdout) == json.loads(in_process.stdout), name
+        assert "Traceback" not in completed.stderr
+        results.add(json.loads(completed.stdout)["result"])
+    assert {"valid", "invalid"} <= results
+
+
+def test_kept_out_modules_refuse_to_work() -> None:
+    """In a fresh interpreter: hidden modules cannot be imported, stand-ins refuse every use."""
+    code = (
+        "import sys\n"
+        "from wallet.cli.lean import StandIn, keep_lean\n"
+        "keep_lean()\n"
+        "try:\n"
+        "    import requests\n"
+        "except ImportError:\n"
+        "    pass\n"
+        "else:\n"
+        "    raise SystemExit('requests was imported')\n"
+        "import lxml.html\n"
+        "assert isinstance(lxml.html, StandIn), lxml.html\n"
+        "try:\n"
+        "    lxml.html.fromstring('<p>x</p>')\n"
+        "except ImportError:\n"
+        "    pass\n"
+        "else:\n"
+        "    raise SystemExit('a stand-in worked')\n"
+        "import pyld\n"
+        "assert isinstance(sys.modules['pyld.documentloader.aiohttp'], StandIn)\n"
+        "assert 'asyncio' not in sys.modules\n"
+    )
+    subprocess.run([str(PYTHON), "-c", code], check=True, cwd=ROOT, env=CLEAN_ENV, timeout=60)
+
+
+def test_modules_already_loaded_are_left_alone() -> None:
+    code = (
+        "import lxml.html, requests\n"
+        "from wallet.cli.lean import StandIn, keep_lean\n"
+        "keep_lean()\n"
+        "import lxml.html as again, requests as same\n"
+        "assert not isinstance(again, StandIn) and again.fromstring('<p>x</p>') is not None\n"
+        "assert same is requests\n"
+    )
+    subprocess.run([str(PYTHON), "-c", code], check=True, cwd=ROOT, env=CLEAN_ENV, timeout=60)

@@ -82,6 +82,20 @@ class Config:
 
     FETCH_ALLOWED_NETWORKS: str | list[str] = ""
 
+    # OAuth 2.0 and the OB 3.0 API (wallet/api): lifetimes, caps and limits.
+    OAUTH_CODE_LIFETIME = 600  # seconds an authorization code may wait to be exchanged
+    OAUTH_ACCESS_TOKEN_LIFETIME = 3600  # seconds
+    OAUTH_REFRESH_TOKEN_DAYS = 90
+    API_MAX_BODY_BYTES = 2 * 1024 * 1024  # one upserted credential or profile
+    API_PAGE_LIMIT = 100  # the most credentials one GET returns (and the default page)
+    API_TERMS_URL = ""  # the discovery document's termsOfService (default: the home page)
+    API_PRIVACY_URL = ""  # its x-imssf-privacyPolicyUrl (default: the home page)
+    RATELIMIT_API_REGISTER = "20 per hour"  # client registrations per address
+    RATELIMIT_API_TOKEN = "60 per minute"  # token and revocation requests per address
+    RATELIMIT_API = "600 per minute"  # API calls per access token
+    RATELIMIT_API_UPSERT = "120 per hour"  # credentials pushed per access token
+    RATELIMIT_BRING = "10 per hour"  # "bring badges from another wallet" runs per holder
+
     # Number of reverse proxies in front of the app whose X-Forwarded-For/-Proto/-Host/-Port
     # headers are trusted (werkzeug ProxyFix). 0: ignore them (direct exposure, or tests).
     PROXY_FIX = 0

@@ -4,7 +4,7 @@ Every account that was an operator becomes an owner of every issuer that exists 
 could act for every issuer before; from now on each issuer names its own).
 
 Revision ID: 8367e0dfbbf0
-Revises: b6e1f4a9c2d7
+Revises: da1003a4ca8c
 Create Date: 2026-12-06 09:46:28.098155
 
 """
@@ -16,7 +16,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '8367e0dfbbf0'
-down_revision = 'b6e1f4a9c2d7'
+down_revision = 'da1003a4ca8c'
 branch_labels = None
 depends_on = None
 

@@ -19,6 +19,10 @@ from tests.hardening.helpers import db_state
 from tests.hardening.helpers import write_figures
 
 UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
+# Machine endpoints (wallet/api) take bearer tokens or client credentials, never the session
+# cookie, so CSRF does not apply to them: sent a cookie and no credentials, they refuse.
+MACHINE = ("oauth.register", "oauth.token", "oauth.revoke", "ob3.")
+MACHINE_REFUSALS = {400, 401, 404, 405, 415}
 
 
 @pytest.fixture
@@ -120,6 +124,14 @@ def test_every_unsafe_route_refuses_a_missing_or_wrong_token(app) -> None:
         if not methods:
             continue
         url = _url(rule, samples)
+        if rule.endpoint.startswith(MACHINE):
+            for client in clients.values():
+                for method in sorted(methods):
+                    response = client.open(url, method=method, data=FORM)
+                    tried += 1
+                    assert response.status_code in MACHINE_REFUSALS, (method, url)
+                    assert db_state(app) == before, (method, url)
+            continue
         for who, client in clients.items():
             for method in sorted(methods):
                 for token in (None, "forged-token", foreign):

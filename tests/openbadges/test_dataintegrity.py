@@ -11,6 +11,7 @@ import pytest
 from tests.openbadges import v3_fixtures as fx
 from tests.openbadges.fakes import FakeFetcher
 from wallet.openbadges import dataintegrity as di
+from wallet.openbadges import signing
 from wallet.openbadges.keys import b58encode
 from wallet.openbadges.keys import decode_multikey
 
@@ -143,6 +144,8 @@ def test_our_signer_reproduces_the_1edtech_signature_byte_for_byte() -> None:
     pair = json.loads((LDP / "keypair-and-intermediates.json").read_text(encoding="utf-8"))
     expected = doc.pop("proof")
     key = ed25519.Ed25519PrivateKey.from_private_bytes(bytes.fromhex(pair["privateKeyHex"])[:32])
-    signed = di.sign_eddsa_rdfc_2022(doc, key, expected["verificationMethod"], expected["created"])
+    signed = signing.sign_eddsa_rdfc_2022(
+        doc, key, expected["verificationMethod"], expected["created"]
+    )
     assert signed["proof"]["proofValue"] == expected["proofValue"]
     assert signed["proof"]["proofValue"][1:] == b58encode(bytes.fromhex(pair["signatureHex"]))

@@ -16,6 +16,7 @@ from tests.openbadges.fakes import FakeFetcher
 from wallet.openbadges import dataintegrity as di
 from wallet.openbadges import ecdsa
 from wallet.openbadges import jsonld
+from wallet.openbadges import signing
 from wallet.openbadges import verify
 from wallet.openbadges.keys import KeyProblem
 from wallet.openbadges.keys import b58encode
@@ -44,7 +45,7 @@ def did_key_vm(key: ec.EllipticCurvePrivateKey) -> tuple[str, str]:
 def sign(key: ec.EllipticCurvePrivateKey, issuer: str = fx.HTTPS_ISSUER) -> dict[str, Any]:
     """An OB 3.0 credential signed with ecdsa-rdfc-2019 by ``key`` (an <issuer>#z… method)."""
     vm = f"{issuer}#{ec_multikey(key.public_key())}"
-    return di.sign_ecdsa_rdfc_2019(fx.credential(issuer), key, vm, fx.CREATED)
+    return signing.sign_ecdsa_rdfc_2019(fx.credential(issuer), key, vm, fx.CREATED)
 
 
 def statuses(document: dict[str, Any]) -> list[tuple[str, str]]:
@@ -101,7 +102,7 @@ def test_changed_proof_options_break_the_signature() -> None:
 
 def test_a_signature_by_another_key_of_the_same_curve_fails() -> None:
     signed = sign(P256)
-    forged = di.sign_ecdsa_rdfc_2019(
+    forged = signing.sign_ecdsa_rdfc_2019(
         fx.credential(), fx.p256_key("attacker"), signed["proof"]["verificationMethod"], fx.CREATED
     )
     assert statuses(forged) == [("failed", "ob3.proof.bad_signature")]
@@ -176,7 +177,7 @@ def test_zero_and_out_of_range_signature_halves_fail() -> None:
 
 def test_did_key_issuer_signing_with_its_own_p256_did_key_is_valid() -> None:
     did, vm = did_key_vm(P256)
-    signed = di.sign_ecdsa_rdfc_2019(fx.credential(did), P256, vm, fx.CREATED)
+    signed = signing.sign_ecdsa_rdfc_2019(fx.credential(did), P256, vm, fx.CREATED)
     report = verify(fx.dumps(signed), fetcher=FakeFetcher(), now=fx.NOW)
     assert report.result == "valid", [(c.message_id, c.detail) for c in report.checks]
     assert "ob3.key.issuer_ok" in {c.message_id for c in report.checks}
@@ -210,12 +211,12 @@ def test_https_issuer_fragment_key_is_unverifiable_offline_and_valid_with_its_pr
 
 def test_the_signer_refuses_undefined_terms_and_non_nist_keys() -> None:
     with pytest.raises(ValueError, match="notAnObTerm"):
-        di.sign_ecdsa_rdfc_2019(
+        signing.sign_ecdsa_rdfc_2019(
             fx.credential(extra_subject={"notAnObTerm": "x"}), P256, "did:key:x", fx.CREATED
         )
     secp256k1 = ec.derive_private_key(7, ec.SECP256K1())
     with pytest.raises(ValueError, match="P-256 or P-384"):
-        di.sign_ecdsa_rdfc_2019(fx.credential(), secp256k1, "did:key:x", fx.CREATED)
+        signing.sign_ecdsa_rdfc_2019(fx.credential(), secp256k1, "did:key:x", fx.CREATED)
 
 
 def _unsigned_parts(signed: dict[str, Any]) -> tuple[str, str, str]:

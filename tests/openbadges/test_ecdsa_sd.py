@@ -18,6 +18,7 @@ from tests.openbadges import v3_fixtures as fx
 from tests.openbadges.fakes import FakeFetcher
 from wallet.openbadges import dataintegrity as di
 from wallet.openbadges import jsonld
+from wallet.openbadges import signing
 from wallet.openbadges import verify
 from wallet.openbadges.ecdsa import sd
 from wallet.openbadges.ecdsa import sign_p1363
@@ -622,7 +623,7 @@ def test_no_selective_disclosure_warning_when_the_derived_proof_fails() -> None:
 
 
 def test_no_selective_disclosure_warning_for_proofs_that_cover_everything() -> None:
-    rdfc = di.sign_ecdsa_rdfc_2019(fx.credential(DID), ISSUER, VM, fx.CREATED)
+    rdfc = signing.sign_ecdsa_rdfc_2019(fx.credential(DID), ISSUER, VM, fx.CREATED)
     eddsa = fx.sign(fx.credential(fx.DID_KEY), vm=fx.DID_KEY_VM)
     for signed in (rdfc, eddsa):
         report = verify(fx.dumps(signed), fetcher=FakeFetcher(), now=fx.NOW)

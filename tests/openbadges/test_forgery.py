@@ -18,10 +18,10 @@ import pytest
 from tests.openbadges import v3_fixtures as fx
 from tests.openbadges.fakes import FakeFetcher
 from wallet.openbadges import verify
-from wallet.openbadges.dataintegrity import sign_eddsa_rdfc_2022
 from wallet.openbadges.fetch import Response
 from wallet.openbadges.keys import did_key_for
 from wallet.openbadges.keys import ed25519_multikey
+from wallet.openbadges.signing import sign_eddsa_rdfc_2022
 
 VICTIM = "https://victim.example/issuers/1"
 W3C_ISSUER = "https://vc.example/issuers/5678"

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from wallet.openbadges import context_bundle
 from wallet.openbadges import jsonld
 
 VECTORS = Path(__file__).resolve().parents[2].parent / "shared" / "vectors"
@@ -31,12 +32,12 @@ def _doc(**extra: object) -> dict[str, object]:
 
 
 def test_every_manifest_context_is_installed_and_matches_its_hash() -> None:
-    manifest = json.loads(jsonld.MANIFEST_PATH.read_text(encoding="utf-8"))
+    manifest = json.loads(context_bundle.MANIFEST_PATH.read_text(encoding="utf-8"))
     required = [u for u, e in manifest["contexts"].items() if not e.get("optional")]
     assert VC_V2 in required and OB in required
     for url in required:
         entry = manifest["contexts"][url]
-        data = (jsonld.CONTEXT_DIR / entry["file"]).read_bytes()
+        data = (context_bundle.CONTEXT_DIR / entry["file"]).read_bytes()
         assert hashlib.sha256(data).hexdigest() == entry["sha256"], url
         assert isinstance(jsonld.load_context(url), dict)
 
@@ -187,13 +188,13 @@ def test_damaged_bundled_context_fails_closed(
 ) -> None:
     (tmp_path / "ctx.jsonld").write_text('{"@context": {"name": "http://evil.example/n"}}')
     url = "https://bundled.example/ctx"
-    entry = jsonld._Entry(file="ctx.jsonld", sha256="0" * 64)
-    monkeypatch.setattr(jsonld, "CONTEXT_DIR", tmp_path)
-    monkeypatch.setitem(jsonld._MANIFEST, url, entry)
+    entry = context_bundle._Entry(file="ctx.jsonld", sha256="0" * 64)
+    monkeypatch.setattr(context_bundle, "CONTEXT_DIR", tmp_path)
+    monkeypatch.setitem(context_bundle._MANIFEST, url, entry)
     with pytest.raises(jsonld.ContextUnavailable):
         jsonld.load_context(url)
-    missing = jsonld._Entry(file="absent.jsonld", sha256="0" * 64)
-    monkeypatch.setitem(jsonld._MANIFEST, url + "2", missing)
+    missing = context_bundle._Entry(file="absent.jsonld", sha256="0" * 64)
+    monkeypatch.setitem(context_bundle._MANIFEST, url + "2", missing)
     with pytest.raises(jsonld.ContextUnavailable):
         jsonld.load_context(url + "2")
 

@@ -13,11 +13,11 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric import ed25519
 
 from tests.openbadges.fakes import FakeFetcher
-from wallet.openbadges.dataintegrity import sign_eddsa_rdfc_2022
 from wallet.openbadges.jose import b64url_encode
 from wallet.openbadges.jose import sign_compact
 from wallet.openbadges.keys import did_key_for
 from wallet.openbadges.keys import ed25519_multikey
+from wallet.openbadges.signing import sign_eddsa_rdfc_2022
 from wallet.openbadges.status import encode_bitstring
 
 VC_V2 = "https://www.w3.org/ns/credentials/v2"

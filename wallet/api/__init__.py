@@ -1,1 +1,17 @@
 """Machine interfaces (OB 3.0 and 2.1 API hosts, OAuth 2.0, OpenID4VCI), thin over the services."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+
+def init_app(app: Flask) -> None:
+    """Register the OAuth 2.0 server and the API blueprints on app."""
+    from wallet.api.oauth import server
+    from wallet.api.oauth import views as oauth_views
+    from wallet.api.ob3 import views as ob3_views
+
+    server.build(app)
+    app.register_blueprint(oauth_views.bp)
+    app.register_blueprint(ob3_views.bp)
+    app.before_request(ob3_views.refuse_other_methods)

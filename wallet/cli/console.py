@@ -11,6 +11,9 @@ LOUD_COMMANDS = {"run", "worker"}
 def main() -> None:
     """Run `wallet`; `wallet verify` runs without loading the web application."""
     if len(sys.argv) > 1 and sys.argv[1] == "verify":
+        from wallet.cli.lean import keep_lean
+
+        keep_lean()
         from wallet.cli.verify import verify
 
         verify.main(args=sys.argv[2:], prog_name="wallet verify")

@@ -25,7 +25,6 @@ from wallet.openbadges.errors import BadgeError
 from wallet.openbadges.fetch import CachingFetcher
 from wallet.openbadges.fetch import ChainFetcher
 from wallet.openbadges.fetch import Fetcher
-from wallet.openbadges.fetch import HttpFetcher
 from wallet.openbadges.fetch import OfflineFetcher
 from wallet.openbadges.fetch import UrlMapFetcher
 from wallet.openbadges.messages import message
@@ -179,6 +178,9 @@ def build_fetcher(
     if offline:
         network = OfflineFetcher()
     else:
+        # The HTTP client (sockets, TLS) is loaded only when the network may be used.
+        from wallet.openbadges.fetch_http import HttpFetcher
+
         try:
             http = HttpFetcher(
                 allowed_networks=environ.get("WALLET_FETCH_ALLOWED_NETWORKS", "").split(","),
@@ -391,4 +393,7 @@ def verify(
 
 
 if __name__ == "__main__":
+    from wallet.cli.lean import keep_lean
+
+    keep_lean()
     verify.main(prog_name="wallet verify")

@@ -1,4 +1,4 @@
-"""SQLAlchemy 2 typed models: the holders' tables and the issuing portal's, importable from here."""
+"""SQLAlchemy 2 typed models: holders, the issuing portal and OAuth, importable from here."""
 
 from wallet.models.holders import NAME_ORDERS
 from wallet.models.holders import PUBLIC_ID_PATTERN
@@ -23,10 +23,19 @@ from wallet.models.issuing import IssuerRole
 from wallet.models.issuing import IssuingEvent
 from wallet.models.issuing import RetiredIssuerKey
 from wallet.models.issuing import StatusList
+from wallet.models.oauth import CONNECTION_BADGES
+from wallet.models.oauth import AuthorizationCode
+from wallet.models.oauth import Connection
+from wallet.models.oauth import ConnectionBadge
+from wallet.models.oauth import OAuthClient
+from wallet.models.oauth import RemoteHost
+from wallet.models.oauth import RemoteImport
+from wallet.models.oauth import Token
 
 __all__ = [
     "CLAIM_STATES",
     "ISSUER_ROLES",
+    "CONNECTION_BADGES",
     "NAME_ORDERS",
     "PUBLIC_ID_PATTERN",
     "ROLES",
@@ -34,14 +43,21 @@ __all__ = [
     "VISIBILITIES",
     "Achievement",
     "Award",
+    "AuthorizationCode",
     "AwardBatch",
     "Badge",
     "BadgeContent",
+    "Connection",
+    "ConnectionBadge",
     "Issuer",
     "IssuerRole",
     "IssuingEvent",
     "RetiredIssuerKey",
+    "OAuthClient",
+    "RemoteHost",
+    "RemoteImport",
     "StatusList",
+    "Token",
     "User",
     "is_public_id",
     "new_profile_id",

@@ -9,10 +9,6 @@ import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Literal
-from xml.etree.ElementTree import ParseError as XmlParseError
-
-from defusedxml import DefusedXmlException
-from defusedxml.ElementTree import iterparse
 
 from wallet.openbadges.errors import ParseError
 from wallet.openbadges.errors import TooLarge
@@ -177,6 +173,12 @@ def bake_png(png_bytes: bytes, keyword: str, text: str) -> bytes:
 
 def unbake_svg(data: bytes, limits: Limits = DEFAULT_LIMITS) -> Unbaked:
     """Extract the badge from an SVG, matching the element by namespace URI and local name."""
+    # The XML parser is loaded only for SVG input: PNG and JSON badges never need it.
+    from xml.etree.ElementTree import ParseError as XmlParseError
+
+    from defusedxml import DefusedXmlException
+    from defusedxml.ElementTree import iterparse
+
     if len(data) > limits.max_svg_bytes:
         raise TooLarge("SVG file too large")
     depth = elements = 0

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import copy
 import hashlib
-from collections.abc import Callable
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC
@@ -12,7 +10,6 @@ from datetime import datetime
 from typing import Any
 
 from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric import ed25519
 
 from wallet.openbadges import ecdsa
@@ -21,7 +18,6 @@ from wallet.openbadges.ecdsa import sd
 from wallet.openbadges.fetch import Fetcher
 from wallet.openbadges.keys import KeyProblem
 from wallet.openbadges.keys import Method
-from wallet.openbadges.keys import b58encode
 from wallet.openbadges.keys import multibase_decode
 from wallet.openbadges.keys import resolve_method
 from wallet.openbadges.model import Result
@@ -81,7 +77,7 @@ def proofs_of(document: Mapping[str, Any]) -> list[Any]:
     return proof if isinstance(proof, list) else [proof]
 
 
-def _proof_config(proof: Mapping[str, Any], context: Any) -> dict[str, Any]:
+def proof_config(proof: Mapping[str, Any], context: Any) -> dict[str, Any]:
     config = {key: value for key, value in proof.items() if key != "proofValue"}
     config["@context"] = context
     return config
@@ -91,7 +87,7 @@ def _str_or_none(value: Any) -> str | None:
     return value if isinstance(value, str) else None
 
 
-def _hash_data(config_nquads: str, document_nquads: str) -> bytes:
+def hash_data(config_nquads: str, document_nquads: str) -> bytes:
     return (
         hashlib.sha256(config_nquads.encode("utf-8")).digest()
         + hashlib.sha256(document_nquads.encode("utf-8")).digest()
@@ -249,7 +245,7 @@ def _verify_one(
             method=method,
         )
     try:
-        method.key.verify(signature, _hash_data(*nquads))
+        method.key.verify(signature, hash_data(*nquads))
     except InvalidSignature:
         return _outcome(
             index,
@@ -314,7 +310,7 @@ def verify_embedded_proofs(
         # JSON-LD failures of the proof options, or of the document canonicalised again with
         # ecdsa-sd-2023's blank node labels, end the report like the document's own.
         try:
-            config_analysis = jsonld.canonical(_proof_config(proof, context), budget)
+            config_analysis = jsonld.canonical(proof_config(proof, context), budget)
             dropped.update(f"proof.{term}" for term in config_analysis.dropped)
             relative.update(config_analysis.relative_types)
             nquads = (config_analysis.nquads, document_nquads)
@@ -325,94 +321,4 @@ def verify_embedded_proofs(
         proofs=tuple(outcomes),
         dropped=tuple(sorted(dropped)),
         relative_types=tuple(sorted(relative)),
-    )
-
-
-def _created_text(created: datetime | str) -> str:
-    if isinstance(created, str):
-        return created
-    moment = created if created.tzinfo else created.replace(tzinfo=UTC)
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def _sign(
-    document: Mapping[str, Any],
-    cryptosuite: str,
-    verification_method: str,
-    created: datetime | str,
-    signer: Callable[[str, str], bytes],
-) -> dict[str, Any]:
-    """Add a DataIntegrityProof; ``signer`` maps (proof options, document) N-Quads to bytes."""
-    signed = copy.deepcopy(dict(document))
-    existing = proofs_of(signed)
-    signed.pop("proof", None)
-    context = signed.get("@context")
-    proof: dict[str, Any] = {
-        "type": DATA_INTEGRITY,
-        "cryptosuite": cryptosuite,
-        "created": _created_text(created),
-        "verificationMethod": verification_method,
-        "proofPurpose": "assertionMethod",
-    }
-    budget = jsonld.Budget(seconds=5.0).start()
-    analysis = jsonld.analyse(signed, budget)
-    config = jsonld.analyse(_proof_config(proof, context), budget)
-    if not analysis.safe or not config.safe:
-        raise ValueError(
-            "document uses terms its contexts do not define: "
-            + ", ".join(
-                analysis.dropped + analysis.relative_types + config.dropped + config.relative_types
-            )
-        )
-    signature = signer(
-        jsonld.canonize_dataset(config.dataset, budget),
-        jsonld.canonize_dataset(analysis.dataset, budget),
-    )
-    proof["proofValue"] = "z" + b58encode(signature)
-    signed["proof"] = [*existing, proof] if existing else proof
-    return signed
-
-
-def sign_eddsa_rdfc_2022(
-    document: Mapping[str, Any],
-    private_key: ed25519.Ed25519PrivateKey,
-    verification_method: str,
-    created: datetime | str,
-) -> dict[str, Any]:
-    """Return a copy of ``document`` with an added ``eddsa-rdfc-2022`` DataIntegrityProof.
-
-    Refuses (ValueError) a document with terms or types its contexts do not define, because
-    other verifiers would reject it or the signature would not cover what is shown.
-    """
-    return _sign(
-        document,
-        EDDSA_RDFC_2022,
-        verification_method,
-        created,
-        lambda config, doc: private_key.sign(_hash_data(config, doc)),
-    )
-
-
-def sign_ecdsa_rdfc_2019(
-    document: Mapping[str, Any],
-    private_key: ec.EllipticCurvePrivateKey,
-    verification_method: str,
-    created: datetime | str,
-) -> dict[str, Any]:
-    """Return a copy of ``document`` with an added ``ecdsa-rdfc-2019`` DataIntegrityProof.
-
-    P-256 keys hash with SHA-256, P-384 keys with SHA-384; signatures are deterministic. The
-    same refusal of undefined terms as ``sign_eddsa_rdfc_2022``.
-    """
-    curve = ecdsa.curve_of(private_key.public_key())
-    if curve is None:
-        raise ValueError("ecdsa-rdfc-2019 needs a P-256 or P-384 key")
-    return _sign(
-        document,
-        ecdsa.ECDSA_RDFC_2019,
-        verification_method,
-        created,
-        lambda config, doc: ecdsa.sign_p1363(
-            private_key, ecdsa.hash_data(config, doc, curve.hash_name)
-        ),
     )

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import re
 import socket
 import threading
@@ -15,7 +14,6 @@ from ipaddress import IPv4Address
 from ipaddress import IPv6Address
 from ipaddress import ip_address
 from typing import TYPE_CHECKING
-from typing import Any
 from urllib.parse import quote
 from urllib.parse import urljoin
 from urllib.parse import urlsplit
@@ -31,6 +29,10 @@ from wallet.openbadges.fetch_base import failed
 from wallet.openbadges.fetch_base import refused
 from wallet.openbadges.fetch_base import timed_out
 from wallet.openbadges.fetch_base import too_large
+from wallet.openbadges.fetch_deadline import Deadline
+from wallet.openbadges.fetch_deadline import DeadlineSocket
+from wallet.openbadges.fetch_request import Outgoing
+from wallet.openbadges.fetch_request import request_bytes
 
 if TYPE_CHECKING:
     import ssl
@@ -48,47 +50,6 @@ Resolver = Callable[[str, int], list[str]]
 def _default_resolver(host: str, port: int) -> list[str]:
     infos = socket.getaddrinfo(host, port, 0, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     return [str(info[4][0]) for info in infos]
-
-
-class _Deadline:
-    """A monotonic point in time shared by every step of one fetch."""
-
-    def __init__(self, seconds: float) -> None:
-        self.end = time.monotonic() + seconds
-
-    def remaining(self) -> float:
-        """Return the seconds left, raising a timeout FetchError when none are."""
-        left = self.end - time.monotonic()
-        if left <= 0:
-            raise timed_out()
-        return left
-
-
-class _DeadlineRaw(io.RawIOBase):
-    """A socket reader that re-arms the timeout before every recv with the time left."""
-
-    def __init__(self, sock: socket.socket, deadline: _Deadline) -> None:
-        self._sock = sock
-        self._deadline = deadline
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer: Any) -> int:
-        # Per-recv timeouts alone let a drip server run forever (security.md S11).
-        self._sock.settimeout(self._deadline.remaining())
-        return self._sock.recv_into(buffer)
-
-
-class _DeadlineSocket:
-    """The minimal socket face HTTPResponse needs: ``makefile`` over a deadline-bound reader."""
-
-    def __init__(self, sock: socket.socket, deadline: _Deadline) -> None:
-        self._sock = sock
-        self._deadline = deadline
-
-    def makefile(self, mode: str, *args: Any, **kwargs: Any) -> io.BufferedReader:
-        return io.BufferedReader(_DeadlineRaw(self._sock, self._deadline))
 
 
 @dataclass(frozen=True)
@@ -135,13 +96,27 @@ class HttpFetcher:
 
     def fetch(self, url: str, *, accept: str = ACCEPT_BADGE) -> Response:
         """Return the response for ``url`` after at most ``max_redirects`` vetted redirects."""
-        return self._fetch(url, accept, _Deadline(self.timeout))
+        return self._fetch(url, accept, Deadline(self.timeout))
+
+    def send(self, url: str, outgoing: Outgoing, *, accept: str = "application/json") -> Response:
+        """Make one request with a method, headers and body (API calls); redirects are returned,
+        never followed, so credentials in it never reach another address."""
+        try:
+            target = self._parse(url)
+            status, content_type, _location, body = self._fetch_once(
+                target, accept, Deadline(self.timeout), outgoing
+            )
+        except FetchError:
+            raise
+        except Exception as exc:
+            raise failed() from exc
+        return Response(url=url, status=status, content_type=content_type, body=body)
 
     def budgeted(self, seconds: float, max_requests: int = 8) -> BudgetedFetcher:
         """Return a view sharing one deadline and request count across many fetches."""
         return BudgetedFetcher(self, seconds, max_requests)
 
-    def _fetch(self, url: str, accept: str, deadline: _Deadline) -> Response:
+    def _fetch(self, url: str, accept: str, deadline: Deadline) -> Response:
         try:
             return self._follow(url, accept, deadline)
         except FetchError:
@@ -150,7 +125,7 @@ class HttpFetcher:
             # The contract is FetchError only; hostile input must not find another way out.
             raise failed() from exc
 
-    def _follow(self, url: str, accept: str, deadline: _Deadline) -> Response:
+    def _follow(self, url: str, accept: str, deadline: Deadline) -> Response:
         current = url
         for hop in range(self.max_redirects + 1):
             target = self._parse(current)
@@ -216,7 +191,7 @@ class HttpFetcher:
         # Test servers on loopback use random ports; only explicitly allowed networks get them.
         return any(address in network for network in self.allowed_networks)
 
-    def _addresses(self, target: _Target, deadline: _Deadline) -> list[IPv4Address | IPv6Address]:
+    def _addresses(self, target: _Target, deadline: Deadline) -> list[IPv4Address | IPv6Address]:
         if target.address is not None:
             addresses: list[IPv4Address | IPv6Address] = [target.address]
         else:
@@ -234,7 +209,7 @@ class HttpFetcher:
                 raise refused()
         return addresses
 
-    def _resolve(self, host: str, port: int, deadline: _Deadline) -> list[str]:
+    def _resolve(self, host: str, port: int, deadline: Deadline) -> list[str]:
         # getaddrinfo has no timeout; a daemon thread keeps the total deadline honest.
         result: list[list[str]] = []
         failure: list[BaseException] = []
@@ -254,7 +229,7 @@ class HttpFetcher:
             raise failed()
         return result[0]
 
-    def _connect(self, target: _Target, deadline: _Deadline) -> socket.socket:
+    def _connect(self, target: _Target, deadline: Deadline) -> socket.socket:
         addresses = self._addresses(target, deadline)
         for address in addresses:
             try:
@@ -278,26 +253,21 @@ class HttpFetcher:
             raise timed_out()
         raise failed()
 
-    def _request_bytes(self, target: _Target, accept: str) -> bytes:
+    def _request_bytes(self, target: _Target, accept: str, outgoing: Outgoing | None) -> bytes:
         host = f"[{target.host}]" if ":" in target.host else target.host
         default_port = 443 if target.scheme == "https" else 80
         if target.port != default_port:
             host = f"{host}:{target.port}"
-        lines = [
-            f"GET {target.request_target} HTTP/1.1",
-            f"Host: {host}",
-            f"User-Agent: {self.user_agent}",
-            f"Accept: {accept}",
-            "Accept-Encoding: identity",
-            "Connection: close",
-        ]
-        if _BAD_URL_CHARS.search(accept.replace(" ", "")) or "\n" in self.user_agent:
-            raise refused()
-        text = "\r\n".join(lines) + "\r\n\r\n"
-        return text.encode("ascii", "strict")
+        return request_bytes(
+            host,
+            target.request_target,
+            accept=accept,
+            user_agent=self.user_agent,
+            outgoing=outgoing,
+        )
 
     def _fetch_once(
-        self, target: _Target, accept: str, deadline: _Deadline
+        self, target: _Target, accept: str, deadline: Deadline, outgoing: Outgoing | None = None
     ) -> tuple[int, str, str | None, bytes]:
         import http.client
 
@@ -310,7 +280,7 @@ class HttpFetcher:
         except (OSError, ValueError, UnicodeError):
             raise failed() from None
         try:
-            return self._exchange(sock, target, accept, deadline)
+            return self._exchange(sock, target, accept, deadline, outgoing)
         except FetchError:
             raise
         except TimeoutError:
@@ -323,19 +293,24 @@ class HttpFetcher:
             sock.close()
 
     def _exchange(
-        self, sock: socket.socket, target: _Target, accept: str, deadline: _Deadline
+        self,
+        sock: socket.socket,
+        target: _Target,
+        accept: str,
+        deadline: Deadline,
+        outgoing: Outgoing | None,
     ) -> tuple[int, str, str | None, bytes]:
         import http.client
 
         try:
-            request = self._request_bytes(target, accept)
+            request = self._request_bytes(target, accept, outgoing)
         except UnicodeError:
             raise refused() from None
         sock.settimeout(deadline.remaining())
         sock.sendall(request)
         response = http.client.HTTPResponse(
-            _DeadlineSocket(sock, deadline),  # type: ignore[arg-type]
-            method="GET",
+            DeadlineSocket(sock, deadline),  # type: ignore[arg-type]
+            method=outgoing.method if outgoing else "GET",
         )
         try:
             response.begin()
@@ -384,6 +359,6 @@ class BudgetedFetcher:
             self.requests += 1
             if self.requests > self.max_requests:
                 raise refused()
-        deadline = _Deadline(self.inner.timeout)
+        deadline = Deadline(self.inner.timeout)
         deadline.end = min(deadline.end, self._end)
         return self.inner._fetch(url, accept, deadline)

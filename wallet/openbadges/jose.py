@@ -14,7 +14,6 @@ from typing import TypeAlias
 from cryptography.exceptions import InvalidSignature as _CryptoInvalidSignature
 from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric import ed25519
 from cryptography.hazmat.primitives.asymmetric import padding
@@ -115,6 +114,10 @@ def _check_key(key: object) -> PublicKey:
 
 def key_from_pem(pem: str | bytes) -> PublicKey:
     """Load a public key (RSA, P-256, P-384 or Ed25519) from PEM text."""
+    # The serialization package (PEM, SSH, PKCS#12 readers) is slow to import and only
+    # OB 2.0 keys come as PEM.
+    from cryptography.hazmat.primitives import serialization
+
     data = pem.encode("ascii", "replace") if isinstance(pem, str) else pem
     try:
         key = serialization.load_pem_public_key(data.strip())

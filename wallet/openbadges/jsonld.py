@@ -6,184 +6,53 @@ import copy
 import hashlib
 import json
 import threading
-import time
 from collections import OrderedDict
 from collections.abc import Iterable
 from collections.abc import Mapping
 from dataclasses import dataclass
-from dataclasses import field
-from pathlib import Path
 from typing import Any
 from typing import cast
 
 from pyld import jsonld as _pyld
-from pyld.canon import URDNA2015
 from pyld.nquads import serialize_nquad
 
-CONTEXT_DIR = Path(__file__).resolve().parent / "contexts"
-MANIFEST_PATH = CONTEXT_DIR / "manifest.json"
+from wallet.openbadges.bounded_pyld import BoundedURDNA2015
+from wallet.openbadges.bounded_pyld import Budget
+from wallet.openbadges.bounded_pyld import BudgetedProcessor
+from wallet.openbadges.bounded_pyld import BudgetExceeded
+from wallet.openbadges.context_bundle import ContextUnavailable
+from wallet.openbadges.context_bundle import JsonLdError
+from wallet.openbadges.context_bundle import UnknownContext
+from wallet.openbadges.context_bundle import document_loader
+from wallet.openbadges.context_bundle import is_known_context
+from wallet.openbadges.context_bundle import known_context_urls
+from wallet.openbadges.context_bundle import load_context
+
+__all__ = [
+    "Analysis",
+    "Budget",
+    "BudgetExceeded",
+    "Canonical",
+    "ContextUnavailable",
+    "JsonLdError",
+    "UnknownContext",
+    "analyse",
+    "canonical",
+    "canonize",
+    "canonize_dataset",
+    "canonize_relabelled",
+    "compact",
+    "context_urls",
+    "describe_findings",
+    "document_loader",
+    "expand",
+    "is_known_context",
+    "known_context_urls",
+    "load_context",
+]
 
 # PyLD resolves relative IRIs against this even when told base="" (see notes §7.4).
 PYLD_DEFAULT_BASE = cast(str, getattr(_pyld, "DEFAULT_BASE_IRI", "http://example.org/base/"))
-
-
-class JsonLdError(Exception):
-    """The document cannot be processed as JSON-LD (malformed, or over a limit)."""
-
-    code = "jsonld.invalid"
-
-
-class UnknownContext(JsonLdError):
-    """A context URL that is not bundled: never fetched, so the document cannot be checked."""
-
-    code = "jsonld.unknown_context"
-
-    def __init__(self, url: str) -> None:
-        super().__init__(f"context not bundled: {url[:200]}")
-        self.url = url
-
-
-class ContextUnavailable(UnknownContext):
-    """A bundled context is listed but missing or damaged on disk (run fetch_contexts.py)."""
-
-    code = "jsonld.context_unavailable"
-
-
-class BudgetExceeded(JsonLdError):
-    """The work budget for JSON-LD processing ran out (hostile or absurd graph)."""
-
-    code = "jsonld.budget"
-
-
-@dataclass
-class Budget:
-    """A cap on JSON-LD work: CPU seconds, quads, blank-node hash steps, permutation size.
-
-    One budget is shared by every expansion, RDF conversion and canonicalisation of one
-    verification; its clock is the thread's CPU time, so a loaded machine does not shorten it
-    and no input can hold a worker much longer than ``seconds`` of computing.
-    """
-
-    seconds: float = 1.0
-    max_quads: int = 10_000
-    max_hash_steps: int = 2000
-    # 7! permutations is ~0.1 s of PyLD work; 8! would already be about a second.
-    max_related_group: int = 7
-    deadline: float = field(default=0.0, init=False)
-    steps: int = field(default=0, init=False)
-
-    def start(self) -> Budget:
-        """Start the clock unless it already runs (a shared budget keeps its deadline)."""
-        if not self.deadline:
-            self.deadline = time.thread_time() + self.seconds
-        return self
-
-    def check(self) -> None:
-        """Raise BudgetExceeded when the CPU time is spent."""
-        if self.deadline and time.thread_time() > self.deadline:
-            raise BudgetExceeded("JSON-LD processing needed more than its time budget")
-
-    def tick(self) -> None:
-        """Count one blank-node hashing step; raise BudgetExceeded when over."""
-        self.steps += 1
-        if self.steps > self.max_hash_steps:
-            raise BudgetExceeded("too many blank-node hashing steps")
-        self.check()
-
-
-class _BudgetedProcessor(_pyld.JsonLdProcessor):  # type: ignore[misc]
-    """PyLD's processor, checking the budget at every element it expands or maps.
-
-    Expansion and node mapping are where hostile documents spend their time (a property whose
-    values PyLD de-duplicates pairwise is quadratic), and both recurse through these methods.
-    """
-
-    def __init__(self, budget: Budget, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self._budget = budget
-
-    def _expand(self, *args: Any, **kwargs: Any) -> Any:
-        self._budget.check()
-        return super()._expand(*args, **kwargs)
-
-    def _create_node_map(self, *args: Any, **kwargs: Any) -> Any:
-        self._budget.check()
-        return super()._create_node_map(*args, **kwargs)
-
-    def _process_context(self, *args: Any, **kwargs: Any) -> Any:
-        self._budget.check()
-        return super()._process_context(*args, **kwargs)
-
-
-@dataclass(frozen=True)
-class _Entry:
-    file: str
-    sha256: str
-
-
-def _read_manifest() -> dict[str, _Entry]:
-    try:
-        raw = json.loads(MANIFEST_PATH.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-    return {
-        url: _Entry(file=str(entry["file"]), sha256=str(entry["sha256"]))
-        for url, entry in raw.get("contexts", {}).items()
-    }
-
-
-_MANIFEST = _read_manifest()
-_DOCUMENTS: dict[str, Any] = {}
-_LOCK = threading.RLock()
-
-
-def known_context_urls() -> frozenset[str]:
-    """Return every context URL the bundle can answer (installed or not)."""
-    return frozenset(_MANIFEST)
-
-
-def is_known_context(url: str) -> bool:
-    """Return True when ``url`` is a bundled context."""
-    return url in _MANIFEST
-
-
-def load_context(url: str) -> Any:
-    """Return the parsed bundled context document for ``url`` (sha256-checked once)."""
-    cached = _DOCUMENTS.get(url)
-    if cached is not None:
-        return cached
-    entry = _MANIFEST.get(url)
-    if entry is None:
-        raise UnknownContext(url)
-    with _LOCK:
-        cached = _DOCUMENTS.get(url)
-        if cached is not None:
-            return cached
-        try:
-            data = (CONTEXT_DIR / entry.file).read_bytes()
-        except OSError as exc:
-            raise ContextUnavailable(url) from exc
-        # Fail closed: a context that differs from the pinned one changes what was signed.
-        if hashlib.sha256(data).hexdigest() != entry.sha256:
-            raise ContextUnavailable(url)
-        document = json.loads(data)
-        _DOCUMENTS[url] = document
-        return document
-
-
-def document_loader(url: str, options: Any = None) -> dict[str, Any]:
-    """PyLD document loader answering only bundled contexts; anything else raises."""
-    document = load_context(url)
-    return {
-        "contentType": "application/ld+json",
-        "contextUrl": None,
-        "documentUrl": url,
-        # PyLD keeps resolved contexts in its process-wide cache only when tagged "static";
-        # bundled contexts are immutable (hash-pinned), so they are processed once per process.
-        "tag": "static",
-        # PyLD may keep and mutate what it is given; the cache must stay pristine.
-        "document": copy.deepcopy(document),
-    }
 
 
 def _options(**extra: Any) -> dict[str, Any]:
@@ -279,10 +148,10 @@ def analyse(document: dict[str, Any], budget: Budget | None = None) -> Analysis:
     if _count_nodes(document, budget.max_quads) > budget.max_quads:
         raise BudgetExceeded("document has too many nodes")
     for url in context_urls(document):
-        if url not in _MANIFEST:
+        if not is_known_context(url):
             raise UnknownContext(url)
     dropped: list[str] = []
-    processor = _BudgetedProcessor(
+    processor = BudgetedProcessor(
         budget, on_property_dropped=lambda prop: dropped.append(str(prop))
     )
     options = _options()
@@ -314,34 +183,11 @@ def analyse(document: dict[str, Any], budget: Budget | None = None) -> Analysis:
     )
 
 
-class _BoundedURDNA2015(URDNA2015):  # type: ignore[misc]
-    """URDNA2015 (= RDFC-1.0) that gives up when the budget runs out."""
-
-    def __init__(self, budget: Budget) -> None:
-        super().__init__()
-        self._budget = budget
-
-    def hash_n_degree_quads(self, id_: str, issuer: Any) -> Any:
-        """Count a step, then hash as URDNA2015 does."""
-        self._budget.tick()
-        return super().hash_n_degree_quads(id_, issuer)
-
-    def create_hash_to_related(self, id_: str, issuer: Any) -> Any:
-        """Count a step and refuse factorial permutation groups."""
-        self._budget.tick()
-        related = super().create_hash_to_related(id_, issuer)
-        # The permutation step is factorial in the size of a group of indistinguishable
-        # blank nodes: refuse big groups before iterating over them.
-        if any(len(nodes) > self._budget.max_related_group for nodes in related.values()):
-            raise BudgetExceeded("too many indistinguishable blank nodes")
-        return related
-
-
 def canonize_dataset(dataset: dict[str, Any], budget: Budget | None = None) -> str:
     """Return the RDFC-1.0 (URDNA2015) canonical N-Quads of a PyLD dataset."""
     budget = (budget or Budget()).start()
     try:
-        result = _BoundedURDNA2015(budget).main(
+        result = BoundedURDNA2015(budget).main(
             copy.deepcopy(dataset), {"format": "application/n-quads"}
         )
     except JsonLdError:
@@ -362,7 +208,7 @@ def canonize_relabelled(
     LookupError for a canonical label ``labels`` does not cover.
     """
     budget = (budget or Budget()).start()
-    algorithm = _BoundedURDNA2015(budget)
+    algorithm = BoundedURDNA2015(budget)
     try:
         algorithm.main(copy.deepcopy(dataset), {"format": "application/n-quads"})
     except JsonLdError:
@@ -401,6 +247,7 @@ class Canonical:
 
 
 _CANONICAL_CACHE: OrderedDict[str, Canonical] = OrderedDict()
+_LOCK = threading.Lock()
 CANONICAL_CACHE_SIZE = 256
 
 

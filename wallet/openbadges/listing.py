@@ -16,8 +16,6 @@ from datetime import datetime
 from typing import Any
 from typing import Literal
 
-from cryptography.hazmat.primitives import serialization
-
 from wallet.openbadges.errors import BadgeError
 from wallet.openbadges.jose import PublicKey
 from wallet.openbadges.jose import key_from_jwk
@@ -40,6 +38,9 @@ class Decision:
 
 def same_key(a: PublicKey, b: PublicKey) -> bool:
     """Return True when two public keys are the same key (compared as SubjectPublicKeyInfo)."""
+    # Imported here: a did:key badge never compares keys, and the package is slow to import.
+    from cryptography.hazmat.primitives import serialization
+
     spki = serialization.PublicFormat.SubjectPublicKeyInfo
     der = serialization.Encoding.DER
     try:

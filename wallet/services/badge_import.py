@@ -51,8 +51,9 @@ class ImportFailed(Exception):
     ``not_a_badge`` (nothing found), ``not_an_open_badge`` (a credential of another kind),
     ``issuer_unconfirmed`` (the signature holds but nothing the issuer publishes confirms the
     key), ``no_recipient`` (the badge names nobody), ``other_identity`` (it names someone by an
-    identifier this account does not have), ``not_yours`` (another email address) and
-    ``email_unconfirmed``. ``message_id`` and ``params`` are the deciding check's.
+    identifier this account does not have), ``not_yours`` (another email address),
+    ``email_unconfirmed`` and ``wrong_version`` (another Open Badges version than asked for).
+    ``message_id`` and ``params`` are the deciding check's.
     """
 
     def __init__(
@@ -144,25 +145,28 @@ def _image_for(loaded: Loaded, credential: Credential, fetcher: Fetcher) -> byte
     return images.placeholder(credential.achievement.name or "?")
 
 
-def import_badge(
-    user: User, source: bytes | str, *, fetcher: Fetcher | None = None
-) -> ImportOutcome:
-    """Read, verify and store a badge for user; raise ImportFailed (nothing stored) when refused."""
-    try:
-        outcome = _import(user, source, fetcher or badges.make_fetcher())
-    except ImportFailed as failure:
-        metrics.IMPORTS.labels(outcome=failure.code).inc()
-        raise
-    metrics.IMPORTS.labels(outcome="added" if outcome.created else "already").inc()
-    return outcome
+@dataclass(frozen=True)
+class Accepted:
+    """A badge that passed the verdict and the gate: what was read, its report and credential."""
+
+    loaded: Loaded
+    report: VerificationReport
+    credential: Credential
 
 
-def _import(user: User, source: bytes | str, fetcher: Fetcher) -> ImportOutcome:
-    """Do import_badge's work."""
+def check(
+    user: User, source: bytes | str, *, fetcher: Fetcher, spec: str | None = None
+) -> Accepted:
+    """Read and verify a badge and check it is user's; raise ImportFailed when it may not enter.
+
+    ``spec`` (e.g. "3.0") refuses any other version before anything is verified or fetched.
+    """
     try:
         loaded = read(source, fetcher=fetcher)
     except BadgeError as exc:
         raise ImportFailed(exc.code, str(exc)) from None
+    if spec is not None and loaded.spec != spec:
+        raise ImportFailed("wrong_version", loaded.spec)
     report = verify_loaded(loaded, fetcher=fetcher, now=badges.now())
     metrics.VERIFICATIONS.labels(result=report.result).inc()
     credential = report.credential
@@ -173,32 +177,36 @@ def _import(user: User, source: bytes | str, fetcher: Fetcher) -> ImportOutcome:
     failure = _failure_for(report) or _recipient_failure(credential, user)
     if failure is not None:
         raise failure
-    key = credential_key(credential, loaded.payload)
+    return Accepted(loaded, report, credential)
+
+
+def import_badge(
+    user: User, source: bytes | str, *, fetcher: Fetcher | None = None
+) -> ImportOutcome:
+    """Read, verify and store a badge for user; raise ImportFailed (nothing stored) when refused."""
+    fetcher = fetcher or badges.make_fetcher()
+    try:
+        outcome = store(user, check(user, source, fetcher=fetcher), fetcher=fetcher)
+    except ImportFailed as failure:
+        metrics.IMPORTS.labels(outcome=failure.code).inc()
+        raise
+    metrics.IMPORTS.labels(outcome="added" if outcome.created else "already").inc()
+    return outcome
+
+
+def store(user: User, accepted: Accepted, *, fetcher: Fetcher) -> ImportOutcome:
+    """Add an accepted badge to user's wallet (committed), or return the one already there."""
+    key = credential_key(accepted.credential, accepted.loaded.payload)
     existing = _owned_by_key(user, key)
     if existing is not None:
         return ImportOutcome(existing, created=False)
     badge = Badge(
         user_id=user.id,
         credential_key=key,
-        spec=loaded.spec,
-        format=loaded.format,
-        source_url=loaded.source_url,
-        name=(credential.achievement.name or "")[:500],
-        issuer_name=(credential.issuer.name or credential.issuer.id or "")[:500],
-        issuer_id=(credential.issuer.id or None),
-        issued_on=dates.to_utc(credential.issued_on or credential.valid_from),
-        expires=dates.to_utc(credential.expires),
         recipient_confirmed=True,
         visibility=user.default_visibility,
     )
-    badges.record(badge, report)
-    badge.content = BadgeContent(
-        original=loaded.original,
-        original_media_type=MEDIA_TYPES.get(loaded.format, "application/octet-stream"),
-        payload=payload_text(loaded.payload),
-        details_json=json.dumps(badges.details_of(credential), ensure_ascii=False, default=str),
-        image_png=_image_for(loaded, credential, fetcher),
-    )
+    _fill(badge, accepted, fetcher)
     db.session.add(badge)
     try:
         db.session.commit()
@@ -210,6 +218,46 @@ def _import(user: User, source: bytes | str, fetcher: Fetcher) -> ImportOutcome:
             raise
         return ImportOutcome(existing, created=False)
     return ImportOutcome(badge, created=True)
+
+
+def replace(badge: Badge, accepted: Accepted, *, fetcher: Fetcher) -> Badge:
+    """Put a newer copy of the same credential in place of a stored badge (not committed).
+
+    The badge keeps its public id, disclosure and place in the wallet: printed QR codes and
+    shared links go on working with the issuer's newer copy.
+    """
+    _fill(badge, accepted, fetcher)
+    return badge
+
+
+def _fill(badge: Badge, accepted: Accepted, fetcher: Fetcher) -> None:
+    """Set a badge's fields, verification and content from an accepted badge."""
+    loaded, credential = accepted.loaded, accepted.credential
+    badge.spec = loaded.spec
+    badge.format = loaded.format
+    badge.source_url = loaded.source_url
+    badge.name = (credential.achievement.name or "")[:500]
+    badge.issuer_name = (credential.issuer.name or credential.issuer.id or "")[:500]
+    badge.issuer_id = credential.issuer.id or None
+    badge.issued_on = dates.to_utc(credential.issued_on or credential.valid_from)
+    badge.expires = dates.to_utc(credential.expires)
+    badges.record(badge, accepted.report)
+    content = BadgeContent(
+        original=loaded.original,
+        original_media_type=MEDIA_TYPES.get(loaded.format, "application/octet-stream"),
+        payload=payload_text(loaded.payload),
+        details_json=json.dumps(badges.details_of(credential), ensure_ascii=False, default=str),
+        image_png=_image_for(loaded, credential, fetcher),
+    )
+    if badge.id is None:
+        badge.content = content
+        return
+    stored = db.session.get(BadgeContent, badge.id)
+    if stored is None:
+        badge.content = content
+        return
+    for field in ("original", "original_media_type", "payload", "details_json", "image_png"):
+        setattr(stored, field, getattr(content, field))
 
 
 def _owned_by_key(user: User, key: str) -> Badge | None:

@@ -29,6 +29,7 @@ def init_app(app: Flask) -> None:
     from wallet.web.views import auth
     from wallet.web.views import award_batches
     from wallet.web.views import claim
+    from wallet.web.views import connections
     from wallet.web.views import data
     from wallet.web.views import documents
     from wallet.web.views import importing
@@ -56,6 +57,11 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(award_batches.bp)
     app.register_blueprint(wallet.bp)
     app.register_blueprint(importing.bp)
+    app.register_blueprint(connections.bp)
+
+    from wallet import api
+
+    api.init_app(app)
 
     login_manager.login_view = "auth.login"
     login_manager.login_message = _l("Please sign in to continue.")

@@ -40,12 +40,12 @@ from wallet.models import Issuer
 from wallet.models import RetiredIssuerKey
 from wallet.models import StatusList
 from wallet.models import utcnow
-from wallet.openbadges.dataintegrity import sign_eddsa_rdfc_2022
 from wallet.openbadges.errors import FetchError
 from wallet.openbadges.fetch import ACCEPT_BADGE
 from wallet.openbadges.fetch import Fetcher
 from wallet.openbadges.fetch import Response
 from wallet.openbadges.keys import ed25519_multikey
+from wallet.openbadges.signing import sign_eddsa_rdfc_2022
 from wallet.openbadges.status import encode_bitstring
 from wallet.services import images
 from wallet.services.issuing.issuers import achievement_by_public_id

@@ -19,6 +19,7 @@ from wtforms import SelectField
 
 from wallet.services import accounts
 from wallet.services import dates
+from wallet.services.oauth import grants
 from wallet.web.forms import ChangePasswordForm
 from wallet.web.forms import LanguageForm
 from wallet.web.forms import ProfileForm
@@ -91,6 +92,7 @@ def settings():
         form=form,
         password_form=ChangePasswordForm(formdata=None),
         timezone_form=_timezone_form(),
+        connections=grants.connections_of(current_user),
     )
 
 
@@ -114,6 +116,7 @@ def timezone():
         form=ProfileForm(formdata=None, obj=current_user),
         password_form=ChangePasswordForm(formdata=None),
         timezone_form=form,
+        connections=grants.connections_of(current_user),
     )
 
 

@@ -1,0 +1,152 @@
+"""Software we did not write against the API host, over real HTTP on loopback.
+
+Authlib's OAuth 2.0 client (requests integration) walks discovery -> registration -> consent
+-> token -> upsert -> read -> refresh -> revocation; Schemathesis generates requests from the
+discovery document and checks every answer against it (no server errors, documented statuses,
+content types and schemas, unauthenticated calls refused).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+import sys
+from html import unescape
+from pathlib import Path
+
+import pytest
+import requests
+
+from tests import badge_factory as bf
+from tests.api import helpers as h
+from tests.api.live import csrf_token
+from tests.api.live import live_app
+from tests.api.live import sign_in
+from tests.conftest import PASSWORD
+from tests.conftest import make_user
+
+EMAIL = "taro@example.com"
+
+
+def _consent(holder: requests.Session, base: str, url: str) -> str:
+    """Approve on the consent page as the signed-in holder; return the redirect to the client."""
+    page = holder.get(url)
+    assert page.status_code == 200, page.text[:500]
+    action = re.search(r'<form id="consent-form" method="post" action="([^"]+)"', page.text)
+    assert action is not None
+    response = holder.post(
+        base + unescape(action.group(1)),
+        data={"decision": "approve", "badges": "public", "csrf_token": csrf_token(page.text)},
+        allow_redirects=False,
+    )
+    assert response.status_code == 302, response.text[:500]
+    return response.headers["Location"]
+
+
+def _connect_with_authlib(base: str, holder: requests.Session):
+    """Discover, register and authorize with Authlib's client; return (session, flow)."""
+    from authlib.common.security import generate_token
+    from authlib.integrations.requests_client import OAuth2Session
+
+    document = requests.get(base + "/ims/ob/v3p0/discovery", timeout=10).json()
+    scheme = document["components"]["securitySchemes"]["OAuth2ACG"]
+    flow = scheme["flows"]["authorizationCode"]
+    registered = requests.post(scheme["x-imssf-registrationUrl"], json=h.metadata(), timeout=10)
+    assert registered.status_code == 201, registered.text
+    client = registered.json()
+    session = OAuth2Session(
+        client["client_id"],
+        client["client_secret"],
+        scope=" ".join(flow["scopes"]),
+        redirect_uri=h.REDIRECT,
+        code_challenge_method="S256",
+        token_endpoint_auth_method="client_secret_basic",
+    )
+    verifier = generate_token(48)
+    url, _state = session.create_authorization_url(flow["authorizationUrl"], code_verifier=verifier)
+    back = _consent(holder, base, url)
+    session.fetch_token(flow["tokenUrl"], authorization_response=back, code_verifier=verifier)
+    return session, flow, document["servers"][0]["url"]
+
+
+@pytest.mark.slow
+def test_authlib_client_discovers_registers_is_authorized_upserts_and_reads(tmp_path: Path) -> None:
+    with live_app(tmp_path, "host") as host:
+        with host.context():
+            make_user(EMAIL, language="en")
+        holder = requests.Session()
+        sign_in(holder, host.url, EMAIL, PASSWORD)
+        session, flow, api = _connect_with_authlib(host.url, holder)
+
+        body = bf.ob3_json(name="Pushed by an outside client")
+        created = session.post(
+            api + "/credentials", data=body, headers={"Content-Type": "application/json"}
+        )
+        assert created.status_code == 201 and created.content == body
+        read = session.get(api + "/credentials")
+        assert read.status_code == 200 and read.headers["X-Total-Count"] == "1"
+        assert read.json()["credential"] == [json.loads(body)]
+        assert session.get(api + "/profile").json()["email"] == EMAIL
+
+        old = session.token["access_token"]
+        session.refresh_token(flow["refreshUrl"])
+        assert session.token["access_token"] != old
+        assert requests.get(api + "/profile", headers=h.bearer(old), timeout=10).status_code == 401
+        assert session.get(api + "/profile").status_code == 200
+
+        session.revoke_token(host.url + "/oauth/revoke", token=session.token["access_token"])
+        assert session.get(api + "/profile").status_code == 401
+
+
+def _schemathesis() -> str | None:
+    """Return the schemathesis command installed with the test dependencies, if any."""
+    local = Path(sys.executable).with_name("schemathesis")
+    return str(local) if local.exists() else shutil.which("schemathesis")
+
+
+@pytest.mark.slow
+def test_schemathesis_finds_nothing_wrong_with_the_discovery_document(tmp_path: Path) -> None:
+    command = _schemathesis()
+    if command is None:
+        pytest.skip("schemathesis is not installed (make test-deps installs it)")
+    with live_app(tmp_path, "host") as host:
+        with host.context():
+            make_user(EMAIL, language="en")
+        holder = requests.Session()
+        sign_in(holder, host.url, EMAIL, PASSWORD)
+        session, _flow, _api = _connect_with_authlib(host.url, holder)
+        token = session.token["access_token"]
+        checks = (
+            "not_a_server_error,status_code_conformance,content_type_conformance,"
+            "response_headers_conformance,response_schema_conformance,negative_data_rejection,"
+            "ignored_auth,unsupported_method"
+        )
+        result = subprocess.run(
+            [
+                command,
+                "run",
+                host.url + "/ims/ob/v3p0/discovery",
+                "--checks",
+                checks,
+                "--header",
+                f"Authorization: Bearer {token}",
+                "--phases",
+                "examples,coverage,fuzzing",
+                "--max-examples",
+                "25",
+                "--workers",
+                "1",
+                "--seed",
+                "1",
+                "--request-timeout",
+                "20",
+            ],
+            capture_output=True,
+            text=True,
+            timeout=500,
+            cwd=tmp_path,
+        )
+        assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-2000:]
+        assert "4 " in result.stdout or "operations" in result.stdout.lower()

@@ -370,7 +370,7 @@ def test_csv_reports_bad_lines_with_numbers_and_awards_the_good_ones(app) -> Non
         + "good3@example.com,佐藤,次郎,2025-13-01,,P4,R4\n"  # 5
         + f"good4@example.com,佐藤,三郎,{future},,P5,R5\n"  # 6
         + "good5@example.com,佐藤,四郎,2025-04-01,2025-03-01,P6,R6\n"  # 7
-        + "good1@example.com,山田,花子,2025-04-01,,P7,R7\n"  # 8: repeats line 2
+        + "good1@example.com,山田,花子,2025-04-01,,P1,R1\n"  # 8: repeats line 2
         + "good6@example.com,佐藤,五郎,2025-04-01\n"  # 9: too few fields
         + "\n"
         + "good7@example.com,鈴木,六郎,2025/4/1,2030/3/31,,R9\n"  # 11

@@ -147,14 +147,18 @@ def award_figures(database_url: str, count: int = 1000) -> dict[str, Any]:
     """
     from wallet import create_app
     from wallet.extensions import db
+    from wallet.services import accounts
     from wallet.services.issuing import issuers
 
     secret = secrets.token_urlsafe(32)
     slug = "bench-" + secrets.token_hex(3)
+    operator = f"{slug}@bench.example"  # `wallet award` acts as an operator of the issuer
     app = create_app(B.bench_config(database_url, SECRET_KEY=secret))
     with app.test_request_context():
+        owner = accounts.create_user(accounts.Registration(
+            operator, "ベンチ", "担当", secrets.token_urlsafe(16)), verified=True)
         issuer = issuers.create_issuer(slug, "ベンチ研究所", "https://bench.example",
-                                       "office@bench.example")
+                                       "office@bench.example", owner=owner)
         issuers.create_achievement(issuer, "diag", "コンクリート診断士", "Benchmark achievement.",
                                    "Pass the exam.")
         db.session.remove()
@@ -173,7 +177,8 @@ def award_figures(database_url: str, count: int = 1000) -> dict[str, Any]:
     try:
         started = time.perf_counter()
         done = subprocess.run(
-            [str(B.BIN / "wallet"), "award", slug, "diag", path, "--no-mail", "--json"],
+            [str(B.BIN / "wallet"), "award", slug, "diag", path, "--no-mail", "--json",
+             "--as", operator],
             capture_output=True, text=True, env=env, timeout=1800,
         )
         seconds = time.perf_counter() - started

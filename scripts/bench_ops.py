@@ -127,13 +127,19 @@ def tour(database_url: str, env: dict[str, str], seeded: B.Seeded) -> dict[str, 
     """Award (queued mails, sent by a worker), import, render; then read /metrics."""
     from wallet import create_app
     from wallet.extensions import db
+    from wallet.services import accounts
     from wallet.services.issuing import issuers
 
     slug = "ops-" + secrets.token_hex(3)
+    operator = f"{slug}@bench.example"  # `wallet award` acts as an operator of the issuer
     app = create_app(B.bench_config(database_url, SECRET_KEY=env["WALLET_SECRET_KEY"]))
     with app.test_request_context():
+        owner = accounts.create_user(
+            accounts.Registration(operator, "ベンチ", "担当", secrets.token_urlsafe(16)),
+            verified=True,
+        )
         issuer = issuers.create_issuer(
-            slug, "ベンチ研究所", "https://bench.example", "office@bench.example"
+            slug, "ベンチ研究所", "https://bench.example", "office@bench.example", owner=owner
         )
         issuers.create_achievement(issuer, "diag", "コンクリート診断士", "Benchmark.", "Pass.")
         db.session.remove()
@@ -147,7 +153,7 @@ def tour(database_url: str, env: dict[str, str], seeded: B.Seeded) -> dict[str, 
             ),
             encoding="utf-8",
         )
-        wallet(env, "award", slug, "diag", str(csv_path), "--json")
+        wallet(env, "award", slug, "diag", str(csv_path), "--json", "--as", operator)
         wallet(env, "worker", "--burst")
         badge = Path(folder) / "badge.png"
         wallet(env, "badges", "export", seeded.real_public_id, "-o", str(badge))

@@ -10,9 +10,15 @@ from tests.test_issuing import BASE
 from tests.test_issuing import CSV_HEADER
 from tests.test_issuing import wallet_verify
 
+OWNER = "owner@example.com"
+
 
 def setup_issuer(runner) -> None:
-    """Create issuer `jci` and achievement `gishi` through the commands."""
+    """Create the owner's account, issuer `jci` and achievement `gishi` through the commands."""
+    from tests.conftest import make_user
+
+    with runner.app.app_context():
+        make_user(OWNER, role="operator")
     result = runner.invoke(
         args=[
             "issuers",
@@ -24,6 +30,8 @@ def setup_issuer(runner) -> None:
             "https://www.jci-net.or.jp/",
             "--email",
             "badges@example.org",
+            "--owner",
+            OWNER,
             "--json",
         ]
     )
@@ -43,6 +51,8 @@ def setup_issuer(runner) -> None:
             "試験に合格すること。",
             "--validity-days",
             "1460",
+            "--as",
+            OWNER,
             "--json",
         ]
     )
@@ -59,7 +69,7 @@ def test_award_command_reports_lines_and_is_idempotent(app, runner, tmp_path: Pa
         + "b@example.com,佐藤,次郎,2025-04-01,2029-03-31,P3,R3\n",
         encoding="utf-8",
     )
-    result = runner.invoke(args=["award", "jci", "gishi", str(csv_file), "--json"])
+    result = runner.invoke(args=["award", "--as", OWNER, "jci", "gishi", str(csv_file), "--json"])
     assert result.exit_code == 1  # one line refused; the good ones went through
     assert f"{csv_file}:3: The email address broken is not valid." in result.stderr
     report = json.loads(result.stdout)
@@ -69,13 +79,13 @@ def test_award_command_reports_lines_and_is_idempotent(app, runner, tmp_path: Pa
     outbox = Path(app.config["MAIL_OUTBOX_DIR"])
     assert len(list(outbox.glob("*.eml"))) == 2
 
-    again = runner.invoke(args=["award", "jci", "gishi", str(csv_file), "--json"])
+    again = runner.invoke(args=["award", "--as", OWNER, "jci", "gishi", str(csv_file), "--json"])
     assert again.exit_code == 1
     report = json.loads(again.stdout)
     assert (report["created"], report["existing"]) == (0, 2)
     assert len(list(outbox.glob("*.eml"))) == 2  # no second notice for the same award
 
-    unknown = runner.invoke(args=["award", "jci", "nothing", str(csv_file)])
+    unknown = runner.invoke(args=["award", "--as", OWNER, "jci", "nothing", str(csv_file)])
     assert unknown.exit_code == 1 and "no achievement" in unknown.stderr
 
 
@@ -91,7 +101,7 @@ def test_award_thousand_rows_in_one_command(app, runner, tmp_path: Path) -> None
         encoding="utf-8",
     )
     started = time.perf_counter()
-    result = runner.invoke(args=["award", "jci", "gishi", str(csv_file), "--json"])
+    result = runner.invoke(args=["award", "--as", OWNER, "jci", "gishi", str(csv_file), "--json"])
     elapsed = time.perf_counter() - started
     assert result.exit_code == 0, result.stderr
     report = json.loads(result.stdout)
@@ -114,7 +124,9 @@ def test_award_without_mail(app, runner, tmp_path: Path) -> None:
     setup_issuer(runner)
     csv_file = tmp_path / "one.csv"
     csv_file.write_text(CSV_HEADER + "a@example.com,山田,花子,2025-04-01,,P1,R1\n", "utf-8")
-    result = runner.invoke(args=["award", "jci", "gishi", str(csv_file), "--no-mail"])
+    result = runner.invoke(
+        args=["award", "--as", OWNER, "jci", "gishi", str(csv_file), "--no-mail"]
+    )
     assert result.exit_code == 0
     assert not list(Path(app.config["MAIL_OUTBOX_DIR"]).glob("*.eml"))
 
@@ -137,6 +149,8 @@ def test_issuer_commands_refuse_bad_input(runner) -> None:
             "D",
             "--criteria",
             "C",
+            "--as",
+            "nobody@example.com",
         ]
     )
     assert result.exit_code == 1 and "no issuer" in result.stderr

@@ -122,11 +122,13 @@ def _claim(app, award: Award, language: str) -> Badge:
 @pytest.fixture
 def portal(app, client, auth):
     """An issuer, its badge class, and a signed-in operator."""
+    from tests.test_issuing import grant
     from tests.test_issuing import make_issuer
 
     with app.app_context():
         make_issuer()
         make_user("operator@example.com", role="operator")
+    grant(app, "operator@example.com", "jci", "issuer")
     auth.login("operator@example.com")
     return client
 

@@ -13,6 +13,7 @@ from PIL import Image
 
 from tests.badge_factory import add_badge
 from tests.conftest import make_user
+from tests.test_issuing import grant
 from tests.test_issuing import make_issuer
 from tests.test_issuing import row
 from wallet.extensions import db
@@ -150,6 +151,7 @@ def _operator(app, client, auth) -> int:
         _, achievement = make_issuer()
         award_id = issuing.award(achievement, row(email="holder@example.com")).award.id
         make_user("operator@example.com", role="operator")
+    grant(app, "operator@example.com", "jci", "issuer")
     auth.login("operator@example.com")
     return award_id
 

@@ -156,6 +156,7 @@ class Config:
     QUEUE_AFTER_RESPONSE = True  # tests turn it off so that a request's jobs have run on return
     MAIL_RETRY_DELAYS = "30,120,600,1800,3600,7200"  # seconds between attempts of a queued mail
     REVERIFY_INTERVAL = 3600  # a worker queues stale badges for re-verification this often (0: off)
+    REMINDER_INTERVAL = 3600  # a worker sends due award reminders this often (0: off)
 
     HTMX_SRC = HTMX_CDN_URL
     HTMX_SRI = HTMX_SRI

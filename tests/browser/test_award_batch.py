@@ -14,14 +14,19 @@ from tests.conftest import make_user
 HEADER = "email,family_name,given_name,issue_date\n"
 
 
-def _achievement(server: Any, slug: str) -> str:
-    """Create an issuer with one achievement; return the achievement's page path."""
+def _achievement(server: Any, slug: str, owner: str) -> str:
+    """Create an issuer (owned by ``owner``) with one achievement; return its page path."""
+    from wallet.services import accounts
     from wallet.services.issuing import issuers
 
     app = server.app
     with app.app_context(), app.test_request_context("/"):
         issuer = issuers.create_issuer(
-            slug, "日本コンクリート工学会", "https://www.jci-net.or.jp/", "badges@example.org"
+            slug,
+            "日本コンクリート工学会",
+            "https://www.jci-net.or.jp/",
+            "badges@example.org",
+            owner=accounts.find_by_email(owner),
         )
         achievement = issuers.create_achievement(
             issuer, "gishi", "コンクリート技士", "登録を示します。", "試験に合格すること。"
@@ -37,7 +42,7 @@ def test_csv_batch_runs_to_the_end(open_tab, live_server, tmp_path, js: bool) ->
     operator = f"batch-{label}@example.com"
     with app.app_context():
         make_user(operator, role="operator", language="ja")
-    path = _achievement(live_server, f"batch-{label}")
+    path = _achievement(live_server, f"batch-{label}", operator)
     recipients = [f"batch-{label}-{n}@example.com" for n in range(7)]
     csv_file = tmp_path / "awards.csv"
     csv_file.write_text(
@@ -50,7 +55,7 @@ def test_csv_batch_runs_to_the_end(open_tab, live_server, tmp_path, js: bool) ->
     page.fill("#email", operator)
     page.fill("#password", PASSWORD)
     page.locator("form:has(#password) button[type=submit]").click()
-    page.wait_for_url(re.compile(r"/$"))
+    page.wait_for_url(re.compile(r"/issuing/$"))  # operators land on the portal
 
     tab.goto(path)
     page.set_input_files("input[type=file]", str(csv_file))

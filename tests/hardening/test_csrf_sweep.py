@@ -56,9 +56,9 @@ def _samples(app) -> dict[str, Any]:
 
     with app.app_context():
         taro = make_user()
-        make_user("boss@example.com", role="operator")
+        boss = make_user("boss@example.com", role="operator")
         badge = bf.add_badge(taro.id, name="Swept")
-        issuer = issuers.create_issuer("jci", "JCI", "https://jci.example/", "b@x.org")
+        issuer = issuers.create_issuer("jci", "JCI", "https://jci.example/", "b@x.org", owner=boss)
         achievement = issuers.create_achievement(issuer, "gishi", "技士", "説明", "基準")
         award = issuing.award(
             achievement, issuing.AwardRow("hanako@example.com", "山田", "花子", date(2026, 4, 1))
@@ -71,6 +71,7 @@ def _samples(app) -> dict[str, Any]:
             "public_id": badge.public_id,
             "profile_id": taro.profile_id,
             "award_id": award.id,
+            "user_id": boss.id,
             "token": claims.make_token(award),
             "slug": "jci",
             "number": 1,

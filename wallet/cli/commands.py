@@ -9,6 +9,7 @@ from wallet.cli import badges
 from wallet.cli import demo
 from wallet.cli import documents
 from wallet.cli import issuing
+from wallet.cli import portal
 from wallet.cli import reverify
 from wallet.cli import users
 from wallet.cli import worker
@@ -24,6 +25,9 @@ def register(app: Flask) -> None:
         issuing.issuers_group,
         issuing.achievements_group,
         issuing.award_command,
+        portal.operators_group,
+        portal.awards_group,
+        portal.reminders_command,
         demo.demo_command,
         backup.backup_command,
         backup.restore_command,

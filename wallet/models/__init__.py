@@ -15,11 +15,15 @@ from wallet.models.holders import new_profile_id
 from wallet.models.holders import new_public_id
 from wallet.models.holders import utcnow
 from wallet.models.issuing import CLAIM_STATES
+from wallet.models.issuing import ISSUER_ROLES
 from wallet.models.issuing import STATUS_LIST_BITS
 from wallet.models.issuing import Achievement
 from wallet.models.issuing import Award
 from wallet.models.issuing import AwardBatch
 from wallet.models.issuing import Issuer
+from wallet.models.issuing import IssuerRole
+from wallet.models.issuing import IssuingEvent
+from wallet.models.issuing import RetiredIssuerKey
 from wallet.models.issuing import StatusList
 from wallet.models.oauth import CONNECTION_BADGES
 from wallet.models.oauth import AuthorizationCode
@@ -32,6 +36,7 @@ from wallet.models.oauth import Token
 
 __all__ = [
     "CLAIM_STATES",
+    "ISSUER_ROLES",
     "CONNECTION_BADGES",
     "NAME_ORDERS",
     "PUBLIC_ID_PATTERN",
@@ -47,6 +52,9 @@ __all__ = [
     "Connection",
     "ConnectionBadge",
     "Issuer",
+    "IssuerRole",
+    "IssuingEvent",
+    "RetiredIssuerKey",
     "OAuthClient",
     "Passkey",
     "PasskeyChallenge",

@@ -87,8 +87,13 @@ class User(UserMixin, db.Model):  # type: ignore[name-defined,misc]
 
     @property
     def is_operator(self) -> bool:
-        """Return whether the account may use the issuing portal."""
+        """Return whether the account administers the issuing portal (creates issuers)."""
         return self.role == "operator"
+
+    @property
+    def may_issue(self) -> bool:
+        """Return whether the account uses the issuing portal (administrator or any role)."""
+        return self.is_operator or bool(getattr(self, "has_issuer_role", False))
 
 
 # Public ids and profile ids: lower-case letters and digits only (DESIGN.md). Checked before any

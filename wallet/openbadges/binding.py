@@ -14,14 +14,16 @@ The rules (DESIGN.md, "What the results mean"):
 
 A decision is ``proven``, ``contradicted`` (the issuer's documents list other keys only) or
 ``unconfirmed`` (nothing the issuer published could be had, or it publishes no keys).
+
+A rotated-out key stays listed, retired: it confirms only proofs made before its retirement
+(listing.py).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
-from typing import Literal
 from urllib.parse import urlsplit
 
 from wallet.openbadges.errors import BadgeError
@@ -29,42 +31,38 @@ from wallet.openbadges.errors import FetchError
 from wallet.openbadges.fetch import Fetcher
 from wallet.openbadges.jose import PublicKey
 from wallet.openbadges.jose import key_from_jwk
-from wallet.openbadges.jose import key_from_pem
 from wallet.openbadges.jsonutil import loads_object
 from wallet.openbadges.keys import ACCEPT_DID
 from wallet.openbadges.keys import ACCEPT_JSON
 from wallet.openbadges.keys import ACCEPT_JWKS
 from wallet.openbadges.keys import KeyProblem
 from wallet.openbadges.keys import Method
-from wallet.openbadges.keys import decode_multikey
 from wallet.openbadges.keys import did_web_url
 from wallet.openbadges.keys import resolve_did_key
 from wallet.openbadges.keys import split_fragment
+from wallet.openbadges.listing import Decision
+from wallet.openbadges.listing import Ownership
+from wallet.openbadges.listing import as_items
+from wallet.openbadges.listing import authorised_keys
+from wallet.openbadges.listing import lists_key
+from wallet.openbadges.listing import retirement
+from wallet.openbadges.listing import same_key
 from wallet.openbadges.model import Check
 
-Ownership = Literal["proven", "unconfirmed", "contradicted"]
-MAX_LISTED_KEYS = 100
-
-
-@dataclass(frozen=True)
-class Decision:
-    """Whether a key is the issuer's, and a short English note saying why."""
-
-    ownership: Ownership
-    detail: str
-
-
-def same_key(a: PublicKey, b: PublicKey) -> bool:
-    """Return True when two public keys are the same key (compared as SubjectPublicKeyInfo)."""
-    # Imported here: a did:key badge never compares keys, and the package is slow to import.
-    from cryptography.hazmat.primitives import serialization
-
-    spki = serialization.PublicFormat.SubjectPublicKeyInfo
-    der = serialization.Encoding.DER
-    try:
-        return a.public_bytes(der, spki) == b.public_bytes(der, spki)
-    except (ValueError, TypeError):
-        return False
+__all__ = [
+    "Decision",
+    "Ownership",
+    "authorised_keys",
+    "header_key_ownership",
+    "issuer_origin",
+    "jwks_url",
+    "key_ownership",
+    "lists_key",
+    "origin",
+    "ownership_check",
+    "retirement",
+    "same_key",
+]
 
 
 def origin(url: str) -> tuple[str, str] | None:
@@ -84,106 +82,6 @@ def issuer_origin(issuer_id: str) -> tuple[str, str] | None:
         except KeyProblem:
             return None
     return origin(issuer_id)
-
-
-def _entry_key(entry: Mapping[str, Any]) -> PublicKey | None:
-    """Return the public key an entry carries (multikey, JWK or PEM), None when it has none."""
-    try:
-        multibase = entry.get("publicKeyMultibase")
-        if isinstance(multibase, str):
-            return decode_multikey(multibase)
-        jwk = entry.get("publicKeyJwk")
-        if isinstance(jwk, Mapping):
-            return key_from_jwk(jwk)
-        pem = entry.get("publicKeyPem")
-        if isinstance(pem, str):
-            return key_from_pem(pem)
-    except BadgeError:
-        return None
-    return None
-
-
-def _absolute(reference: str, base: str) -> str:
-    return base + reference if reference.startswith("#") else reference
-
-
-def _as_list(value: Any) -> list[Any]:
-    if value is None:
-        return []
-    return (value if isinstance(value, list) else [value])[:MAX_LISTED_KEYS]
-
-
-@dataclass(frozen=True)
-class _Listed:
-    """One key the document authorises: its id, and its key when the entry carries one."""
-
-    id: str
-    key: PublicKey | None
-    has_material: bool
-
-
-def authorised_keys(document: Mapping[str, Any]) -> list[_Listed]:
-    """Return the keys a profile or DID document authorises for signing credentials.
-
-    When the document has an ``assertionMethod`` relationship only those count; otherwise
-    every ``verificationMethod`` (and OB 2.0 ``publicKey``) entry does.
-    """
-    base = str(document.get("id") or "")
-    declared: dict[str, Mapping[str, Any]] = {}
-    for name in ("verificationMethod", "publicKey"):
-        for entry in _as_list(document.get(name)):
-            if isinstance(entry, Mapping) and isinstance(entry.get("id"), str):
-                declared[_absolute(str(entry["id"]), base)] = entry
-    if "assertionMethod" in document:
-        items = _as_list(document.get("assertionMethod"))
-    else:
-        items = list(declared.values()) + [
-            item
-            for name in ("verificationMethod", "publicKey")
-            for item in _as_list(document.get(name))
-            if isinstance(item, str)
-        ]
-    found: list[_Listed] = []
-    for item in items:
-        if isinstance(item, str):
-            ident = _absolute(item, base)
-            entry = declared.get(ident)
-        elif isinstance(item, Mapping):
-            ident = _absolute(str(item.get("id") or ""), base)
-            entry = item
-        else:
-            continue
-        if entry is None and ident.startswith("did:key:"):
-            try:
-                found.append(_Listed(ident, resolve_did_key(ident).key, True))
-            except KeyProblem:
-                found.append(_Listed(ident, None, True))
-            continue
-        has_material = entry is not None and any(
-            name in entry for name in ("publicKeyMultibase", "publicKeyJwk", "publicKeyPem")
-        )
-        key = _entry_key(entry) if entry is not None else None
-        found.append(_Listed(ident, key, has_material))
-    return found
-
-
-def lists_key(
-    document: Mapping[str, Any], key: PublicKey, method_id: str | None = None
-) -> bool | None:
-    """True/False when the document authorises keys with/without this one; None if it has none.
-
-    An entry matches by the same public key, or by the method id when the entry carries no key
-    material of its own (an entry naming the id with another key does not match).
-    """
-    listed = authorised_keys(document)
-    if not listed:
-        return None
-    for entry in listed:
-        if entry.key is not None and same_key(entry.key, key):
-            return True
-        if method_id and entry.id == method_id and not entry.has_material:
-            return True
-    return False
 
 
 def _fetch_own_document(
@@ -218,7 +116,18 @@ def _unconfirmed(why: str) -> Decision:
     return Decision("unconfirmed", why)
 
 
-def _decide_listing(listed: bool | None, source: str) -> Decision:
+def _decide_listing(
+    listed: bool | None,
+    source: str,
+    document: Mapping[str, Any] | None = None,
+    key: PublicKey | None = None,
+    method_id: str | None = None,
+    signed_at: datetime | None = None,
+) -> Decision:
+    if listed is True and document is not None and key is not None:
+        retired = retirement(document, key, method_id, signed_at)
+        if retired is not None:
+            return retired
     if listed is True:
         return Decision("proven", f"key listed by the issuer's {source}")
     if listed is False:
@@ -237,8 +146,13 @@ def _did_web_document(issuer_did: str, fetcher: Fetcher) -> tuple[dict[str, Any]
     return document, why
 
 
-def key_ownership(method: Method, issuer_id: str | None, fetcher: Fetcher) -> Decision:
-    """Decide whether a resolved verification method is the issuer's (see the module rules)."""
+def key_ownership(
+    method: Method, issuer_id: str | None, fetcher: Fetcher, signed_at: datetime | None = None
+) -> Decision:
+    """Decide whether a resolved verification method is the issuer's (see the module rules).
+
+    ``signed_at``: when the proof says it was made (a retired key confirms only earlier ones).
+    """
     if not issuer_id:
         return Decision("contradicted", "the credential names no issuer id")
     issuer_did = split_fragment(issuer_id)[0]
@@ -255,7 +169,14 @@ def key_ownership(method: Method, issuer_id: str | None, fetcher: Fetcher) -> De
         document, why = _did_web_document(issuer_did, fetcher)
         if document is None:
             return _unconfirmed(why)
-        return _decide_listing(lists_key(document, method.key, method.id), "DID document")
+        return _decide_listing(
+            lists_key(document, method.key, method.id),
+            "DID document",
+            document,
+            method.key,
+            method.id,
+            signed_at,
+        )
     if issuer_origin(issuer_id) is None:
         return _unconfirmed("an issuer id that is not a web address cannot publish keys")
     document, why = _fetch_own_document(
@@ -263,7 +184,14 @@ def key_ownership(method: Method, issuer_id: str | None, fetcher: Fetcher) -> De
     )
     if document is None:
         return _unconfirmed(why)
-    return _decide_listing(lists_key(document, method.key, method.id), "profile")
+    return _decide_listing(
+        lists_key(document, method.key, method.id),
+        "profile",
+        document,
+        method.key,
+        method.id,
+        signed_at,
+    )
 
 
 def jwks_url(issuer_id: str) -> str | None:
@@ -282,7 +210,7 @@ def _jwks_listing(key: PublicKey, issuer_id: str, fetcher: Fetcher) -> tuple[boo
     document, why = _fetch_own_document(url, issuer_id, fetcher, ACCEPT_JWKS)
     if document is None:
         return None, why
-    entries = [e for e in _as_list(document.get("keys")) if isinstance(e, Mapping)]
+    entries = [e for e in as_items(document.get("keys")) if isinstance(e, Mapping)]
     if not entries:
         return None, "its JWK set lists no keys"
     for entry in entries:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import UTC
 from datetime import datetime
 from typing import Any
 
@@ -49,6 +50,8 @@ class ProofOutcome:
     method: Method | None = None
     deprecated: bool = False
     warnings: tuple[tuple[str, str], ...] = ()
+    # The proof's ``created`` moment (aware), when it states a readable one.
+    created: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -101,15 +104,20 @@ def _context_prefix_ok(proof: Mapping[str, Any], context: Any) -> bool:
     return doc_list[: len(own_list)] == own_list
 
 
-def _valid_datetime(value: Any) -> bool:
+def _moment(value: Any) -> datetime | None:
+    """Return an ISO 8601 date-time as an aware moment (UTC when it names no zone), or None."""
     if not isinstance(value, str) or "T" not in value:
-        return False
+        return None
     text = value[:-1] + "+00:00" if value.endswith(("Z", "z")) else value
     try:
-        datetime.fromisoformat(text)
+        moment = datetime.fromisoformat(text)
     except ValueError:
-        return False
-    return True
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _valid_datetime(value: Any) -> bool:
+    return _moment(value) is not None
 
 
 def _outcome(
@@ -124,6 +132,7 @@ def _outcome(
         status=status,
         message_id=message_id,
         detail=detail,
+        created=_moment(proof.get("created")),
         **kw,
     )
 

@@ -160,12 +160,14 @@ def _list_credential(
         )
         if report.error is not None or not report.proofs or not report.safe:
             raise StatusProblem("ob3.status.list_unverified", "status list proof cannot be checked")
-        methods = [p.method for p in report.proofs if p.status == "passed" and p.method]
-        if len(methods) != len(report.proofs):
+        passed = [p for p in report.proofs if p.status == "passed" and p.method]
+        if len(passed) != len(report.proofs):
             raise StatusProblem("ob3.status.list_unverified", "status list proof does not verify")
-        for method in methods:
+        for proof in passed:
+            method = proof.method
+            assert method is not None
             if not signer.signed_with(method.key):
-                decision = key_ownership(method, signer.issuer_id, fetcher)
+                decision = key_ownership(method, signer.issuer_id, fetcher, proof.created)
                 if decision.ownership != "proven":
                     raise _foreign(f"status list key not confirmed: {decision.detail}"[:200])
     else:

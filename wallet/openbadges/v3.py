@@ -199,7 +199,7 @@ def _embedded_checks(
         if proof.status == "passed" and proof.method is not None:
             # Every proof's key must be the issuer's: a second proof by anyone else makes
             # the set not the issuer's word alone.
-            decision = key_ownership(proof.method, issuer_id, fetcher)
+            decision = key_ownership(proof.method, issuer_id, fetcher, proof.created)
             checks.append(ownership_check(decision, issuer_id))
             keys.append(proof.method.key)
     return checks, tuple(keys)

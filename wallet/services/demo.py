@@ -26,6 +26,7 @@ from wallet.services import password_policy
 from wallet.services.issuing import claims
 from wallet.services.issuing import credentials as issuer_documents
 from wallet.services.issuing import issuers
+from wallet.services.issuing import roles
 
 DEMO_HOLDER = "taro@example.com"
 DEMO_OPERATOR = "operator@example.com"
@@ -152,6 +153,7 @@ def _seed(password: str) -> dict[str, Any]:
         verified=True,
         role="operator",
     )
+    roles.add_owner(issuer, operator)
     today = issuing.today()
 
     def row(issued_days_ago: int, expires_in: int, pass_no: str, reg_no: str) -> Any:

@@ -38,6 +38,7 @@ def build_app(config: Mapping[str, Any] | None = None) -> Flask:
     from wallet.web import wiring
     from wallet.web.db_pool import ping_when_idle
     from wallet.web.i18n import select_locale
+    from wallet.web.unread_body import DrainUnreadBody
 
     db.init_app(app)
     with app.app_context():
@@ -54,6 +55,9 @@ def build_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.shell_context_processor(_shell_context)
     page_cache.install(app)
     observability.install(app)  # request ids, logs and metrics; outside the cache, inside ProxyFix
+    app.wsgi_app = DrainUnreadBody(  # type: ignore[method-assign]
+        app.wsgi_app, int(app.config.get("MAX_CONTENT_LENGTH") or 0)
+    )
     _trust_proxies(app)  # outermost: the cache sees the client's address and scheme
     return app
 

@@ -1,16 +1,19 @@
-"""The issuing portal's forms: issuers, achievements, awards one by one or by CSV, revocation."""
+"""The issuing portal's forms: issuers, achievements, awards one by one or by CSV, revocation,
+operators and reminders."""
 
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
+from wtforms import BooleanField
 from wtforms import DateField
 from wtforms import EmailField
 from wtforms import IntegerField
 from wtforms import SelectField
 from wtforms import StringField
 from wtforms import TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired
 from wtforms.validators import Email
 from wtforms.validators import Length
@@ -32,22 +35,28 @@ ERRORS = {
     "bad_criteria": _l("Enter the criteria."),
     "bad_image": _l("The image must be a PNG, JPEG, GIF or WebP picture."),
     "bad_validity": _l("Enter a number of days between 1 and 36,600."),
-    "key_unreadable": _l("The issuer's key cannot be read: ISSUER_KEY_SECRET has changed."),
+    "key_unreadable": _l(
+        "The issuer's key cannot be read: ISSUER_KEY_SECRET has changed. An owner can give "
+        "the issuer a new key."
+    ),
+    "bad_reminder": _l("Enter a number of days between 1 and 365, or leave it empty."),
+    "bad_role": _l("Choose a role."),
+    "no_account": _l(
+        "No wallet account has this address. Ask the person to create an account first."
+    ),
+    "last_owner": _l("The issuer needs at least one owner: make someone else an owner first."),
+    "busy": _l("Someone changed this at the same moment. Please try again."),
 }
-SLUG_FIELD = {
-    "validators": [
-        DataRequired(),
-        Length(max=64),
-        Regexp(r"^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$", message=ERRORS["bad_slug"]),
-    ],
-    "filters": [strip],
+ROLE_LABELS = {
+    "owner": _l("Owner: operators, keys, badges and the log"),
+    "issuer": _l("Issuer: awards, re-sends and revokes"),
+    "viewer": _l("Viewer: reads only"),
 }
 
 
 class IssuerForm(FlaskForm):
-    """A new issuer (institute)."""
+    """A new issuer (institute); its short name in URLs is made from its web site."""
 
-    slug = StringField(_l("Short name in URLs"), **SLUG_FIELD)
     name = StringField(
         _l("Name"), validators=[DataRequired(), Length(max=200), usable_text], filters=[strip]
     )
@@ -72,9 +81,8 @@ class IssuerForm(FlaskForm):
 
 
 class AchievementForm(FlaskForm):
-    """A new badge class of an issuer."""
+    """A new badge class of an issuer; its short name is made from its name."""
 
-    slug = StringField(_l("Short name"), **SLUG_FIELD)
     name = StringField(
         _l("Badge name"), validators=[DataRequired(), Length(max=200), usable_text], filters=[strip]
     )
@@ -87,6 +95,10 @@ class AchievementForm(FlaskForm):
     validity_days = IntegerField(
         _l("Valid for (days, empty: no expiry)"),
         validators=[Optional(), NumberRange(min=1, max=36600)],
+    )
+    reminder_days = IntegerField(
+        _l("Remind unclaimed recipients after (days, empty: no reminder)"),
+        validators=[Optional(), NumberRange(min=1, max=365)],
     )
     image = FileField(_l("Badge image (PNG)"))
 
@@ -118,6 +130,9 @@ class AwardForm(FlaskForm):
         filters=[strip],
     )
     language = SelectField(_l("Language of the mails"), default="ja")
+    same_person = BooleanField(
+        _l("The same person as before under a new name (the address is theirs)")
+    )
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
@@ -137,4 +152,35 @@ class RevokeForm(FlaskForm):
         _l("Reason (optional, shown on the portal's pages)"),
         validators=[Optional(), Length(max=500), usable_text],
         filters=[strip],
+    )
+
+
+def role_choices() -> list[SelectChoice]:
+    """Return the roles an operator can have, described."""
+    return [SelectChoice(value, str(label)) for value, label in ROLE_LABELS.items()]
+
+
+class OperatorForm(FlaskForm):
+    """Give an account a role for the issuer."""
+
+    email = EmailField(
+        _l("Email address of their wallet account"),
+        validators=[DataRequired(), Length(max=254), Email(check_deliverability=False)],
+        filters=[strip],
+    )
+    role = SelectField(_l("Role"), choices=role_choices, default="issuer")
+
+
+class RoleForm(FlaskForm):
+    """Change an operator's role."""
+
+    role = SelectField(_l("Role"), choices=role_choices)
+
+
+class ReminderForm(FlaskForm):
+    """Turn the reminder of unclaimed awards on or off."""
+
+    reminder_days = IntegerField(
+        _l("Remind unclaimed recipients after (days, empty: no reminder)"),
+        validators=[Optional(), NumberRange(min=1, max=365)],
     )

@@ -32,6 +32,7 @@ def init_app(app: Flask) -> None:
     from wallet.web.views import data
     from wallet.web.views import documents
     from wallet.web.views import importing
+    from wallet.web.views import issuer_admin
     from wallet.web.views import issuer_docs
     from wallet.web.views import issuing
     from wallet.web.views import main
@@ -53,6 +54,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(issuer_docs.bp)
     app.register_blueprint(claim.bp)
     app.register_blueprint(issuing.bp)
+    app.register_blueprint(issuer_admin.bp)
     app.register_blueprint(award_batches.bp)
     app.register_blueprint(wallet.bp)
     app.register_blueprint(importing.bp)

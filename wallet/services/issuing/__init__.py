@@ -32,8 +32,11 @@ from wallet.models import Issuer
 from wallet.models import StatusList
 from wallet.models import utcnow
 from wallet.openbadges.baking import bake_png
+from wallet.openbadges.keys import ed25519_multikey
 from wallet.openbadges.recipient import identity_hash
 from wallet.services import dates
+from wallet.services.issuing import audit
+from wallet.services.issuing import recipients
 from wallet.services.issuing.credentials import OB3_CONTEXT
 from wallet.services.issuing.credentials import VC_V2
 from wallet.services.issuing.credentials import achievement_fields
@@ -237,15 +240,49 @@ def get_award(award_id: int) -> Award | None:
     return db.session.get(Award, award_id)
 
 
+def person_of(row: AwardRow) -> recipients.Person:
+    """Return the recipient a row names."""
+    return recipients.Person(
+        row.family_name, row.given_name, recipients.registration_of(row.identifiers)
+    )
+
+
+def current_key(
+    issuer: Issuer, key: ed25519.Ed25519PrivateKey | None = None
+) -> ed25519.Ed25519PrivateKey:
+    """Return ``key`` while it is still the issuer's signing key, else the current one.
+
+    A CSV run unseals the key once; an owner may rotate it meanwhile, and a retired key must
+    not sign again (services/issuing/rotation.py).
+    """
+    if key is not None and ed25519_multikey(key.public_key()) == issuer.public_key_multibase:
+        return key
+    return private_key_of(issuer)
+
+
 def award(
-    achievement: Achievement, row: AwardRow, *, key: ed25519.Ed25519PrivateKey | None = None
+    achievement: Achievement,
+    row: AwardRow,
+    *,
+    key: ed25519.Ed25519PrivateKey | None = None,
+    actor: audit.Actor = audit.SYSTEM,
+    same_person: bool = False,
+    batch_id: int | None = None,
 ) -> AwardOutcome:
-    """Sign, bake and store one award (idempotent per achievement, address and issue date)."""
+    """Sign, bake and store one award (idempotent per achievement, address and issue date).
+
+    Raises recipients.AddressTaken when the address belongs to another person, unless the
+    operator confirmed (``same_person``) that it is the same person under a new name.
+    """
     existing = find_award(achievement, row.email, row.issued_on)
     if existing is not None:
         return AwardOutcome(existing, created=False)
     issuer = achievement.issuer
-    key = key or private_key_of(issuer)
+    if not same_person:
+        conflict = recipients.conflict_for(issuer, row.email, person_of(row), achievement.id)
+        if conflict is not None:
+            raise recipients.AddressTaken(conflict)
+    key = current_key(issuer, key)
     expires_on = row.expires_on
     if expires_on is None and achievement.validity_days:
         expires_on = row.issued_on + timedelta(days=achievement.validity_days)
@@ -264,10 +301,12 @@ def award(
             [{"type": kind, "value": value} for kind, value in row.identifiers],
             ensure_ascii=False,
         ),
+        numbers=" ".join(value for _kind, value in row.identifiers).lower(),
         credential_id=f"urn:uuid:{uuid.uuid4()}",
         status_list_id=status_list.id,
         status_index=index,
         claim_state="pending",
+        batch_id=batch_id,
     )
     salt = secrets.token_hex(16)
     signed = sign_document(build_credential(record, status_list, salt), issuer, key)
@@ -277,6 +316,10 @@ def award(
     )
     db.session.add(record)
     try:
+        db.session.flush()
+        audit.record(
+            issuer, actor, "award", award=record, detail="same person" if same_person else ""
+        )
         db.session.commit()
     except IntegrityError:
         # The same row awarded concurrently: the other transaction's award stands.
@@ -288,7 +331,7 @@ def award(
     return AwardOutcome(record, created=True)
 
 
-def revoke(record: Award, reason: str = "") -> bool:
+def revoke(record: Award, reason: str = "", *, actor: audit.Actor = audit.SYSTEM) -> bool:
     """Revoke an award: set its status bit and re-sign the list. False when already revoked.
 
     The reason stays in the portal's records (the status list has no room for one).
@@ -308,5 +351,12 @@ def revoke(record: Award, reason: str = "") -> bool:
     sign_status_list(status_list)
     record.revoked_at = utcnow()
     record.revocation_reason = " ".join(reason.split())[:REVOCATION_REASON_MAX] or None
+    audit.record(
+        record.achievement.issuer,
+        actor,
+        "revoke",
+        award=record,
+        detail=record.revocation_reason or "",
+    )
     db.session.commit()
     return True

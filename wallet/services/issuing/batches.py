@@ -28,31 +28,51 @@ from wallet.models import is_public_id
 from wallet.models import utcnow
 from wallet.services import jobs
 from wallet.services.issuing import AwardRow
+from wallet.services.issuing import audit
 from wallet.services.issuing import award
+from wallet.services.issuing.csv_awards import CsvFile
 from wallet.services.issuing.csv_awards import RowProblem
-from wallet.services.issuing.csv_awards import parse_csv
+from wallet.services.issuing.csv_awards import problem_of
+from wallet.services.issuing.csv_awards import read_csv
 from wallet.services.issuing.errors import IssuingError
 from wallet.services.issuing.keys import private_key_of
 
 
-def start(achievement: Achievement, data: bytes) -> tuple[AwardBatch | None, list[RowProblem]]:
+def start(
+    achievement: Achievement, data: bytes, *, actor: audit.Actor = audit.SYSTEM
+) -> tuple[AwardBatch | None, CsvFile]:
     """Parse an uploaded CSV; store its good rows as a batch (None when there are none)."""
-    rows, problems = parse_csv(data)
-    if not rows:
-        return None, problems
+    parsed = read_csv(data)
+    if not parsed.rows:
+        return None, parsed
     batch = AwardBatch(
         achievement_id=achievement.id,
         achievement=achievement,
-        rows_json=json.dumps([[line, _row_data(row)] for line, row in rows], ensure_ascii=False),
-        problems_json=_problems_json(problems),
-        total=len(rows),
+        rows_json=json.dumps(
+            {
+                "header": list(parsed.header),
+                "rows": [[line, _row_data(row), list(fields)] for line, row, fields in parsed.rows],
+            },
+            ensure_ascii=False,
+        ),
+        problems_json=_problems_json(parsed.problems),
+        total=len(parsed.rows),
+        lines_total=parsed.lines,
+        created_by_id=actor.user.id if actor.user is not None else None,
     )
     db.session.add(batch)
+    db.session.flush()
+    audit.record(
+        achievement.issuer,
+        actor,
+        "csv_upload",
+        detail=f"{achievement.name}: {parsed.lines} lines, {len(parsed.problems)} refused",
+    )
     db.session.commit()
     if in_background():
         # A worker awards the whole batch; the progress page only watches.
         jobs.enqueue("awards.batch", batch_id=batch.id)
-    return batch, problems
+    return batch, parsed
 
 
 def in_background() -> bool:
@@ -72,14 +92,15 @@ def step(batch: AwardBatch, *, notify: Callable[[Award], Any] | None = None) -> 
     config = current_app.config
     deadline = time.monotonic() + float(config.get("AWARD_STEP_SECONDS", 5.0))
     limit = int(config.get("AWARD_STEP_ROWS", 500))
-    rows = json.loads(batch.rows_json)
+    rows = _rows(batch)
     key = private_key_of(batch.achievement.issuer) if batch.done < batch.total else None
+    actor = audit.Actor(batch.created_by, "web") if batch.created_by_id else audit.SYSTEM
     for count in range(max(1, limit)):
         position = batch.done
         if position >= batch.total or (count and time.monotonic() > deadline):
             break  # at least one line per step, so every step makes progress
-        line, data = rows[position]
-        created, problem = _award_one(batch.achievement, line, data, key)
+        line, data, fields = rows[position]
+        created, problem = _award_one(batch, line, data, tuple(fields), key, actor)
         if not _advance(batch, position, created, problem):
             break  # another step moved the batch on: leave the rest to it
         if created is not None and notify is not None:
@@ -100,20 +121,50 @@ def run_job(batch_id: int) -> None:
 def problems(batch: AwardBatch) -> list[RowProblem]:
     """Return the lines refused so far, in file order."""
     return sorted(
-        (RowProblem(line, code, value) for line, code, value in json.loads(batch.problems_json)),
+        (
+            RowProblem(item[0], item[1], item[2], tuple(item[3]) if len(item) > 3 else ())
+            for item in json.loads(batch.problems_json)
+        ),
         key=lambda p: p.line,
     )
 
 
+def header(batch: AwardBatch) -> tuple[str, ...]:
+    """Return the header line of the uploaded file."""
+    stored = json.loads(batch.rows_json)
+    return tuple(stored.get("header", ())) if isinstance(stored, dict) else ()
+
+
+def awarded(batch: AwardBatch, *, limit: int = 500) -> list[Award]:
+    """Return the awards the batch created, in file order (the first ``limit``)."""
+    return list(
+        db.session.scalars(
+            select(Award).where(Award.batch_id == batch.id).order_by(Award.id).limit(limit)
+        )
+    )
+
+
+def _rows(batch: AwardBatch) -> list[tuple[int, dict[str, Any], list[str]]]:
+    """Return the stored rows as (line, row data, fields); batches stored before fields too."""
+    stored = json.loads(batch.rows_json)
+    items = stored["rows"] if isinstance(stored, dict) else stored
+    return [(item[0], item[1], item[2] if len(item) > 2 else []) for item in items]
+
+
 def _award_one(
-    achievement: Achievement, line: int, data: dict[str, Any], key: Any
+    batch: AwardBatch,
+    line: int,
+    data: dict[str, Any],
+    fields: tuple[str, ...],
+    key: Any,
+    actor: audit.Actor,
 ) -> tuple[Award | None, RowProblem | None]:
     """Award one row: (the new award or None when it existed, or the problem)."""
     try:
-        outcome = award(achievement, _row_of(data), key=key)
+        outcome = award(batch.achievement, _row_of(data), key=key, actor=actor, batch_id=batch.id)
     except (IssuingError, ValueError) as exc:
         db.session.rollback()
-        return None, RowProblem(line, "failed", str(exc)[:200])
+        return None, problem_of(line, exc, fields)
     return (outcome.award if outcome.created else None), None
 
 
@@ -136,7 +187,7 @@ def _advance(
     ).rowcount
     if moved and problem is not None:
         listed = json.loads(batch.problems_json)
-        listed.append([problem.line, problem.code, problem.value])
+        listed.append([problem.line, problem.code, problem.value, list(problem.fields)])
         batch.problems_json = json.dumps(listed, ensure_ascii=False)
     db.session.commit()
     return bool(moved)
@@ -164,4 +215,6 @@ def _row_of(data: dict[str, Any]) -> AwardRow:
 
 def _problems_json(found: list[RowProblem]) -> str:
     """Return problems as stored JSON ([line, code, detail] triples)."""
-    return json.dumps([[p.line, p.code, p.value] for p in found], ensure_ascii=False)
+    return json.dumps(
+        [[p.line, p.code, p.value, list(p.fields)] for p in found], ensure_ascii=False
+    )

@@ -27,6 +27,7 @@ from wallet.services import badges
 from wallet.services import issuing
 from wallet.services import mail
 from wallet.services import security
+from wallet.services.issuing import audit
 from wallet.services.issuing import credentials as issuer_documents
 
 PURPOSE = "claim-award"
@@ -97,14 +98,17 @@ def _language_for(award: Award) -> str:
     return user.language if user is not None else award.language
 
 
-def send_notice(award: Award) -> bool:
-    """Mail (or mail again) the award notice with a fresh claim link; False if undeliverable."""
+def send_notice(award: Award, *, template: str = "award_notice") -> bool:
+    """Mail (or mail again) the award notice with a fresh claim link; False if undeliverable.
+
+    ``template``: ``award_reminder`` for the one reminder (services/issuing/followup.py).
+    """
     if award.revoked_at is not None or award.claim_state != "pending":
         return False
     achievement = award.achievement
     sent = mail.send(
         award.email,
-        "award_notice",
+        template,
         _language_for(award),
         award=award,
         achievement=achievement,
@@ -232,9 +236,9 @@ def register_and_claim(
     return user, claim(award, user, at=at)
 
 
-def revoke(award: Award, reason: str = "") -> bool:
+def revoke(award: Award, reason: str = "", *, actor: audit.Actor = audit.SYSTEM) -> bool:
     """Revoke an award and re-check the holder's copy at once (their wallet shows it revoked)."""
-    changed = issuing.revoke(award, reason)
+    changed = issuing.revoke(award, reason, actor=actor)
     badge = badge_for(award)
     if changed and badge is not None:
         badges.reverify(
@@ -256,9 +260,18 @@ def pending_for(user: User) -> list[Award]:
     )
 
 
-def award_and_notify(achievement: Any, row: issuing.AwardRow) -> issuing.AwardOutcome:
-    """Award one badge and mail its notice (only when the award is new)."""
-    outcome = issuing.award(achievement, row)
+def award_and_notify(
+    achievement: Any,
+    row: issuing.AwardRow,
+    *,
+    actor: audit.Actor = audit.SYSTEM,
+    same_person: bool = False,
+) -> issuing.AwardOutcome:
+    """Award one badge and mail its notice (only when the award is new).
+
+    Raises recipients.AddressTaken as issuing.award does.
+    """
+    outcome = issuing.award(achievement, row, actor=actor, same_person=same_person)
     if outcome.created:
         send_notice(outcome.award)
     return outcome

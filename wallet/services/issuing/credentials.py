@@ -37,12 +37,14 @@ from sqlalchemy import select
 from wallet.extensions import db
 from wallet.models import Achievement
 from wallet.models import Issuer
+from wallet.models import RetiredIssuerKey
 from wallet.models import StatusList
 from wallet.models import utcnow
 from wallet.openbadges.errors import FetchError
 from wallet.openbadges.fetch import ACCEPT_BADGE
 from wallet.openbadges.fetch import Fetcher
 from wallet.openbadges.fetch import Response
+from wallet.openbadges.keys import ed25519_multikey
 from wallet.openbadges.signing import sign_eddsa_rdfc_2022
 from wallet.openbadges.status import encode_bitstring
 from wallet.services import images
@@ -73,9 +75,9 @@ def issuer_url(issuer: Issuer) -> str:
     return f"{_base()}/issuers/{issuer.slug}"
 
 
-def verification_method(issuer: Issuer) -> str:
-    """Return the verification method id: ``{issuer id}#{multikey}``."""
-    return f"{issuer_url(issuer)}#{issuer.public_key_multibase}"
+def verification_method(issuer: Issuer, multikey: str | None = None) -> str:
+    """Return the verification method id ``{issuer id}#{multikey}`` (the current key's)."""
+    return f"{issuer_url(issuer)}#{multikey or issuer.public_key_multibase}"
 
 
 def status_list_url(issuer: Issuer, number: int) -> str:
@@ -93,6 +95,8 @@ def achievement_url(achievement: Achievement) -> str:
 
 def utc_timestamp(moment: datetime) -> str:
     """Return a moment as the documents write it: UTC, whole seconds, ``Z``."""
+    if moment.tzinfo is None:  # SQLite hands back UTC moments without their zone
+        moment = moment.replace(tzinfo=UTC)
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
@@ -118,20 +122,44 @@ def issuer_fields(issuer: Issuer) -> dict[str, Any]:
     return profile
 
 
+def retired_keys(issuer: Issuer) -> list[RetiredIssuerKey]:
+    """Return the keys the issuer rotated out, oldest first."""
+    return list(
+        db.session.scalars(
+            select(RetiredIssuerKey)
+            .where(RetiredIssuerKey.issuer_id == issuer.id)
+            .order_by(RetiredIssuerKey.retired_at, RetiredIssuerKey.id)
+        )
+    )
+
+
+def _method(issuer: Issuer, multikey: str) -> dict[str, Any]:
+    return {
+        "id": verification_method(issuer, multikey),
+        "type": "Multikey",
+        "controller": issuer_url(issuer),
+        "publicKeyMultibase": multikey,
+    }
+
+
 def profile_document(issuer: Issuer) -> dict[str, Any]:
-    """Return the published issuer Profile, listing its key as a Multikey it controls."""
-    method = verification_method(issuer)
+    """Return the published issuer Profile, listing its keys as Multikeys it controls.
+
+    The current key comes first; each rotated-out key stays listed under ``assertionMethod``
+    (what it signed before its rotation still verifies) and carries ``retiredAt``, the moment
+    it stopped signing: a proof it made later is not the issuer's (openbadges/binding.py). Not
+    ``revoked`` or ``expires``: verifiers read those as "reject every proof by this key", which
+    would turn every badge issued before the rotation invalid.
+    """
+    methods = [_method(issuer, issuer.public_key_multibase)]
+    for retired in reversed(retired_keys(issuer)):
+        entry = _method(issuer, retired.public_key_multibase)
+        entry["retiredAt"] = utc_timestamp(retired.retired_at)
+        methods.append(entry)
     document: dict[str, Any] = {"@context": [VC_V2, OB3_CONTEXT, DID_V1, MULTIKEY_V1]}
     document.update(issuer_fields(issuer))
-    document["verificationMethod"] = [
-        {
-            "id": method,
-            "type": "Multikey",
-            "controller": issuer_url(issuer),
-            "publicKeyMultibase": issuer.public_key_multibase,
-        }
-    ]
-    document["assertionMethod"] = [method]
+    document["verificationMethod"] = methods
+    document["assertionMethod"] = [method["id"] for method in methods]
     return document
 
 
@@ -155,8 +183,13 @@ def achievement_document(achievement: Achievement) -> dict[str, Any]:
 def sign_document(
     document: Mapping[str, Any], issuer: Issuer, key: ed25519.Ed25519PrivateKey
 ) -> dict[str, Any]:
-    """Return the document with the issuer's DataIntegrityProof (eddsa-rdfc-2022) added."""
-    return sign_eddsa_rdfc_2022(document, key, verification_method(issuer), utcnow())
+    """Return the document with the issuer's DataIntegrityProof (eddsa-rdfc-2022) added.
+
+    The method names the key that signs (not the issuer's current one, which a rotation may
+    have changed meanwhile).
+    """
+    method = verification_method(issuer, ed25519_multikey(key.public_key()))
+    return sign_eddsa_rdfc_2022(document, key, method, utcnow())
 
 
 def to_json(document: Mapping[str, Any]) -> str:

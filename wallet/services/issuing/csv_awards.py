@@ -17,9 +17,14 @@ from flask_babel import gettext
 from wallet.extensions import db
 from wallet.models import Achievement
 from wallet.models import Award
+from wallet.models.names import full_name
 from wallet.services.issuing import AwardRow
 from wallet.services.issuing import award
+from wallet.services.issuing import person_of
+from wallet.services.issuing import recipients
 from wallet.services.issuing import today
+from wallet.services.issuing.audit import SYSTEM
+from wallet.services.issuing.audit import Actor
 from wallet.services.issuing.errors import IssuingError
 from wallet.services.issuing.issuers import valid_email
 from wallet.services.issuing.keys import private_key_of
@@ -30,6 +35,8 @@ EXTRA_COLUMN = re.compile(r"[A-Za-z][A-Za-z0-9_.-]{0,63}\Z")
 MAX_CSV_ROWS = 20_000
 MAX_IDENTIFIER = 200
 
+
+BUILT_IN = ("email", "family_name", "given_name", "issue_date", "expiry", "language")
 
 # Header aliases: the institute's spreadsheet may use the Japanese column names.
 COLUMNS = {
@@ -54,6 +61,8 @@ COLUMNS = {
     "登録番号": "registration_number",
 }
 REQUIRED_COLUMNS = ("email", "family_name", "given_name")
+# The reason column of a refused-lines file (refused_csv): ignored when the file comes back.
+PROBLEM_COLUMN = "problem"
 
 
 def N_(text: str) -> str:
@@ -82,7 +91,23 @@ ROW_MESSAGES = {
     "identifier": N_("The value of %(value)s is too long or contains unusable characters."),
     "repeated": N_("The same address and issue date already appear on line %(value)s."),
     "failed": N_("The badge could not be issued (%(value)s)."),
+    "address_shared": N_(
+        "Lines %(value)s give this address to different people. One address belongs to one "
+        "person: give each person their own address."
+    ),
+    "address_award": N_(
+        "This address was given to another person before: %(value)s. One address belongs to "
+        "one person: correct the address, or, if it is the same person whose name changed, "
+        "award this line on the form and confirm it."
+    ),
+    "address_account": N_(
+        "A wallet account with this address belongs to a person of another name. Correct the "
+        "address, or, if it is the same person whose name changed, award this line on the form "
+        "and confirm it."
+    ),
 }
+# Codes that concern one address given to two people (the operator resolves them).
+ADDRESS_CODES = ("address_shared", "address_award", "address_account")
 
 
 @dataclass(frozen=True)
@@ -92,6 +117,8 @@ class RowProblem:
     line: int
     code: str
     value: str = ""
+    # The line's fields as the file had them (for the refused-lines CSV).
+    fields: tuple[str, ...] = ()
 
     @property
     def message(self) -> str:
@@ -103,12 +130,24 @@ class RowProblem:
 
 
 @dataclass
+class CsvFile:
+    """A parsed award CSV: good rows (line, row, fields), refused lines, and how many lines."""
+
+    rows: list[tuple[int, AwardRow, tuple[str, ...]]] = field(default_factory=list)
+    problems: list[RowProblem] = field(default_factory=list)
+    lines: int = 0  # data lines (not blank, not the header), good and refused
+    header: tuple[str, ...] = ()
+
+
+@dataclass
 class CsvReport:
     """What an award run did, line by line."""
 
     created: list[tuple[int, Award]] = field(default_factory=list)
     existing: list[tuple[int, Award]] = field(default_factory=list)
     problems: list[RowProblem] = field(default_factory=list)
+    lines: int = 0
+    header: tuple[str, ...] = ()
 
     @property
     def ok(self) -> bool:
@@ -158,59 +197,113 @@ def _parse_date(text: str) -> date | None:
 
 def parse_csv(data: bytes) -> tuple[list[tuple[int, AwardRow]], list[RowProblem]]:
     """Parse and check an award CSV: good rows with their line numbers, and the bad ones."""
+    parsed = read_csv(data)
+    return [(line, row) for line, row, _fields in parsed.rows], parsed.problems
+
+
+def read_csv(data: bytes) -> CsvFile:
+    """Parse and check an award CSV line by line (see CsvFile), shared addresses included."""
     text = _decode(data)
     if text is None:
-        return [], [RowProblem(1, "encoding")]
+        return CsvFile(problems=[RowProblem(1, "encoding")])
     reader = csv.reader(io.StringIO(text, newline=""))
     try:
         header = next(reader)
     except (StopIteration, csv.Error):
-        return [], [RowProblem(1, "empty")]
+        return CsvFile(problems=[RowProblem(1, "empty")])
+    parsed = CsvFile(header=tuple(header))
     columns: list[str] = []
-    problems: list[RowProblem] = []
     for raw in header:
         key = _column_key(raw)
         if key is None:
-            problems.append(RowProblem(1, "bad_column", raw.strip()[:60]))
+            parsed.problems.append(RowProblem(1, "bad_column", raw.strip()[:60]))
         elif key in columns:
-            problems.append(RowProblem(1, "duplicate_column", raw.strip()[:60]))
+            parsed.problems.append(RowProblem(1, "duplicate_column", raw.strip()[:60]))
         columns.append(key or "")
-    problems += [RowProblem(1, "missing_column", c) for c in REQUIRED_COLUMNS if c not in columns]
-    if problems:
-        return [], problems
-    good: list[tuple[int, AwardRow]] = []
-    seen: dict[tuple[str, date], int] = {}
+    parsed.problems += [
+        RowProblem(1, "missing_column", c) for c in REQUIRED_COLUMNS if c not in columns
+    ]
+    if parsed.problems:
+        return parsed
+    # (address, day) -> (line, person): the same person twice is a repeated line; another
+    # person on that address is a shared address (_refuse_shared_addresses), not a repeat.
+    seen: dict[tuple[str, date], tuple[int, recipients.Person]] = {}
     now = today()
     try:
         for fields in reader:
             line = reader.line_num
             if not any(f.strip() for f in fields):
                 continue
-            if len(good) + len(problems) >= MAX_CSV_ROWS:
-                problems.append(RowProblem(line, "too_many_rows", str(MAX_CSV_ROWS)))
+            parsed.lines += 1
+            if len(parsed.rows) + len(parsed.problems) >= MAX_CSV_ROWS:
+                parsed.problems.append(RowProblem(line, "too_many_rows", str(MAX_CSV_ROWS)))
                 break
             row, problem = _row(columns, fields, line, now)
             if problem is None and row is not None:
                 key = (row.email.lower(), row.issued_on)
-                if key in seen:
-                    problem = RowProblem(line, "repeated", str(seen[key]))
-                else:
-                    seen[key] = line
+                earlier = seen.get(key)
+                if earlier is None:
+                    seen[key] = (line, person_of(row))
+                elif recipients.same_person(earlier[1], person_of(row)):
+                    problem = RowProblem(line, "repeated", str(earlier[0]))
             if problem is not None:
-                problems.append(problem)
+                parsed.problems.append(_with_fields(problem, fields))
             elif row is not None:
-                good.append((line, row))
+                parsed.rows.append((line, row, tuple(fields)))
     except csv.Error:
-        problems.append(RowProblem(reader.line_num, "columns", "?"))
-    return good, problems
+        parsed.problems.append(RowProblem(reader.line_num, "columns", "?"))
+    _refuse_shared_addresses(parsed)
+    return parsed
+
+
+def _with_fields(problem: RowProblem, fields: list[str] | tuple[str, ...]) -> RowProblem:
+    return RowProblem(problem.line, problem.code, problem.value, tuple(fields))
+
+
+def _refuse_shared_addresses(parsed: CsvFile) -> None:
+    """Move every good line whose address the file gives to several people to the problems."""
+    shared = recipients.shared_in_file(
+        (line, row.email, person_of(row), full_name(_named(row))) for line, row, _f in parsed.rows
+    )
+    if not shared:
+        return
+    kept = []
+    for line, row, fields in parsed.rows:
+        if line in shared:
+            parsed.problems.append(RowProblem(line, "address_shared", shared[line], fields))
+        else:
+            kept.append((line, row, fields))
+    parsed.rows = kept
+    parsed.problems.sort(key=lambda p: p.line)
+
+
+@dataclass(frozen=True)
+class _Named:
+    family_name: str
+    given_name: str
+    name_order: str
+
+
+def _named(row: AwardRow) -> _Named:
+    return _Named(
+        row.family_name, row.given_name, "family-first" if row.language == "ja" else "given-first"
+    )
+
+
+def problem_of(line: int, exc: Exception, fields: tuple[str, ...] = ()) -> RowProblem:
+    """Return the report line for an award that raised (an address conflict says with whom)."""
+    if isinstance(exc, recipients.AddressTaken):
+        return RowProblem(line, exc.code, exc.detail[:300], fields)
+    return RowProblem(line, "failed", str(exc)[:200], fields)
 
 
 def _row(
     columns: list[str], fields: list[str], line: int, now: date
 ) -> tuple[AwardRow | None, RowProblem | None]:
     if len(fields) != len(columns):
-        return None, RowProblem(line, "columns", str(len(fields)))
+        return None, RowProblem(line, "columns", str(len(fields)), tuple(fields))
     values = {c: f.strip().strip("\u3000").strip() for c, f in zip(columns, fields, strict=True)}
+    values.pop(PROBLEM_COLUMN, None)
     email = valid_email(values["email"])
     if email is None:
         return None, RowProblem(line, "email", values["email"][:100])
@@ -237,7 +330,7 @@ def _row(
             return None, RowProblem(line, "expiry_past", expiry_text[:40])
     identifiers: list[tuple[str, str]] = []
     for column in columns:
-        if column in ("email", "family_name", "given_name", "issue_date", "expiry", "language"):
+        if column in (*BUILT_IN, PROBLEM_COLUMN):
             continue
         value = values[column]
         if not value:
@@ -265,22 +358,23 @@ def award_csv(
     data: bytes,
     *,
     notify: Callable[[Award], Any] | None = None,
+    actor: Actor = SYSTEM,
 ) -> CsvReport:
     """Award every good line of a CSV (bad lines reported); re-running creates no duplicates.
 
     ``notify(award)`` is called for each newly created award (the claims service mails it).
     """
-    rows, problems = parse_csv(data)
-    report = CsvReport(problems=list(problems))
-    if not rows:
+    parsed = read_csv(data)
+    report = CsvReport(problems=list(parsed.problems), lines=parsed.lines, header=parsed.header)
+    if not parsed.rows:
         return report
     key = private_key_of(achievement.issuer)  # decrypted once per run
-    for line, row in rows:
+    for line, row, fields in parsed.rows:
         try:
-            outcome = award(achievement, row, key=key)
+            outcome = award(achievement, row, key=key, actor=actor)
         except (IssuingError, ValueError) as exc:
             db.session.rollback()
-            report.problems.append(RowProblem(line, "failed", str(exc)[:200]))
+            report.problems.append(problem_of(line, exc, fields))
             continue
         if outcome.created:
             report.created.append((line, outcome.award))

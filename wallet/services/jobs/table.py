@@ -34,8 +34,15 @@ JOBS: dict[str, JobKind] = {
     "awards.batch": JobKind(
         "wallet.services.issuing.batches:run_job", timeout=6 * 3600, retry_delays=(60, 600)
     ),
+    # One notice mailed again ("re-send to all unclaimed" queues one job per award).
+    "awards.resend": JobKind("wallet.services.issuing.followup:resend_job", timeout=120),
+    # The due reminders of unclaimed awards (also `wallet reminders` from cron).
+    "awards.reminders": JobKind("wallet.services.issuing.followup:reminders_job", timeout=1800),
 }
 QUEUES = ("mail", "default")  # a worker takes mail first: a long award batch never holds it up
 
 # Jobs a worker enqueues by itself every N seconds (the config key holding N; 0: never).
-PERIODIC: dict[str, str] = {"reverify.stale": "REVERIFY_INTERVAL"}
+PERIODIC: dict[str, str] = {
+    "reverify.stale": "REVERIFY_INTERVAL",
+    "awards.reminders": "REMINDER_INTERVAL",
+}

@@ -155,7 +155,9 @@ def login():
         user = accounts.authenticate(form.email.data, form.password.data)
         if user is not None:
             sign_in(user, method="password", remember=bool(form.remember.data))
-            target = safe_next_url(form.next.data) or url_for("main.index")
+            target = safe_next_url(form.next.data) or url_for(
+                "issuing.index" if user.may_issue else "main.index"
+            )
             response = redirect_to(target)
             login_limits.remember_device(response, user.email)
             return response

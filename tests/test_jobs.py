@@ -92,7 +92,7 @@ def test_a_requests_mail_never_holds_its_response(app, client, caplog):
     app.config.update(MAIL_BACKEND="smtp", SMTP_HOST="127.0.0.1", SMTP_PORT=port, SMTP_TIMEOUT=30)
     try:
         response = client.post("/auth/register", data=registration_form())
-        # The client reads the whole answer (which starts the job) while the SMTP server holds the mail.
+        # The client reads the whole answer (which starts the job); the SMTP server holds the mail.
         assert response.status_code == 303
         response.get_data()
         assert sink.received == []

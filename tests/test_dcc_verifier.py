@@ -114,3 +114,44 @@ def test_dcc_sees_a_tampered_or_revoked_badge_or_a_key_that_was_never_published(
     profile_path.write_text(json.dumps(profile))
     assert dcc_verify(good, docs)["verified"] is False
     assert wallet_verify(good, docs)["result"] == "invalid"
+
+
+@pytest.mark.slow
+def test_a_key_the_issuer_never_published_is_refused_by_dcc_and_by_us(app, tmp_path: Path) -> None:
+    """Issue 14's classes 1 and 2 against the portal's real issuer: both verifiers refuse."""
+    from cryptography.hazmat.primitives.asymmetric import ed25519
+
+    from wallet.openbadges.keys import did_key_for
+    from wallet.openbadges.keys import ed25519_multikey
+    from wallet.openbadges.signing import sign_eddsa_rdfc_2022
+    from wallet.services import issuing
+
+    with app.app_context():
+        _, achievement = make_issuer()
+        genuine = json.loads(issuing.award(achievement, row()).award.credential_json)
+        docs = publish(tmp_path / "docs")
+    attacker = ed25519.Ed25519PrivateKey.generate()
+    did = did_key_for(attacker.public_key())
+    multikey = ed25519_multikey(attacker.public_key())
+    unsigned = {name: value for name, value in genuine.items() if name != "proof"}
+    issuer_id = genuine["issuer"]["id"]
+    created = genuine["proof"]["created"]
+    # DCC's reason for each: its controller rule, and no such key in the issuer's profile.
+    forgeries = {
+        "class 1: the attacker's did:key": (f"{did}#{multikey}", "must match the verification"),
+        "class 2: the issuer's id with the attacker's key as fragment": (
+            f"{issuer_id}#{multikey}",
+            "NotFoundError",
+        ),
+    }
+    for case, (method, reason) in forgeries.items():
+        forged = sign_eddsa_rdfc_2022(unsigned, attacker, method, created)
+        path = write(tmp_path, "forged.json", json.dumps(forged, ensure_ascii=False))
+        report = dcc_verify(path, docs)
+        assert report["verified"] is False, case
+        assert any(reason in error for error in report["errors"]), (case, report["errors"])
+        assert wallet_verify(path, docs)["result"] == "invalid", case
+    # The same credential signed by the published key: both accept it (the refusals are the key's).
+    path = write(tmp_path, "genuine.json", json.dumps(genuine, ensure_ascii=False))
+    assert dcc_verify(path, docs)["verified"] is True
+    assert wallet_verify(path, docs)["result"] == "valid"

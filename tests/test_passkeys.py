@@ -213,3 +213,19 @@ def test_the_login_page_offers_passkeys_in_the_address_field(client):
     assert 'autocomplete="username webauthn"' in html
     assert "/static/js/passkeys.js" in html
     assert "data-passkey-login" in html
+
+
+def test_an_operator_signing_in_with_a_passkey_lands_on_the_portal(
+    app, client, signed_in, authenticator, user
+):
+    from wallet.models import User
+
+    assert add_passkey(client, authenticator).status_code == 200
+    client.post("/auth/logout")
+    with app.app_context():
+        holder = db.session.scalars(select(User).where(User.email == user["email"])).one()
+        holder.role = "operator"
+        db.session.commit()
+    options = client.post("/auth/passkey/options", json={}).get_json()["options"]
+    response = client.post("/auth/passkey", json={"credential": authenticator.get(options)})
+    assert response.get_json() == {"redirect": "/issuing/"}

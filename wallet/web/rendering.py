@@ -50,6 +50,11 @@ def redirect_to(url: str) -> Response:
     return redirect(url, 303)  # type: ignore[return-value]
 
 
+def landing_page(user: Any) -> str:
+    """Return the endpoint a person lands on after signing in: operators on the portal."""
+    return "issuing.index" if user.may_issue else "main.index"
+
+
 def safe_next_url(target: str | None) -> str | None:
     """Return target when it is a local path on this site, else None (no open redirects)."""
     if not target or len(target) > 2000:

@@ -27,6 +27,7 @@ from wallet.web.forms import ReauthForm
 from wallet.web.forms import RegisterForm
 from wallet.web.forms import ResetPasswordForm
 from wallet.web.forms import strength_view
+from wallet.web.rendering import landing_page
 from wallet.web.rendering import redirect_to
 from wallet.web.rendering import render_page
 from wallet.web.rendering import safe_next_url
@@ -155,9 +156,7 @@ def login():
         user = accounts.authenticate(form.email.data, form.password.data)
         if user is not None:
             sign_in(user, method="password", remember=bool(form.remember.data))
-            target = safe_next_url(form.next.data) or url_for(
-                "issuing.index" if user.may_issue else "main.index"
-            )
+            target = safe_next_url(form.next.data) or url_for(landing_page(user))
             response = redirect_to(target)
             login_limits.remember_device(response, user.email)
             return response

@@ -27,6 +27,7 @@ from wallet.services import passkeys
 from wallet.services import sessions
 from wallet.web import login_limits
 from wallet.web.forms import ConfirmForm
+from wallet.web.rendering import landing_page
 from wallet.web.rendering import redirect_to
 from wallet.web.rendering import safe_next_url
 from wallet.web.signin import fresh_required
@@ -84,7 +85,8 @@ def login() -> Any:
     except passkeys.PasskeyError as failure:
         return _failure(failure.code)
     sign_in(user, method="passkey")
-    response = jsonify({"redirect": safe_next_url(_body().get("next")) or url_for("main.index")})
+    target = safe_next_url(_body().get("next")) or url_for(landing_page(user))
+    response = jsonify({"redirect": target})
     login_limits.remember_device(response, user.email)
     return response
 

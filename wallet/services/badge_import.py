@@ -52,7 +52,9 @@ class ImportFailed(Exception):
     ``issuer_unconfirmed`` (the signature holds but nothing the issuer publishes confirms the
     key), ``no_recipient`` (the badge names nobody), ``other_identity`` (it names someone by an
     identifier this account does not have), ``not_yours`` (another email address) and
-    ``email_unconfirmed``. ``message_id`` and ``params`` are the deciding check's.
+    ``email_unconfirmed``. ``message_id`` and ``params`` are the deciding check's, or for
+    unreadable input the library's reason (what was wrong: "not valid JSON", "a PNG without
+    badge data", "the address answered 404"), when it knows one.
     """
 
     def __init__(
@@ -162,7 +164,8 @@ def _import(user: User, source: bytes | str, fetcher: Fetcher) -> ImportOutcome:
     try:
         loaded = read(source, fetcher=fetcher)
     except BadgeError as exc:
-        raise ImportFailed(exc.code, str(exc)) from None
+        # The error's reason (what exactly was unreadable) travels as the message id.
+        raise ImportFailed(exc.code, str(exc), exc.reason, exc.params) from None
     report = verify_loaded(loaded, fetcher=fetcher, now=badges.now())
     metrics.VERIFICATIONS.labels(result=report.result).inc()
     credential = report.credential

@@ -73,7 +73,8 @@ def _import(client, source: bytes | str) -> int:
 
 def _error_text(response) -> str:
     html = response.get_data(as_text=True)
-    match = re.search(r'class="form-errors import-error" role="alert">(.*?)</div>', html, re.S)
+    # The refusal sits at the control that was used (or above the forms when none was).
+    match = re.search(r'class="[^"]*\bimport-error"[^>]*role="alert"[^>]*>(.*?)</div>', html, re.S)
     assert match, html[:3000]
     return re.sub(r"\s+", " ", match.group(1))
 
@@ -348,9 +349,9 @@ def test_htmx_import_success_redirects_with_hx_redirect(app, signed_in) -> None:
 @pytest.mark.parametrize(
     ("source", "expected"),
     [
-        ({"text": "hello"}, "No Open Badge was found"),
-        ("plain_png", "No Open Badge was found"),
-        ({"text": '{"a": '}, "could not be read as a badge"),
+        ({"text": "hello"}, "neither a badge image (PNG, SVG) nor badge text (JSON, JWS, JWT)"),
+        ("plain_png", "The file is a PNG image without badge data. Images saved from a web page"),
+        ({"text": '{"a": '}, "The text is not valid JSON (line 1, column 6)."),
         ({"url": "ftp://example.com/a.json"}, "starts with https://"),
         ({}, "Choose a badge file, paste its web address, or paste its text."),
         ({"text": bf.ob3_json(email="someone@else.example").decode()}, "issued to someone else"),
@@ -400,22 +401,41 @@ def test_htmx_import_failure_returns_the_form_fragment(app, signed_in) -> None:
     body = response.get_data(as_text=True)
     assert response.status_code == 422
     assert "<html" not in body and 'id="import-form"' not in body
-    assert "No Open Badge was found" in body
+    assert "neither a badge image" in body
     assert "hello &lt;b&gt;</textarea>" in body
+    # The refusal is at the textarea, which takes the focus when htmx swaps the form in.
+    assert 'aria-describedby="import-text-error" autofocus' in body
+    assert body.count("autofocus") == 1
     assert _count(app) == 0
 
 
 def test_unreachable_and_refused_urls(loopback_config, app, signed_in) -> None:
-    """A 404 from the issuer and a refused address get the same plain message (no mapping)."""
+    """An issuer's 404 says 404; refused, unresolvable and unreachable addresses share one
+    plain message (telling them apart would map the network, security notes S13)."""
     with bf.badge_server() as server:
         missing = signed_in.post("/badges/import", data={"url": server.url("/nope.json")})
         assert missing.status_code == 422
-        assert "could not be fetched from that address" in _error_text(missing)
+        assert "answered with HTTP status 404 instead of a badge" in _error_text(missing)
+        assert "Check that the address is complete" in _error_text(missing)
+        closed = f"http://127.0.0.1:{_closed_port()}/a.json"  # allowed, but nobody listens
+        unreachable = signed_in.post("/badges/import", data={"url": closed})
     refused = signed_in.post("/badges/import", data={"url": "http://10.0.0.1:9/a.json"})
     local = signed_in.post("/badges/import", data={"url": "http://localhost/a.json"})
-    assert refused.status_code == local.status_code == 422
-    assert _error_text(refused) == _error_text(local) == _error_text(missing)
+    unknown = signed_in.post("/badges/import", data={"url": "https://no-such-name.invalid/a"})
+    assert refused.status_code == local.status_code == unknown.status_code == 422
+    assert unreachable.status_code == 422
+    texts = {_error_text(r) for r in (refused, local, unknown, unreachable)}
+    assert len(texts) == 1 and "could not be fetched from that address" in texts.pop()
     assert _count(app) == 0
+
+
+def _closed_port() -> int:
+    """Return a loopback port nothing listens on (bound, then released)."""
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
 
 
 def test_revoked_badge_is_refused(loopback_config, app, signed_in) -> None:

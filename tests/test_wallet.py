@@ -93,8 +93,9 @@ def test_visitor_sees_the_welcome_page(client) -> None:
     assert "/auth/login" in htmx.headers["HX-Redirect"]
 
 
-def test_home_lists_badge_cards_newest_first(app, signed_in, holder) -> None:
-    """Cards show image, name, issuer, dates, status and disclosure; newest first."""
+def test_home_lists_badge_cards_usable_first(app, signed_in, holder) -> None:
+    """Cards show image, name, issuer, dates, status and disclosure; a valid badge comes
+    before one that expires soon, though that one was added last."""
     now = datetime.now(UTC)
     with app.app_context():
         old = add_badge(
@@ -115,7 +116,7 @@ def test_home_lists_badge_cards_newest_first(app, signed_in, holder) -> None:
     response = signed_in.get("/")
     assert response.headers["Cache-Control"] == "no-store"
     html = response.get_data(as_text=True)
-    assert html.index("Newer badge") < html.index("Older badge")
+    assert html.index("Older badge") < html.index("Newer badge")
     assert f'src="/badges/{old}/image.png"' in html and f'href="/badges/{new}"' in html
     assert "First Institute" in html and "Issued 1 April 2024" in html
     assert "Expires soon" in html and "Valid" in html
@@ -162,6 +163,35 @@ def test_search_and_filter_work_without_javascript(app, signed_in, holder) -> No
     assert "Welding" in signed_in.get("/?status=bogus&page=abc").get_data(as_text=True)
 
 
+def test_state_and_visibility_filter_apart_and_together(app, signed_in, holder) -> None:
+    """?status= is the state, ?visibility= public or private; both at once; old bookmarks that
+    put public/private or unconfirmed into ?status= still show what they showed."""
+    past = datetime.now(UTC) - timedelta(days=1)
+    with app.app_context():
+        add_badge(holder["id"], name="Shown valid")
+        add_badge(holder["id"], name="Hidden valid", visibility="private")
+        add_badge(holder["id"], name="Hidden expired", visibility="private", expires=past)
+        add_badge(holder["id"], name="Unsure", result="unverifiable")
+
+    def names(query: str) -> set[str]:
+        html = signed_in.get(query).get_data(as_text=True)
+        every = ("Shown valid", "Hidden valid", "Hidden expired", "Unsure")
+        return {name for name in every if name in html}
+
+    assert names("/?visibility=private") == {"Hidden valid", "Hidden expired"}
+    assert names("/?status=valid&visibility=private") == {"Hidden valid"}
+    assert names("/?status=expired&visibility=public") == set()
+    assert names("/?status=unverifiable") == {"Unsure"}
+    assert names("/?status=private") == {"Hidden valid", "Hidden expired"}  # an old bookmark
+    assert names("/?status=unconfirmed") == {"Unsure"}
+    html = signed_in.get("/?status=valid&visibility=private").get_data(as_text=True)
+    assert '<option value="valid" selected>' in html
+    assert '<option value="private" selected>' in html
+    assert "No badge matches your search." in signed_in.get(
+        "/?status=revoked&visibility=public"
+    ).get_data(as_text=True)
+
+
 def test_htmx_search_gets_the_list_fragment_and_the_pushed_url_a_full_page(
     app, signed_in, holder
 ) -> None:
@@ -202,12 +232,12 @@ def test_load_more_with_htmx_and_plain_next_page(app, signed_in, holder) -> None
     assert 'id="load-more"' not in body and "Badge 00" in body and "Badge 29" not in body
     plain = signed_in.get("/?page=2").get_data(as_text=True)
     assert "<html" in plain and plain.count('class="badge-card"') == 30 - badges.PAGE_SIZE
-    assert 'href="/"' in plain and "Newer badges" in plain
+    assert 'href="/"' in plain and "Previous badges" in plain
     with app.app_context():
         for i in range(30, 50):
             add_badge(holder["id"], name=f"Badge {i:02d}", created_at=start + timedelta(hours=i))
-    searched = signed_in.get("/?q=Badge&status=valid").get_data(as_text=True)
-    assert 'href="/?q=Badge&amp;status=valid&amp;page=2"' in searched
+    searched = signed_in.get("/?q=Badge&status=valid&visibility=public").get_data(as_text=True)
+    assert 'href="/?q=Badge&amp;status=valid&amp;visibility=public&amp;page=2"' in searched
 
 
 def test_list_page_runs_a_constant_number_of_queries(app, signed_in, holder) -> None:

@@ -243,7 +243,9 @@ def verify(badge_id: int) -> Response:
         # and the state banner at the top with it (one state on the page, never two).
         badge = _owned(badge_id)
         context = _detail_context(badge)
-        response = render_page("wallet/show.html", block="report", target=REPORT_TARGET, **context)
+        response = render_page(
+            "wallet/show.html", block="report", target=REPORT_TARGET, report_open=True, **context
+        )
         return with_out_of_band(response, "wallet/show.html", "state_banner", oob=True, **context)
     flash(_("The badge was verified again."), "success")
     return redirect_to(url_for("wallet.show", badge_id=badge.id))

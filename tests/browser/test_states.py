@@ -249,7 +249,7 @@ def test_expired_is_amber_with_its_dates_and_revoked_red_with_its_date_and_reaso
             )
             assert start in text and end in text
         else:
-            found = "に取り消しを確認しました" if lang == "ja" else "The revocation was found on"
+            found = "に失効を確認しました" if lang == "ja" else "The revocation was found on"
             assert found in text and "Withdrawn" in text
         _checked(visitor, f"public-{state}")
     assert colours["expired"] != colours["revoked"]

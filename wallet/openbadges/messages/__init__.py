@@ -162,19 +162,19 @@ _INPUT_AND_SHARED: dict[str, dict[str, str]] = {
     },
     "revocation.revoked": {
         "en": "The issuer has revoked this badge.",
-        "ja": "発行者がこのバッジを取り消しました。",
+        "ja": "発行者がこのバッジを失効させました。",
     },
     "revocation.revoked_reason": {
         "en": "The issuer has revoked this badge: {reason}",
-        "ja": "発行者がこのバッジを取り消しました。理由: {reason}",
+        "ja": "発行者がこのバッジを失効させました。理由: {reason}",
     },
     "revocation.not_revoked": {
         "en": "The badge is not revoked.",
-        "ja": "このバッジは取り消されていません。",
+        "ja": "このバッジは失効していません。",
     },
     "revocation.no_list": {
         "en": "The issuer publishes no revocation list.",
-        "ja": "発行者は取り消しリストを公開していません。",
+        "ja": "発行者は失効リストを公開していません。",
     },
     "verify.internal_error": {
         "en": "Verification stopped on an unexpected error.",

@@ -136,7 +136,7 @@ def _filter_labels() -> list[tuple[str, str]]:
 
 def _visibility_labels() -> list[tuple[str, str]]:
     """Return the visibility filter choices in the current language."""
-    return [("", _("Public and private")), ("public", _("Public")), ("private", _("Private"))]
+    return [("", _("All")), ("public", _("Public")), ("private", _("Private"))]
 
 
 def _card(badge: Badge) -> dict[str, Any]:

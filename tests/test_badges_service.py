@@ -322,9 +322,59 @@ def test_list_search_and_filters(app) -> None:
         assert names(status="expiring") == {"Soon"}
         assert names(status="expired") == {"Old"}
         assert names(status="revoked") == {"Gone"}
-        assert names(status="unconfirmed") == {"DID"}
-        assert names(status="private") == {"100% hidden"}
-        assert len(names(status="public")) == 5
+        assert names(status="unverifiable") == {"DID"}
+        assert names(visibility="private") == {"100% hidden"}
+        assert len(names(visibility="public")) == 5
+        assert names(status="valid", visibility="public") == {"Valid one"}
+        assert names(status="expired", visibility="private") == set()
+
+
+def test_list_puts_usable_badges_first_and_ended_ones_last(app) -> None:
+    """Valid, expiring, then the ones needing a look, then expired and revoked; newest first
+    within a state; the same order on every page; the CLI's newest-first order on request."""
+    with app.app_context():
+        user = make_user()
+        now = datetime.now(UTC)
+        start = now - timedelta(days=30)
+        made = [
+            ("revoked-new", {"result": "revoked"}),
+            ("expired", {"expires": now - timedelta(days=5)}),
+            ("valid-old", {}),
+            ("unverifiable", {"result": "unverifiable"}),
+            ("expiring", {"expires": now + timedelta(days=5)}),
+            ("invalid", {"result": "invalid"}),
+            ("unconfirmed", {"recipient_confirmed": False}),
+            ("valid-new", {"expires": now + timedelta(days=400)}),
+            ("expired-by-result", {"result": "expired"}),
+        ]
+        for i, (name, fields) in enumerate(made):
+            add_badge(user.id, name=name, created_at=start + timedelta(hours=i), **fields)
+        expected = [
+            "valid-new",
+            "valid-old",
+            "expiring",
+            "unconfirmed",
+            "unverifiable",
+            "invalid",
+            "expired-by-result",
+            "expired",
+            "revoked-new",
+        ]
+        assert [b.name for b in badges.list_for(user)[0]] == expected
+        assert [states.state_of(b) for b in badges.list_for(user)[0]] == [
+            "valid", "valid", "expiring", "unconfirmed", "unverifiable", "invalid",
+            "expired", "expired", "revoked",
+        ]  # fmt: skip
+        original = badges.PAGE_SIZE
+        badges.PAGE_SIZE = 4
+        try:
+            pages = [badges.list_for(user, page=n) for n in (1, 2, 3)]
+        finally:
+            badges.PAGE_SIZE = original
+        assert [more for _items, more in pages] == [True, True, False]
+        assert [b.name for items, _more in pages for b in items] == expected
+        newest = [b.name for b in badges.list_for(user, by_state=False)[0]]
+        assert newest == [name for name, _fields in reversed(made)]
 
 
 @pytest.mark.parametrize(

@@ -574,11 +574,15 @@ def test_share_panel_fragment_for_htmx(client, holder) -> None:
     assert "HX-Request" in response.headers.get("Vary", "")
 
 
-def test_detail_page_includes_the_panel_slot(client, holder) -> None:
+def test_detail_page_links_to_the_share_page(client, holder) -> None:
+    """The badge page offers Share as a link; signature and embed code live on the share page."""
     body = client.get(f"/badges/{holder['public']}").get_data(as_text=True)
-    assert 'id="share-panel"' in body
-    assert f'hx-get="/badges/{holder["public"]}/share"' in body
-    assert f'href="/badges/{holder["public"]}/share"' in body  # without JavaScript
+    assert f'href="/badges/{holder["public"]}/share"' in body
+    for moved in ('id="share-panel"', "signature-source", "embed-source", "card-source"):
+        assert moved not in body, moved
+    page = client.get(f"/badges/{holder['public']}/share").get_data(as_text=True)
+    for there in ('id="share-panel"', "signature-source", "embed-source", "card-source"):
+        assert there in page, there
 
 
 def test_private_badge_offers_no_share(client, holder) -> None:

@@ -61,7 +61,7 @@ def test_revocation_shows_its_date_and_the_issuers_reason_to_visitors_and_holder
             "The revocation was found on",
             "Reason given by the issuer: “Registration withdrawn”",
         ),
-        ("ja", "に取り消しを確認しました", "発行者が示した理由：「Registration withdrawn」"),
+        ("ja", "に失効を確認しました", "発行者が示した理由：「Registration withdrawn」"),
     ):
         html = client.get(f"/b/{public_id}?lang={lang}").get_data(as_text=True)
         assert 'class="state-banner state-revoked"' in html

@@ -74,7 +74,8 @@ def _import(client, source: bytes | str) -> int:
 
 def _error_text(response) -> str:
     html = response.get_data(as_text=True)
-    match = re.search(r'class="form-errors import-error" role="alert">(.*?)</div>', html, re.S)
+    # The refusal sits at the control that was used (or above the forms when none was).
+    match = re.search(r'class="[^"]*\bimport-error"[^>]*role="alert"[^>]*>(.*?)</div>', html, re.S)
     assert match, html[:3000]
     return re.sub(r"\s+", " ", match.group(1))
 
@@ -93,8 +94,9 @@ def test_visitor_sees_the_welcome_page(client) -> None:
     assert "/auth/login" in htmx.headers["HX-Redirect"]
 
 
-def test_home_lists_badge_cards_newest_first(app, signed_in, holder) -> None:
-    """Cards show image, name, issuer, dates, status and disclosure; newest first."""
+def test_home_lists_badge_cards_usable_first(app, signed_in, holder) -> None:
+    """Cards show image, name, issuer, dates, status and disclosure; a valid badge comes
+    before one that expires soon, though that one was added last."""
     now = datetime.now(UTC)
     with app.app_context():
         old = add_badge(
@@ -115,7 +117,7 @@ def test_home_lists_badge_cards_newest_first(app, signed_in, holder) -> None:
     response = signed_in.get("/")
     assert response.headers["Cache-Control"] == "no-store"
     html = response.get_data(as_text=True)
-    assert html.index("Newer badge") < html.index("Older badge")
+    assert html.index("Older badge") < html.index("Newer badge")
     assert f'src="/badges/{old}/image.png"' in html and f'href="/badges/{new}"' in html
     assert "First Institute" in html and "Issued 1 April 2024" in html
     assert "Expires soon" in html and "Valid" in html
@@ -162,6 +164,35 @@ def test_search_and_filter_work_without_javascript(app, signed_in, holder) -> No
     assert "Welding" in signed_in.get("/?status=bogus&page=abc").get_data(as_text=True)
 
 
+def test_state_and_visibility_filter_apart_and_together(app, signed_in, holder) -> None:
+    """?status= is the state, ?visibility= public or private; both at once; old bookmarks that
+    put public/private or unconfirmed into ?status= still show what they showed."""
+    past = datetime.now(UTC) - timedelta(days=1)
+    with app.app_context():
+        add_badge(holder["id"], name="Shown valid")
+        add_badge(holder["id"], name="Hidden valid", visibility="private")
+        add_badge(holder["id"], name="Hidden expired", visibility="private", expires=past)
+        add_badge(holder["id"], name="Unsure", result="unverifiable")
+
+    def names(query: str) -> set[str]:
+        html = signed_in.get(query).get_data(as_text=True)
+        every = ("Shown valid", "Hidden valid", "Hidden expired", "Unsure")
+        return {name for name in every if name in html}
+
+    assert names("/?visibility=private") == {"Hidden valid", "Hidden expired"}
+    assert names("/?status=valid&visibility=private") == {"Hidden valid"}
+    assert names("/?status=expired&visibility=public") == set()
+    assert names("/?status=unverifiable") == {"Unsure"}
+    assert names("/?status=private") == {"Hidden valid", "Hidden expired"}  # an old bookmark
+    assert names("/?status=unconfirmed") == {"Unsure"}
+    html = signed_in.get("/?status=valid&visibility=private").get_data(as_text=True)
+    assert '<option value="valid" selected>' in html
+    assert '<option value="private" selected>' in html
+    assert "No badge matches your search." in signed_in.get(
+        "/?status=revoked&visibility=public"
+    ).get_data(as_text=True)
+
+
 def test_htmx_search_gets_the_list_fragment_and_the_pushed_url_a_full_page(
     app, signed_in, holder
 ) -> None:
@@ -202,12 +233,12 @@ def test_load_more_with_htmx_and_plain_next_page(app, signed_in, holder) -> None
     assert 'id="load-more"' not in body and "Badge 00" in body and "Badge 29" not in body
     plain = signed_in.get("/?page=2").get_data(as_text=True)
     assert "<html" in plain and plain.count('class="badge-card"') == 30 - badges.PAGE_SIZE
-    assert 'href="/"' in plain and "Newer badges" in plain
+    assert 'href="/"' in plain and "Previous badges" in plain
     with app.app_context():
         for i in range(30, 50):
             add_badge(holder["id"], name=f"Badge {i:02d}", created_at=start + timedelta(hours=i))
-    searched = signed_in.get("/?q=Badge&status=valid").get_data(as_text=True)
-    assert 'href="/?q=Badge&amp;status=valid&amp;page=2"' in searched
+    searched = signed_in.get("/?q=Badge&status=valid&visibility=public").get_data(as_text=True)
+    assert 'href="/?q=Badge&amp;status=valid&amp;visibility=public&amp;page=2"' in searched
 
 
 def test_list_page_runs_a_constant_number_of_queries(app, signed_in, holder) -> None:
@@ -349,9 +380,9 @@ def test_htmx_import_success_redirects_with_hx_redirect(app, signed_in) -> None:
 @pytest.mark.parametrize(
     ("source", "expected"),
     [
-        ({"text": "hello"}, "No Open Badge was found"),
-        ("plain_png", "No Open Badge was found"),
-        ({"text": '{"a": '}, "could not be read as a badge"),
+        ({"text": "hello"}, "neither a badge image (PNG, SVG) nor badge text (JSON, JWS, JWT)"),
+        ("plain_png", "The file is a PNG image without badge data. Images saved from a web page"),
+        ({"text": '{"a": '}, "The text is not valid JSON (line 1, column 6)."),
         ({"url": "ftp://example.com/a.json"}, "starts with https://"),
         ({}, "Choose a badge file, paste its web address, or paste its text."),
         ({"text": bf.ob3_json(email="someone@else.example").decode()}, "issued to someone else"),
@@ -401,22 +432,41 @@ def test_htmx_import_failure_returns_the_form_fragment(app, signed_in) -> None:
     body = response.get_data(as_text=True)
     assert response.status_code == 422
     assert "<html" not in body and 'id="import-form"' not in body
-    assert "No Open Badge was found" in body
+    assert "neither a badge image" in body
     assert "hello &lt;b&gt;</textarea>" in body
+    # The refusal is at the textarea, which takes the focus when htmx swaps the form in.
+    assert 'aria-describedby="import-text-error" autofocus' in body
+    assert body.count("autofocus") == 1
     assert _count(app) == 0
 
 
 def test_unreachable_and_refused_urls(loopback_config, app, signed_in) -> None:
-    """A 404 from the issuer and a refused address get the same plain message (no mapping)."""
+    """An issuer's 404 says 404; refused, unresolvable and unreachable addresses share one
+    plain message (telling them apart would map the network, security notes S13)."""
     with bf.badge_server() as server:
         missing = signed_in.post("/badges/import", data={"url": server.url("/nope.json")})
         assert missing.status_code == 422
-        assert "could not be fetched from that address" in _error_text(missing)
+        assert "answered with HTTP status 404 instead of a badge" in _error_text(missing)
+        assert "Check that the address is complete" in _error_text(missing)
+        closed = f"http://127.0.0.1:{_closed_port()}/a.json"  # allowed, but nobody listens
+        unreachable = signed_in.post("/badges/import", data={"url": closed})
     refused = signed_in.post("/badges/import", data={"url": "http://10.0.0.1:9/a.json"})
     local = signed_in.post("/badges/import", data={"url": "http://localhost/a.json"})
-    assert refused.status_code == local.status_code == 422
-    assert _error_text(refused) == _error_text(local) == _error_text(missing)
+    unknown = signed_in.post("/badges/import", data={"url": "https://no-such-name.invalid/a"})
+    assert refused.status_code == local.status_code == unknown.status_code == 422
+    assert unreachable.status_code == 422
+    texts = {_error_text(r) for r in (refused, local, unknown, unreachable)}
+    assert len(texts) == 1 and "could not be fetched from that address" in texts.pop()
     assert _count(app) == 0
+
+
+def _closed_port() -> int:
+    """Return a loopback port nothing listens on (bound, then released)."""
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
 
 
 def test_revoked_badge_is_refused(loopback_config, app, signed_in) -> None:

@@ -262,14 +262,13 @@ SHARE_NETWORKS = ("x", "facebook", "linkedin", "line", "bluesky", "email")
 
 
 def share(tab: Any, journey: Journey) -> None:
-    """Share panel: the link, every network carrying it, Mastodon, and the signature copy."""
+    """Share page: the link, every network carrying it, Mastodon, and the signature copy."""
     page = tab.page
     public_url = tab.server.url + journey.public_path
-    if tab.js:  # the panel is loaded into the badge page by htmx
-        required(tab, "main #share-panel #share-url", "share panel on the badge page")
-        page.wait_for_load_state()
-    else:  # a plain link to the share page
-        follow(tab, "main #share-panel a[href$='/share']", "share panel link", r"/share$")
+    # The badge page's main action; the share page holds the links, signature and embed code.
+    follow(
+        tab, "main .badge-actions a[href$='/share']", "share: the badge page's button", r"/share$"
+    )
     panel = page.locator("main #share-panel")
     shown = panel.locator("#share-url").input_value()
     assert shown == public_url, f"share: the link field shows {shown}, not {public_url}"
@@ -294,7 +293,7 @@ def share(tab: Any, journey: Journey) -> None:
     else:  # the signature is still there to select by hand
         source = required(tab, "main #share-panel #signature-source", "share: signature source")
         assert public_url in source.input_value(), "share: the signature lacks the link"
-        back_to_badge(tab, journey.badge_ids[-1], "share: back to the badge")
+    back_to_badge(tab, journey.badge_ids[-1], "share: back to the badge")
 
 
 _ISSUER: dict[str, Any] = {}

@@ -86,7 +86,8 @@ def _sign_in(tab: Any, email: str) -> None:
 
 
 def _sign_out(tab: Any) -> None:
-    tab.page.locator("form[action='/auth/logout'] button").first.click()
+    tab.page.locator("header .site-menu > summary").click()  # sign-out sits in the header's menu
+    tab.page.locator("header form[action='/auth/logout'] button").click()
     tab.page.wait_for_load_state()
 
 

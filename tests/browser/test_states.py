@@ -210,10 +210,14 @@ def test_revoked_and_expired_badges_lead_with_their_state_and_share_nothing(
         box = banner.bounding_box()
         assert box is not None and box["y"] < 400, "the state is not at the top of the page"
         expect(banner.locator("form button[type=submit]")).to_be_visible()  # make private
+        expect(banner.locator(".state-off")).to_be_visible()  # sharing is off, and why
+        # The badge page offers no share button; the share page, opened anyway, says why.
+        assert tab.page.locator("main .badge-actions a[href$='/share']").count() == 0
+        _checked(tab, f"badge-{state}")
+        tab.goto(f"/badges/{badge_id}/share")
         share = tab.page.locator("#share-panel")
         expect(share.locator(".share-off")).to_be_visible()
         assert share.locator(".share-linkedin-profile, .share-x").count() == 0
-        _checked(tab, f"badge-{state}")
         tab.goto(f"/badges/{badge_id}/documents")
         expect(tab.page.locator("#document-card .document-off")).to_be_visible()
         assert tab.page.locator("#document-card a[href*='card.pdf']").count() == 0
@@ -245,7 +249,7 @@ def test_expired_is_amber_with_its_dates_and_revoked_red_with_its_date_and_reaso
             )
             assert start in text and end in text
         else:
-            found = "に取り消しを確認しました" if lang == "ja" else "The revocation was found on"
+            found = "に失効を確認しました" if lang == "ja" else "The revocation was found on"
             assert found in text and "Withdrawn" in text
         _checked(visitor, f"public-{state}")
     assert colours["expired"] != colours["revoked"]

@@ -31,7 +31,8 @@ def _is_refusal(text: str) -> bool:
 
 def _error_text(response) -> str:
     html = response.get_data(as_text=True)
-    match = re.search(r'class="form-errors import-error" role="alert">(.*?)</div>', html, re.S)
+    # The refusal sits at the control that was used (or above the forms when none was).
+    match = re.search(r'class="[^"]*\bimport-error"[^>]*role="alert"[^>]*>(.*?)</div>', html, re.S)
     assert match, html[:2000]
     return re.sub(r"\s+", " ", match.group(1)).strip()
 

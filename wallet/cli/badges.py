@@ -142,7 +142,7 @@ def list_badges(email: str, as_json: bool) -> None:
     rows = []
     page = 1
     while True:
-        items, has_more = badges.list_for(user, page=page)
+        items, has_more = badges.list_for(user, page=page, by_state=False)
         rows.extend(
             {
                 "public_id": b.public_id,

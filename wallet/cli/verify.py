@@ -78,7 +78,7 @@ _CLI_MESSAGES: dict[str, dict[str, str]] = {
 _RESULT_LABELS: dict[str, dict[str, str]] = {
     "valid": {"en": "valid", "ja": "有効"},
     "invalid": {"en": "invalid", "ja": "無効"},
-    "revoked": {"en": "revoked", "ja": "取り消し済み"},
+    "revoked": {"en": "revoked", "ja": "失効済み"},
     "expired": {"en": "expired", "ja": "有効期限切れ"},
     "not_yet_valid": {"en": "not yet valid", "ja": "有効期間前"},
     "unverifiable": {"en": "unverifiable", "ja": "検証できません"},

@@ -125,6 +125,17 @@ def unbake_png(data: bytes, limits: Limits = DEFAULT_LIMITS) -> Unbaked:
     """Extract the badge text from a PNG without decoding any pixels."""
     if len(data) > limits.max_input_bytes:
         raise TooLarge("PNG file too large")
+    try:
+        return _unbake_png(data, limits)
+    except TooLarge:
+        raise
+    except ParseError as exc:
+        exc.reason = exc.reason or "input.png_damaged"
+        raise
+
+
+def _unbake_png(data: bytes, limits: Limits) -> Unbaked:
+    """Do unbake_png's work."""
     found: dict[str, Unbaked] = {}
     for ctype, body in iter_png_chunks(data, limits):
         if ctype not in _TEXT_CHUNKS:
@@ -143,7 +154,7 @@ def unbake_png(data: bytes, limits: Limits = DEFAULT_LIMITS) -> Unbaked:
     for keyword in KEYWORDS:
         if keyword in found:
             return found[keyword]
-    raise UnsupportedFormat("no badge found in this PNG")
+    raise UnsupportedFormat("no badge found in this PNG", reason="input.png_no_badge")
 
 
 def _chunk(ctype: bytes, body: bytes) -> bytes:
@@ -200,7 +211,9 @@ def unbake_svg(data: bytes, limits: Limits = DEFAULT_LIMITS) -> Unbaked:
                 if not root_seen:
                     root_seen = True
                     if elem.tag != f"{{{SVG_NS}}}svg":
-                        raise UnsupportedFormat("XML document is not an SVG image")
+                        raise UnsupportedFormat(
+                            "XML document is not an SVG image", reason="input.not_svg"
+                        )
                 continue
             depth -= 1
             keyword = SVG_ELEMENTS.get(elem.tag)
@@ -214,11 +227,14 @@ def unbake_svg(data: bytes, limits: Limits = DEFAULT_LIMITS) -> Unbaked:
                 return Unbaked(body, "svg", keyword)
             if verify:
                 return Unbaked(verify, "svg", keyword)
-            raise ParseError("badge element in SVG is empty")
+            raise ParseError("badge element in SVG is empty", reason="input.svg_damaged")
     except (DefusedXmlException, XmlParseError, LookupError, ValueError) as exc:
         # LookupError: an unknown declared encoding; ValueError: undecodable bytes.
-        raise ParseError(f"SVG could not be parsed safely: {exc.__class__.__name__}") from exc
-    raise UnsupportedFormat("no badge found in this SVG")
+        raise ParseError(
+            f"SVG could not be parsed safely: {exc.__class__.__name__}",
+            reason="input.svg_damaged",
+        ) from exc
+    raise UnsupportedFormat("no badge found in this SVG", reason="input.svg_no_badge")
 
 
 def _root_start_tag_end(text: str) -> int:

@@ -47,11 +47,19 @@ _URL = re.compile(r"^https?://[^\s]+$", re.IGNORECASE)
 _JWS = re.compile(r"^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$")
 
 
+# Files people pick by mistake, told apart so the message can say what was given.
+_IMAGES = ((b"\xff\xd8\xff", "JPEG"), (b"GIF87a", "GIF"), (b"GIF89a", "GIF"), (b"BM", "BMP"))
+_FILES = ((b"%PDF-", "PDF"), (b"PK\x03\x04", "ZIP"))
+_HEIF_BRANDS = (b"heic", b"heix", b"hevc", b"mif1", b"msf1", b"avif")
+_HTML = re.compile(r"<(?:!doctype\s+html|html[\s>]|head[\s>]|body[\s>])", re.IGNORECASE)
+
+
 def sniff(data: bytes | str) -> Kind:
     """Return the container kind of raw input; raise UnsupportedFormat when unrecognised."""
     if isinstance(data, bytes):
         if data.startswith(PNG_SIGNATURE):
             return "png"
+        _refuse_other_files(data)
         head = data[:4096].decode("utf-8", "replace")
     else:
         head = data[:4096]
@@ -59,13 +67,50 @@ def sniff(data: bytes | str) -> Kind:
     if text.startswith("{"):
         return "json"
     if text.startswith("<"):
+        if _HTML.match(_after_prolog(text)):
+            raise UnsupportedFormat("an HTML page, not a badge", reason="input.web_page")
         return "svg"
     whole = (data.decode("utf-8", "replace") if isinstance(data, bytes) else data).strip()
     if _URL.match(whole):
         return "url"
     if _JWS.match(whole):
         return "jws"
-    raise UnsupportedFormat("not a URL, PNG, SVG, JSON or JWS")
+    raise UnsupportedFormat("not a URL, PNG, SVG, JSON or JWS", reason="input.unknown_format")
+
+
+def _refuse_other_files(data: bytes) -> None:
+    """Raise UnsupportedFormat naming the kind of a common image or document that is no badge."""
+    for magic, kind in _IMAGES:
+        if data.startswith(magic):
+            raise UnsupportedFormat(
+                f"a {kind} image", reason="input.other_image", params={"kind": kind}
+            )
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        raise UnsupportedFormat("a WebP image", reason="input.other_image", params={"kind": "WebP"})
+    if data[4:8] == b"ftyp" and data[8:12] in _HEIF_BRANDS:
+        kind = "AVIF" if data[8:12] == b"avif" else "HEIC"
+        raise UnsupportedFormat(
+            f"a {kind} image", reason="input.other_image", params={"kind": kind}
+        )
+    for magic, kind in _FILES:
+        if data.startswith(magic):
+            raise UnsupportedFormat(
+                f"a {kind} file", reason="input.other_file", params={"kind": kind}
+            )
+
+
+def _after_prolog(text: str) -> str:
+    """Return markup after any XML declaration and comments (an HTML page may start with them)."""
+    rest = text
+    for _ in range(8):
+        rest = rest.lstrip()
+        if rest.startswith("<?"):
+            rest = rest[rest.find("?>") + 2 :] if "?>" in rest else ""
+        elif rest.startswith("<!--"):
+            rest = rest[rest.find("-->") + 3 :] if "-->" in rest else ""
+        else:
+            break
+    return rest
 
 
 def as_list(value: Any) -> list[Any]:
@@ -136,7 +181,9 @@ def classify(obj: Mapping[str, Any], *, jws: bool = False) -> Spec:
         # a malformed 3.0 badge: verify it (and report it invalid) rather than refuse it.
         if any(isinstance(c, str) and _VC_LIKE in c for c in contexts for _VC_LIKE in _V3_HINTS):
             return "3.0"
-        raise UnsupportedFormat("JSON-LD document with an unknown context")
+        raise UnsupportedFormat(
+            "JSON-LD document with an unknown context", reason="input.json_not_badge"
+        )
     recipient = obj.get("recipient")
     if isinstance(recipient, str) and isinstance(obj.get("badge"), dict):
         return "0.5"
@@ -148,4 +195,4 @@ def classify(obj: Mapping[str, Any], *, jws: bool = False) -> Spec:
         # Recognisably an OB 1.x assertion, only malformed: verified (and reported invalid,
         # with the failing check) rather than refused as unreadable.
         return "1.0"
-    raise UnsupportedFormat("JSON object is not an Open Badge")
+    raise UnsupportedFormat("JSON object is not an Open Badge", reason="input.json_not_badge")

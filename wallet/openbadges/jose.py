@@ -80,9 +80,16 @@ def decode_unverified(
     token: str, *, limits: Limits = DEFAULT_LIMITS
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     """Return ``(header, payload)`` of a compact JWS without checking the signature."""
-    head, body, _sig = _split(token, limits)
-    header = loads_object(b64url_decode(head), limits=limits)
-    payload = loads_object(b64url_decode(body), limits=limits)
+    try:
+        head, body, _sig = _split(token, limits)
+        header = loads_object(b64url_decode(head), limits=limits)
+        payload = loads_object(b64url_decode(body), limits=limits)
+    except TooLarge:
+        raise
+    except ParseError as exc:
+        # A line and column inside a base64url segment would mean nothing to a person.
+        exc.reason, exc.params = "input.jws_damaged", {}
+        raise
     return header, payload
 
 

@@ -22,7 +22,7 @@ def to_text(data: bytes | str) -> str:
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise ParseError("text is not valid UTF-8") from exc
+        raise ParseError("text is not valid UTF-8", reason="input.not_utf8") from exc
 
 
 def max_depth(text: str) -> int:
@@ -47,7 +47,7 @@ def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
         if key in result:
             # Parsers disagree on which duplicate wins, so a signer and a reader could see
             # different documents: refuse instead of picking one.
-            raise ParseError(f"duplicate JSON key {key!r}")
+            raise ParseError(f"duplicate JSON key {key!r}", reason="input.json_duplicate_key")
         result[key] = value
     return result
 
@@ -64,13 +64,18 @@ def loads(data: bytes | str, *, limits: Limits = DEFAULT_LIMITS) -> Any:
         return json.loads(text, object_pairs_hook=_no_duplicates, parse_constant=_reject_constant)
     except ParseError:
         raise
+    except json.JSONDecodeError as exc:
+        where = {"line": str(exc.lineno), "column": str(exc.colno)}
+        raise ParseError(
+            f"malformed JSON: {exc}", reason="input.json_syntax_at", params=where
+        ) from exc
     except (ValueError, RecursionError) as exc:
-        raise ParseError(f"malformed JSON: {exc}") from exc
+        raise ParseError(f"malformed JSON: {exc}", reason="input.json_syntax") from exc
 
 
 def loads_object(data: bytes | str, *, limits: Limits = DEFAULT_LIMITS) -> dict[str, Any]:
     """Parse JSON that must be an object; raise ParseError otherwise."""
     value = loads(data, limits=limits)
     if not isinstance(value, dict):
-        raise ParseError("JSON document is not an object")
+        raise ParseError("JSON document is not an object", reason="input.json_not_object")
     return value

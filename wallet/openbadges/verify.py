@@ -119,7 +119,9 @@ def _from_url(
         raise TooLarge("URL too long")
     response = fetcher.fetch(url, accept=ACCEPT_BADGE)
     if response.status not in (200, 410):
-        raise FetchError(f"HTTP {response.status}", code="fetch.failed")
+        # The fetcher only ever connects to public (or allow-listed) addresses, so the status
+        # says nothing about a network a visitor could not query themselves (security S13).
+        raise _status_error(response.status)
     body = response.body
     if len(body) > limits.max_input_bytes:
         raise TooLarge("remote document too large")
@@ -152,6 +154,13 @@ def _from_url(
     )
 
 
+def _status_error(status: int) -> FetchError:
+    """Return the error for an address that answered with an HTTP status other than a badge."""
+    return FetchError(
+        f"HTTP {status}", code="fetch.failed", reason="fetch.status", params={"status": str(status)}
+    )
+
+
 def _gone(body: bytes, url: str, format: Format, original: bytes, limits: Limits) -> Loaded:
     """A hosted OB 1.x/2.0 assertion answering 410 Gone: revoked, whatever the body says."""
     try:
@@ -160,7 +169,7 @@ def _gone(body: bytes, url: str, format: Format, original: bytes, limits: Limits
     except (ParseError, UnsupportedFormat):
         doc, spec = {}, "2.0"
     if spec == "3.0":
-        raise FetchError("HTTP 410 Gone", code="fetch.failed")
+        raise _status_error(410)
     reason = doc.get("revocationReason")
     note = Check(
         "revocation",

@@ -53,7 +53,9 @@ class ImportFailed(Exception):
     key), ``no_recipient`` (the badge names nobody), ``other_identity`` (it names someone by an
     identifier this account does not have), ``not_yours`` (another email address),
     ``email_unconfirmed`` and ``wrong_version`` (another Open Badges version than asked for).
-    ``message_id`` and ``params`` are the deciding check's.
+    ``message_id`` and ``params`` are the deciding check's, or for unreadable input the
+    library's reason (what was wrong: "not valid JSON", "a PNG without badge data", "the
+    address answered 404"), when it knows one.
     """
 
     def __init__(
@@ -164,7 +166,8 @@ def check(
     try:
         loaded = read(source, fetcher=fetcher)
     except BadgeError as exc:
-        raise ImportFailed(exc.code, str(exc)) from None
+        # The error's reason (what exactly was unreadable) travels as the message id.
+        raise ImportFailed(exc.code, str(exc), exc.reason, exc.params) from None
     if spec is not None and loaded.spec != spec:
         raise ImportFailed("wrong_version", loaded.spec)
     report = verify_loaded(loaded, fetcher=fetcher, now=badges.now())

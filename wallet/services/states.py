@@ -29,6 +29,27 @@ UNSHAREABLE = ("revoked", "expired", "invalid")
 # States whose documents carry a mark across the page (失効 / 期限切れ).
 ENDED = ("revoked", "expired")
 EXPIRING_SOON = timedelta(days=30)
+# The wallet list's order: badges a holder can use now first, then those that need a look,
+# then the ones that ended (expired before revoked: it was fine until its date).
+LIST_ORDER = (
+    "valid",
+    "expiring",
+    "unconfirmed",
+    "not_yet_valid",
+    "unverifiable",
+    "invalid",
+    "expired",
+    "revoked",
+)
+# The wallet list's state filter: each choice and the states it shows. "unverifiable" takes
+# every state that is neither usable nor ended; the badge's own page says which it is.
+FILTERS: dict[str, tuple[str, ...]] = {
+    "valid": ("valid",),
+    "expiring": ("expiring",),
+    "expired": ("expired",),
+    "revoked": ("revoked",),
+    "unverifiable": ("unconfirmed", "not_yet_valid", "unverifiable", "invalid"),
+}
 
 
 class Checked(Protocol):

@@ -17,6 +17,7 @@ from flask_babel import lazy_gettext as _l
 from wallet.extensions import login_manager
 from wallet.models import names
 from wallet.services import dates
+from wallet.web import focus
 from wallet.web import htmx
 
 SECURITY_HEADERS = "wallet_security_headers"  # app.extensions key: (name, value) pairs
@@ -83,6 +84,7 @@ def init_app(app: Flask) -> None:
     app.context_processor(_template_globals)
     app.jinja_env.globals["full_name"] = names.full_name
     app.jinja_env.globals["full_name_kana"] = names.full_name_kana
+    app.jinja_env.globals["first_error"] = focus.first_error
 
 
 def _load_user(session_id: str):

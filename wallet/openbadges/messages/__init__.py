@@ -38,6 +38,79 @@ _INPUT_AND_SHARED: dict[str, dict[str, str]] = {
         "en": "The address could not be reached, or its answer was refused.",
         "ja": "アドレスに接続できなかったか、応答を受け付けられませんでした。",
     },
+    # --- what exactly was wrong with unreadable input (BadgeError.reason) ---
+    "input.not_utf8": {
+        "en": "The text is not valid UTF-8.",
+        "ja": "テキストが UTF-8 として正しくありません。",
+    },
+    "input.json_syntax": {
+        "en": "The text is not valid JSON.",
+        "ja": "テキストが JSON として正しくありません。",
+    },
+    "input.json_syntax_at": {
+        "en": "The text is not valid JSON (line {line}, column {column}).",
+        "ja": "テキストが JSON として正しくありません（{line} 行目、{column} 文字目）。",
+    },
+    "input.json_not_object": {
+        "en": "The JSON is a list or a single value, not an object, so it cannot be a badge.",
+        "ja": "JSON がオブジェクトではなく配列や単一の値なので、バッジではありません。",
+    },
+    "input.json_duplicate_key": {
+        "en": "The JSON names the same field twice, so programs could read it differently.",
+        "ja": "JSON に同じ項目が 2 回あり、読むプログラムによって内容が変わるおそれがあります。",
+    },
+    "input.json_not_badge": {
+        "en": "The JSON is not an Open Badge: it has neither an Open Badges or Verifiable "
+        "Credentials context nor the fields of a badge assertion.",
+        "ja": "この JSON はオープンバッジではありません。オープンバッジや検証可能な資格情報の"
+        "コンテキストも、バッジの項目もありません。",
+    },
+    "input.png_no_badge": {
+        "en": "The file is a PNG image without badge data.",
+        "ja": "このファイルはバッジのデータを含まない PNG 画像です。",
+    },
+    "input.png_damaged": {
+        "en": "The PNG file is damaged or incomplete.",
+        "ja": "PNG ファイルが壊れているか、途中で切れています。",
+    },
+    "input.svg_no_badge": {
+        "en": "The file is an SVG image without badge data.",
+        "ja": "このファイルはバッジのデータを含まない SVG 画像です。",
+    },
+    "input.svg_damaged": {
+        "en": "The SVG file is damaged or cannot be read safely.",
+        "ja": "SVG ファイルが壊れているか、安全に読み取れません。",
+    },
+    "input.not_svg": {
+        "en": "The file is an XML document, not an SVG image.",
+        "ja": "このファイルは SVG 画像ではなく XML 文書です。",
+    },
+    "input.jws_damaged": {
+        "en": "The signed badge text (JWS or JWT) is damaged: it should be three parts "
+        "separated by dots.",
+        "ja": "署名付きバッジのテキスト（JWS・JWT）が壊れています。ドットで区切られた 3 つの"
+        "部分からなるはずです。",
+    },
+    "input.web_page": {
+        "en": "This is a web page (HTML), not a badge.",
+        "ja": "これはバッジではなく、ウェブページ（HTML）です。",
+    },
+    "input.unknown_format": {
+        "en": "This is neither a badge image (PNG, SVG) nor badge text (JSON, JWS, JWT).",
+        "ja": "バッジの画像（PNG・SVG）でも、バッジのテキスト（JSON・JWS・JWT）でもありません。",
+    },
+    "input.other_image": {
+        "en": "The file is a {kind} image. Badge data travels only in PNG and SVG images.",
+        "ja": "このファイルは {kind} 画像です。バッジのデータを含められるのは PNG と SVG の画像だけです。",
+    },
+    "input.other_file": {
+        "en": "The file is a {kind} file, not a badge.",
+        "ja": "このファイルはバッジではなく {kind} ファイルです。",
+    },
+    "fetch.status": {
+        "en": "The address answered with HTTP status {status} instead of a badge.",
+        "ja": "このアドレスはバッジではなく HTTP ステータス {status} を返しました。",
+    },
     # --- shared checks (dates, recipient, revocation) ---
     "dates.issued_ok": {
         "en": "Issued on {date}.",
@@ -89,19 +162,19 @@ _INPUT_AND_SHARED: dict[str, dict[str, str]] = {
     },
     "revocation.revoked": {
         "en": "The issuer has revoked this badge.",
-        "ja": "発行者がこのバッジを取り消しました。",
+        "ja": "発行者がこのバッジを失効させました。",
     },
     "revocation.revoked_reason": {
         "en": "The issuer has revoked this badge: {reason}",
-        "ja": "発行者がこのバッジを取り消しました。理由: {reason}",
+        "ja": "発行者がこのバッジを失効させました。理由: {reason}",
     },
     "revocation.not_revoked": {
         "en": "The badge is not revoked.",
-        "ja": "このバッジは取り消されていません。",
+        "ja": "このバッジは失効していません。",
     },
     "revocation.no_list": {
         "en": "The issuer publishes no revocation list.",
-        "ja": "発行者は取り消しリストを公開していません。",
+        "ja": "発行者は失効リストを公開していません。",
     },
     "verify.internal_error": {
         "en": "Verification stopped on an unexpected error.",

@@ -14,3 +14,22 @@
     });
   });
 })();
+// The site menu is a <details> (it opens and closes without JavaScript); with it, a tap
+// elsewhere or Escape closes it as people expect of a menu.
+(function () {
+  "use strict";
+  function openMenus() { return document.querySelectorAll("details.site-menu[open]"); }
+  document.addEventListener("click", function (event) {
+    openMenus().forEach(function (menu) {
+      if (!menu.contains(event.target)) { menu.removeAttribute("open"); }
+    });
+  });
+  document.addEventListener("keydown", function (event) {
+    if (event.key !== "Escape") { return; }
+    openMenus().forEach(function (menu) {
+      menu.removeAttribute("open");
+      var summary = menu.querySelector("summary");
+      if (summary && menu.contains(document.activeElement)) { summary.focus(); }
+    });
+  });
+})();

@@ -3,7 +3,7 @@
 // plain links and readonly sources to select and copy.
 (function () {
   "use strict";
-  if (window.badgeWalletShare) { return; }  // loaded by the page and by the detail page's slot
+  if (window.badgeWalletShare) { return; }  // loaded once per page
   window.badgeWalletShare = true;
 
   function say(button, attribute) {

@@ -26,9 +26,9 @@ from wallet.services import remote_import
 from wallet.services.badge_import import ImportFailed
 from wallet.services.oauth import grants
 from wallet.web.forms import strip
+from wallet.web.import_errors import failure_text
 from wallet.web.rendering import redirect_to
 from wallet.web.rendering import render_page
-from wallet.web.views.importing import _failure_text
 from wallet.web.visitors import signed_in_user
 
 bp = Blueprint("connections", __name__)
@@ -137,7 +137,7 @@ def bring_report(public_id: str) -> Response:
             failure = ImportFailed(
                 str(line.get("code") or ""), "", line.get("message_id"), line.get("params") or {}
             )
-            line["reason"] = _failure_text(failure)
+            line["reason"] = failure_text(failure)
     response = render_page(
         "account/bring_report.html",
         run=run,

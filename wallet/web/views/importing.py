@@ -25,7 +25,7 @@ from wtforms.validators import Optional
 from wallet.extensions import limiter
 from wallet.services import badge_import
 from wallet.web.forms import strip
-from wallet.web.i18n import check_text
+from wallet.web.import_errors import failure_text
 from wallet.web.rendering import redirect_to
 from wallet.web.rendering import render_page
 from wallet.web.visitors import signed_in_user
@@ -54,11 +54,25 @@ def _import_key() -> str:
     return "import-ip:" + get_remote_address()
 
 
+def _way() -> str | None:
+    """Return which of the three forms was sent (its field is always in the request)."""
+    if "file" in request.files:
+        return "file"
+    for way in ("url", "text"):
+        if way in request.form:
+            return way
+    return None
+
+
 @bp.route("/badges/import", methods=["GET", "POST"])
 @login_required
 @limiter.limit(_import_limit, methods=["POST"], key_func=_import_key)
 def import_badge() -> Response:
-    """Show the import dialog; add a badge from an uploaded file, a URL or pasted text."""
+    """Show the import dialog; add a badge from an uploaded file, a URL or pasted text.
+
+    A refusal is shown at the control that was used, which takes the focus (autofocus, with
+    and without htmx), so a phone scrolls to it rather than leaving it above the screen.
+    """
     form = ImportForm()
     error: str | None = None
     if form.validate_on_submit():
@@ -67,7 +81,7 @@ def import_badge() -> Response:
             try:
                 outcome = badge_import.import_badge(signed_in_user(), source)
             except badge_import.ImportFailed as failure:
-                error = _failure_text(failure)
+                error = failure_text(failure)
             else:
                 if outcome.created:
                     flash(_("The badge was added to your wallet."), "success")
@@ -84,6 +98,7 @@ def import_badge() -> Response:
         status=status,
         form=form,
         error=error,
+        error_way=_way() if error else None,
         user_email=current_user.email,
     )
 
@@ -113,77 +128,3 @@ def _source_of(form: ImportForm) -> tuple[bytes | str | None, str | None]:
             return None, _("The text is too large (at most %(size)s KB).", size=cap // 1024)
         return text, None
     return None, _("Choose a badge file, paste its web address, or paste its text.")
-
-
-def _failure_text(failure: badge_import.ImportFailed) -> str:
-    """Say in plain words why a badge was not added."""
-    code = failure.code
-    reason = check_text(failure.message_id, failure.params)
-    # Refused, unresolvable and unreachable addresses get one message: telling them apart
-    # would let anyone map which internal names exist (security notes S13).
-    if code == "fetch.timeout":
-        return _(
-            "The address took too long to answer. Please try again later, or upload the badge file."
-        )
-    if code in ("fetch.too_large", "input.too_large"):
-        return _("The badge is too large to be read.")
-    if code.startswith("fetch."):
-        return _(
-            "The badge could not be fetched from that address. "
-            "Check the address, or download the badge and upload the file."
-        )
-    if code in ("input.not_a_badge", "not_a_badge"):
-        return _(
-            "No Open Badge was found in this file or text. An image saved to the photo library "
-            "may have lost its badge data: use the original file from the Files app."
-        )
-    if code == "not_an_open_badge":
-        return _(
-            "This is a verifiable credential, but not an Open Badge, so it cannot be added to "
-            "the wallet."
-        )
-    if code.startswith("input."):
-        return _("This file or text could not be read as a badge.")
-    if code == "not_yours":
-        return _(
-            "This badge was issued to someone else: its recipient is not %(email)s. If it is "
-            "yours, ask the issuer to issue it to this address.",
-            email=current_user.email,
-        )
-    if code == "no_recipient":
-        return _(
-            "This badge does not say who it was awarded to, so it cannot be added to a wallet. "
-            "Ask the issuer to issue it to %(email)s.",
-            email=current_user.email,
-        )
-    if code == "other_identity":
-        return _(
-            "This badge names its recipient by an identifier that is not this account's email "
-            "address. Ask the issuer to issue it to %(email)s.",
-            email=current_user.email,
-        )
-    if code == "issuer_unconfirmed":
-        return _(
-            "The badge's signature is intact, but nothing published by %(issuer)s confirms the "
-            "key that signed it, so it cannot be shown as valid. Ask the issuer to publish its "
-            "signing key in its issuer profile or DID document, then add the badge again.",
-            issuer=failure.params.get("issuer") or _("the issuer"),
-        )
-    if code == "email_unconfirmed":
-        return _(
-            "Please confirm your email address first (use the link we mailed to %(email)s), "
-            "then add the badge again.",
-            email=current_user.email,
-        )
-    texts = {
-        "invalid": _("The badge is not valid: its signature or content does not check out."),
-        "revoked": _("The issuer has revoked this badge."),
-        "expired": _("This badge has expired."),
-        "not_yet_valid": _("This badge is not valid yet."),
-        "unverifiable": _(
-            "The badge could not be verified right now: something the issuer publishes could "
-            "not be reached. Please try again later."
-        ),
-    }
-    text = texts.get(code, _("The badge could not be added."))
-    return f"{text} {reason}".strip() if reason else text

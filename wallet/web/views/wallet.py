@@ -45,7 +45,6 @@ MORE_TARGET = "load-more"
 REPORT_TARGET = "verification-report"
 VISIBILITY_TARGET = "visibility-switch"
 
-FILTERS = ("valid", "expiring", "expired", "revoked", "unconfirmed", "public", "private")
 EXTENSIONS = {"png": "png", "svg": "svg", "json": "json", "jws": "jws", "jwt": "jwt", "url": "json"}
 CHECK_MARKS = {"passed": "✓", "failed": "✗", "warning": "!", "skipped": "–", "unsupported": "?"}
 MAX_PAGE = 10_000
@@ -63,24 +62,45 @@ def _page_number(value: str | None) -> int:
     return min(max(page, 1), MAX_PAGE)
 
 
+def _list_filters() -> tuple[str, str]:
+    """Return the state and visibility filters asked for (unknown values: no filter).
+
+    Older bookmarks put visibility and "unconfirmed" in `status`; they keep working.
+    """
+    status = request.args.get("status") or ""
+    visibility = request.args.get("visibility") or ""
+    if status in badges.VISIBILITIES:
+        status, visibility = "", visibility or status
+    if status == "unconfirmed":
+        status = "unverifiable"
+    return (
+        status if status in states.FILTERS else "",
+        visibility if visibility in badges.VISIBILITIES else "",
+    )
+
+
 def home() -> Response:
     """Show the signed-in holder's badges (the `/` page): search, filter and load more."""
     query = (request.args.get("q") or "").strip()[:200]
-    status = request.args.get("status") or ""
-    if status not in FILTERS:
-        status = ""
+    status, visibility = _list_filters()
     page = _page_number(request.args.get("page"))
-    items, has_more = badges.list_for(signed_in_user(), query=query, status=status, page=page)
+    items, has_more = badges.list_for(
+        signed_in_user(), query=query, status=status, visibility=visibility, page=page
+    )
     context = {
         "cards": [_card(badge) for badge in items],
         "has_more": has_more,
         "page": page,
         "query": query,
         "status_filter": status,
+        "visibility_filter": visibility,
         "filters": _filter_labels(),
-        "next_url": url_for("main.index", **_list_args(query, status, page + 1)),
+        "visibilities": _visibility_labels(),
+        "next_url": url_for("main.index", **_list_args(query, status, visibility, page + 1)),
         "previous_url": (
-            url_for("main.index", **_list_args(query, status, page - 1)) if page > 1 else None
+            url_for("main.index", **_list_args(query, status, visibility, page - 1))
+            if page > 1
+            else None
         ),
     }
     if htmx.wants_fragment(MORE_TARGET):
@@ -93,30 +113,35 @@ def home() -> Response:
     return response
 
 
-def _list_args(query: str, status: str, page: int) -> dict[str, Any]:
+def _list_args(query: str, status: str, visibility: str, page: int) -> dict[str, Any]:
     """Return the query-string arguments of a list page (empty ones left out)."""
     args: dict[str, Any] = {}
     if query:
         args["q"] = query
     if status:
         args["status"] = status
+    if visibility:
+        args["visibility"] = visibility
     if page > 1:
         args["page"] = page
     return args
 
 
 def _filter_labels() -> list[tuple[str, str]]:
-    """Return the status filter choices in the current language."""
+    """Return the state filter choices in the current language (states.FILTERS)."""
     return [
-        ("", _("All badges")),
+        ("", _("Any state")),
         ("valid", _("Valid")),
         ("expiring", _("Expires soon")),
         ("expired", _("Expired")),
         ("revoked", _("Revoked")),
-        ("unconfirmed", _("Recipient not confirmed")),
-        ("public", _("Public")),
-        ("private", _("Private")),
+        ("unverifiable", _("Could not be verified")),
     ]
+
+
+def _visibility_labels() -> list[tuple[str, str]]:
+    """Return the visibility filter choices in the current language."""
+    return [("", _("All")), ("public", _("Public")), ("private", _("Private"))]
 
 
 def _card(badge: Badge) -> dict[str, Any]:
@@ -248,7 +273,9 @@ def verify(badge_id: int) -> Response:
         # and the state banner at the top with it (one state on the page, never two).
         badge = _owned(badge_id)
         context = _detail_context(badge)
-        response = render_page("wallet/show.html", block="report", target=REPORT_TARGET, **context)
+        response = render_page(
+            "wallet/show.html", block="report", target=REPORT_TARGET, report_open=True, **context
+        )
         return with_out_of_band(response, "wallet/show.html", "state_banner", oob=True, **context)
     if checked:
         flash(_("The badge was verified again."), "success")

@@ -208,6 +208,9 @@ def test_other_refused_forms_focus_their_first_field_in_error(open_tab, live_ser
         badge_id = badge_import.import_badge(user, bf.ob3_json(email=email)).badge.id
     for js in (True, False):
         tab = open_tab("phone", lang, js=js, name=f"phone-{lang}-{js}")
+        # The first case's page stays open: make this one the active tab, as a person's would
+        # be (Chromium may put off rendering, and with it autofocus, in a background tab).
+        tab.page.bring_to_front()
         _sign_in(tab, email)
         tab.goto(f"/badges/{badge_id}/share/mastodon")
         tab.page.fill("#instance", "https://not a server/")

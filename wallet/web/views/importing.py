@@ -23,6 +23,7 @@ from wtforms.validators import Length
 from wtforms.validators import Optional
 
 from wallet.extensions import limiter
+from wallet.services import addresses
 from wallet.services import badge_import
 from wallet.web.forms import strip
 from wallet.web.i18n import check_text
@@ -84,7 +85,8 @@ def import_badge() -> Response:
         status=status,
         form=form,
         error=error,
-        user_email=current_user.email,
+        # Badges issued to any confirmed address of the holder can be added.
+        user_email=", ".join(addresses.confirmed_addresses(signed_in_user())) or current_user.email,
     )
 
 
@@ -148,7 +150,8 @@ def _failure_text(failure: badge_import.ImportFailed) -> str:
         return _(
             "This badge was issued to someone else: its recipient is not %(email)s. If it is "
             "yours, ask the issuer to issue it to this address.",
-            email=current_user.email,
+            # Every confirmed address of the holder was compared (services/addresses.py).
+            email=", ".join(addresses.confirmed_addresses(signed_in_user())) or current_user.email,
         )
     if code == "no_recipient":
         return _(
@@ -173,7 +176,7 @@ def _failure_text(failure: badge_import.ImportFailed) -> str:
         return _(
             "Please confirm your email address first (use the link we mailed to %(email)s), "
             "then add the badge again.",
-            email=current_user.email,
+            email=failure.params.get("address") or current_user.email,
         )
     texts = {
         "invalid": _("The badge is not valid: its signature or content does not check out."),

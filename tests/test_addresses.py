@@ -345,7 +345,7 @@ def test_registering_with_a_confirmed_additional_address_creates_nothing(
     mail = outbox.to(WORK)[-1]
     text = outbox.text(mail)
     assert "/auth/verify/" not in text
-    assert "sign-in address" in text or "サインイン用" in text
+    assert "sign-in address" in text or "ログイン用" in text
 
 
 def test_a_squatted_sign_in_address_proved_by_its_owner_leaves_other_accounts(

@@ -118,8 +118,14 @@ def test_profile_json_has_names_order_language_settings_and_email(app, client, a
     assert profile["name_order"] == "family-first"
     assert profile["display_name"] == "コンクリート 太郎"
     assert profile["language"] == "ja"
-    assert profile["settings"] == {"default_visibility": "public", "profile_public": False}
+    assert profile["settings"] == {
+        "default_visibility": "public",
+        "profile_public": False,
+        "expiry_reminders": True,
+    }
     assert profile["profile_url"] is None
+    assert profile["additional_addresses"] == []
+    assert profile["profile_bio"] is None and profile["profile_photo"] is None
     assert "password" not in json.dumps(profile).lower()
     assert "session" not in json.dumps(profile).lower()
 

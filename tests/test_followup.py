@@ -80,7 +80,7 @@ def test_the_page_shows_counts_cards_search_and_state_filter(app, client, awarde
     operator_login(app, client)
     path = f"/issuing/achievements/{awarded['public_id']}"
     html = client.get(path).get_data(as_text=True)
-    for count, label in ((4, "授与"), (1, "受領済み"), (2, "未受領"), (1, "取り消し済み")):
+    for count, label in ((4, "授与"), (1, "受領済み"), (2, "未受領"), (1, "失効済み")):
         assert (
             f'<span class="count">{count}</span> <span class="count-label">{label}</span>' in html
         )

@@ -157,6 +157,9 @@ class Config:
     MAIL_RETRY_DELAYS = "30,120,600,1800,3600,7200"  # seconds between attempts of a queued mail
     REVERIFY_INTERVAL = 3600  # a worker queues stale badges for re-verification this often (0: off)
     REMINDER_INTERVAL = 3600  # a worker sends due award reminders this often (0: off)
+    EXPIRY_REMINDER_INTERVAL = 3600  # a worker mails due expiry reminders this often (0: off)
+    # Additional email addresses added (each mails a confirmation link), per holder.
+    RATELIMIT_ADD_ADDRESS = "5 per hour;20 per day"
 
     HTMX_SRC = HTMX_CDN_URL
     HTMX_SRI = HTMX_SRI

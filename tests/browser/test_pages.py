@@ -125,6 +125,9 @@ def _pages(holder: Holder) -> tuple[list[tuple[str, str, int]], list[tuple[str, 
         ("password", "/account/password", 200),
         ("export", "/account/export", 200),
         ("delete-account", "/account/delete", 200),
+        ("addresses", "/account/addresses", 200),
+        ("address-confirm-invalid", "/account/addresses/confirm/not-a-token", 400),
+        ("profile-bio-photo", "/account/profile", 200),
         ("claim", holder.claim_path, 200),
     ]
     return anonymous, signed_in

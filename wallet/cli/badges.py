@@ -54,7 +54,8 @@ def _holder(email: str):
     """Return the account with this address, or exit 1."""
     from wallet.services import accounts
 
-    user = accounts.find_by_email(email.strip())
+    # The sign-in address or a confirmed additional one: both name the holder.
+    user = accounts.account_for_address(email.strip())
     if user is None:
         fail(f"no account with the address {email}.")
     return user
@@ -100,6 +101,7 @@ def import_badge(email: str, source: str, as_json: bool) -> None:
     """Import SOURCE (a PNG/SVG/JSON/JWS/JWT file or a URL) into the wallet of EMAIL."""
     import json
 
+    from wallet.services import addresses
     from wallet.services import badge_import
 
     user = _holder(email)
@@ -107,7 +109,12 @@ def import_badge(email: str, source: str, as_json: bool) -> None:
     try:
         outcome = badge_import.import_badge(user, data)
     except badge_import.ImportFailed as failure:
-        fail(_import_failure_text(failure.code, failure.message_id, user.email, failure.params))
+        named = user.email
+        if failure.code == "not_yours":  # every confirmed address was compared
+            named = ", ".join(addresses.confirmed_addresses(user)) or user.email
+        elif failure.code == "email_unconfirmed":
+            named = failure.params.get("address") or user.email
+        fail(_import_failure_text(failure.code, failure.message_id, named, failure.params))
         return
     badge = outcome.badge
     document = {

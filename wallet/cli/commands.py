@@ -8,6 +8,7 @@ from wallet.cli import backup
 from wallet.cli import badges
 from wallet.cli import demo
 from wallet.cli import documents
+from wallet.cli import expiry
 from wallet.cli import issuing
 from wallet.cli import portal
 from wallet.cli import reverify
@@ -21,6 +22,7 @@ def register(app: Flask) -> None:
         users.users,
         badges.badges_group,
         reverify.reverify_command,
+        expiry.expiry_reminders_command,
         documents.documents_group,
         issuing.issuers_group,
         issuing.achievements_group,

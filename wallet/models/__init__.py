@@ -1,5 +1,6 @@
 """SQLAlchemy 2 typed models: holders, the issuing portal and OAuth, importable from here."""
 
+from wallet.models.addresses import UserEmail
 from wallet.models.auth import Passkey
 from wallet.models.auth import PasskeyChallenge
 from wallet.models.auth import UserSession
@@ -9,6 +10,7 @@ from wallet.models.holders import ROLES
 from wallet.models.holders import VISIBILITIES
 from wallet.models.holders import Badge
 from wallet.models.holders import BadgeContent
+from wallet.models.holders import ProfilePhoto
 from wallet.models.holders import User
 from wallet.models.holders import is_public_id
 from wallet.models.holders import new_profile_id
@@ -58,11 +60,13 @@ __all__ = [
     "OAuthClient",
     "Passkey",
     "PasskeyChallenge",
+    "ProfilePhoto",
     "RemoteHost",
     "RemoteImport",
     "StatusList",
     "Token",
     "User",
+    "UserEmail",
     "UserSession",
     "is_public_id",
     "new_profile_id",

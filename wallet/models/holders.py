@@ -17,6 +17,7 @@ from sqlalchemy import LargeBinary
 from sqlalchemy import String
 from sqlalchemy import Text
 from sqlalchemy import UniqueConstraint
+from sqlalchemy import true
 from sqlalchemy.orm import Mapped
 from sqlalchemy.orm import mapped_column
 from sqlalchemy.orm import relationship
@@ -62,6 +63,10 @@ class User(UserMixin, db.Model):  # type: ignore[name-defined,misc]
     profile_public: Mapped[bool] = mapped_column(Boolean, default=False)
     # Stable and random: /u/<profile_id> must not reveal or enumerate accounts.
     profile_id: Mapped[str] = mapped_column(String(32), unique=True, default=new_profile_id)
+    # A few lines about the holder, plain text, shown on the public profile when it is on.
+    profile_bio: Mapped[str | None] = mapped_column(Text)
+    # Mail a reminder before a badge expires (account settings; on unless turned off).
+    expiry_reminders: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
     # The holder's Mastodon server (a validated host name), asked once when sharing.
     mastodon_instance: Mapped[str | None] = mapped_column(String(253))
     email_verified_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
@@ -137,6 +142,9 @@ class Badge(db.Model):  # type: ignore[name-defined,misc]
     issued_day: Mapped[date | None] = mapped_column(Date)
     expires_day: Mapped[date | None] = mapped_column(Date)
     recipient_confirmed: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The expiry the holder was last reminded of (services/expiry_reminders.py): one mail per
+    # badge and expiry date, again only when a newer copy of the badge moves the date.
+    expiry_reminded_for: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     visibility: Mapped[str] = mapped_column(String(16), default="public")
     result: Mapped[str] = mapped_column(String(16))
     report_json: Mapped[str] = mapped_column(Text, default="[]")
@@ -172,3 +180,17 @@ class BadgeContent(db.Model):  # type: ignore[name-defined,misc]
     image_png: Mapped[bytes | None] = mapped_column(LargeBinary)
 
     badge: Mapped[Badge] = relationship(back_populates="content", lazy="raise")
+
+
+class ProfilePhoto(db.Model):  # type: ignore[name-defined,misc]
+    """A holder's public profile photo, re-encoded by us as a bounded PNG (never the upload)."""
+
+    __tablename__ = "profile_photos"
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    png: Mapped[bytes] = mapped_column(LargeBinary)
+    # Part of the photo's URL, so that a new photo is fetched at once and an old copy never is.
+    version: Mapped[str] = mapped_column(String(16))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

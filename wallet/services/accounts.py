@@ -12,9 +12,11 @@ from sqlalchemy.exc import IntegrityError
 
 from wallet.extensions import db
 from wallet.models import Passkey
+from wallet.models import ProfilePhoto
 from wallet.models import User
 from wallet.models import new_profile_id
 from wallet.models import utcnow
+from wallet.services import addresses
 from wallet.services import dates
 from wallet.services import mail
 from wallet.services import password_policy
@@ -58,12 +60,29 @@ def email_key(email: str) -> str:
 
 
 def find_by_email(email: str) -> User | None:
-    """Return the account registered with this address, if any."""
+    """Return the account whose sign-in address this is, if any."""
     return db.session.scalar(select(User).where(User.email_key == email_key(email)))
 
 
+def account_for_address(email: str) -> User | None:
+    """Return the account an address belongs to: a proved sign-in address, then a confirmed
+    additional one, then a never-confirmed sign-in address (which blocks nobody else)."""
+    user = find_by_email(email)
+    if user is not None and user.is_verified:
+        return user
+    return addresses.confirmed_owner(email) or user
+
+
+def owns_address(user: User, email: str) -> bool:
+    """Return whether email is the user's sign-in address or a confirmed additional one."""
+    return email_key(email) == user.email_key or addresses.has_confirmed(user, email)
+
+
 def create_user(data: Registration, *, verified: bool = False, role: str = "holder") -> User:
-    """Create an account and commit; raise ValueError('exists') when the address is taken."""
+    """Create an account and commit; raise ValueError('exists') when the address is taken
+    (another account's sign-in address, or an address another account confirmed)."""
+    if addresses.confirmed_owner(data.email) is not None:
+        raise ValueError("exists")
     user = User(
         email=data.email.strip(),
         email_key=email_key(data.email),
@@ -94,22 +113,25 @@ def register(data: Registration) -> User | None:
     instead. Both paths hash the password and compose one mail, and delivery goes through the
     job queue after the answer (services/jobs), so the page and its timing are the same.
     """
-    existing = find_by_email(data.email)
+    existing = account_for_address(data.email)
     if existing is None:
         try:
             user = create_user(data)
         except ValueError:  # registered meanwhile by a concurrent request
-            existing = find_by_email(data.email)
+            existing = account_for_address(data.email)
         else:
             send_verification(user)
             return user
     security.hash_password(data.password)  # the same cost as creating the account
     if existing is not None:
+        # An additional address of that account: it signs in with its sign-in address.
+        additional = email_key(data.email) != existing.email_key
         mail.send(
-            existing.email,
+            data.email.strip() if additional else existing.email,
             "already_registered",
             existing.language,
             user=existing,
+            additional=additional,
             login_url=_external("auth.login"),
             reset_url=_external("auth.forgot_password"),
         )
@@ -151,6 +173,7 @@ def confirm_email(token: str) -> User | None:
     if user is None:
         return None
     user.email_verified_at = utcnow()
+    addresses.sign_in_address_proved(user)
     db.session.commit()
     return user
 
@@ -247,17 +270,23 @@ def prove_address(user: User) -> None:
 
     A never-confirmed account may have been made by someone else before the address's owner
     came (pre-registration takeover): what it set returns to defaults, its public profile gets
-    a new id, its passkeys go, and every other device is signed out.
+    a new id and loses its bio and photo, its passkeys and additional addresses go, and every
+    other device is signed out. The address also leaves any other account.
     """
     if user.email_verified_at is not None:
         return
     user.email_verified_at = utcnow()
     user.default_visibility = "public"
     user.profile_public = False
+    user.profile_bio = None
+    user.expiry_reminders = True
     user.mastodon_instance = None
     user.profile_id = new_profile_id()
     user.passkey_handle = None
     db.session.execute(delete(Passkey).where(Passkey.user_id == user.id))
+    db.session.execute(delete(ProfilePhoto).where(ProfilePhoto.user_id == user.id))
+    addresses.forget_all(user)
+    addresses.sign_in_address_proved(user)
     db.session.commit()
     sessions.end_all(user, keep_current=True)
 
@@ -296,6 +325,12 @@ def update_profile(user: User, **fields: object) -> None:
     for name, value in fields.items():
         if name in allowed:
             setattr(user, name, value if value != "" else None)
+    db.session.commit()
+
+
+def set_expiry_reminders(user: User, on: bool) -> None:
+    """Turn the reminder mails before a badge expires on or off."""
+    user.expiry_reminders = on
     db.session.commit()
 
 

@@ -27,6 +27,7 @@ from wallet.openbadges import read
 from wallet.openbadges import verify_loaded
 from wallet.openbadges.fetch import Fetcher
 from wallet.openbadges.recipient import recipient_matches
+from wallet.services import addresses
 from wallet.services import badges
 from wallet.services import dates
 from wallet.services import images
@@ -51,8 +52,9 @@ class ImportFailed(Exception):
     ``not_a_badge`` (nothing found), ``not_an_open_badge`` (a credential of another kind),
     ``issuer_unconfirmed`` (the signature holds but nothing the issuer publishes confirms the
     key), ``no_recipient`` (the badge names nobody), ``other_identity`` (it names someone by an
-    identifier this account does not have), ``not_yours`` (another email address),
-    ``email_unconfirmed`` and ``wrong_version`` (another Open Badges version than asked for).
+    identifier this account does not have), ``not_yours`` (none of the holder's confirmed
+    addresses), ``email_unconfirmed`` (an address of the holder not confirmed yet: ``params``
+    names it as ``address``) and ``wrong_version`` (another Open Badges version than asked for).
     ``message_id`` and ``params`` are the deciding check's, or for unreadable input the
     library's reason (what was wrong: "not valid JSON", "a PNG without badge data", "the
     address answered 404"), when it knows one.
@@ -107,17 +109,22 @@ def _failure_for(report: VerificationReport) -> ImportFailed | None:
 
 
 def _recipient_failure(credential: Credential, user: User) -> ImportFailed | None:
-    """Return why the badge is not this holder's, or None when its recipient is the holder."""
+    """Return why the badge is not this holder's, or None when its recipient is the holder.
+
+    Any confirmed address of the holder matches (the sign-in address or an additional one,
+    hashed or plain identities); an unconfirmed one never does, and is named in the refusal.
+    """
     recipient = credential.recipient
     if recipient is None:
         return ImportFailed("no_recipient")
-    matched = recipient_matches(recipient, [user.email])
+    matched = recipient_matches(recipient, addresses.confirmed_addresses(user))
     if matched is None:
         return ImportFailed("other_identity", recipient.type)
     if not matched:
+        for email in addresses.unconfirmed_addresses(user):
+            if recipient_matches(recipient, [email]):
+                return ImportFailed("email_unconfirmed", params={"address": email})
         return ImportFailed("not_yours")
-    if not user.is_verified:
-        return ImportFailed("email_unconfirmed")
     return None
 
 

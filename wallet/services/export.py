@@ -20,9 +20,13 @@ from sqlalchemy.orm import selectinload
 from wallet.extensions import db
 from wallet.models import Badge
 from wallet.models import BadgeContent
+from wallet.models import ProfilePhoto
 from wallet.models import User
+from wallet.models import UserEmail
 from wallet.models import utcnow
 from wallet.models.names import full_name
+from wallet.services import addresses
+from wallet.services import profiles
 from wallet.services import security
 
 EXPORT_VERSION = 1
@@ -31,6 +35,7 @@ BATCH = 50
 # originals are read from the database a batch at a time, so memory stays flat.
 SPOOL_BYTES = 8 * 1024 * 1024
 EXTENSIONS = {"png": "png", "svg": "svg", "json": "json", "jws": "jws", "jwt": "jwt", "url": "json"}
+PHOTO_PATH = "profile/photo.png"
 MEDIA_EXTENSIONS = {"image/png": "png", "image/svg+xml": "svg", "application/json": "json"}
 
 
@@ -68,10 +73,22 @@ def profile_data(user: User) -> dict[str, Any]:
         "name_order": user.name_order,
         "display_name": full_name(user),
         "language": user.language,
+        "additional_addresses": [
+            {
+                "email": row.email,
+                "confirmed": row.is_confirmed,
+                "added_at": _iso(row.created_at),
+                "confirmed_at": _iso(row.confirmed_at),
+            }
+            for row in addresses.list_for(user)
+        ],
         "settings": {
             "default_visibility": user.default_visibility,
             "profile_public": bool(user.profile_public),
+            "expiry_reminders": bool(user.expiry_reminders),
         },
+        "profile_bio": user.profile_bio,
+        "profile_photo": PHOTO_PATH if profiles.photo_version(user) else None,
         "profile_url": _public_url("public.profile", profile_id=user.profile_id)
         if user.profile_public
         else None,
@@ -133,7 +150,8 @@ class Export:
 def export_zip(user: User) -> Export:
     """Write the whole account to a zip: the bytes when small, else a temporary file to stream.
 
-    profile.json, badges/<public_id>.<ext> (each original byte for byte as received) and
+    profile.json (with the additional addresses and the bio), profile/photo.png when there is
+    a photo, badges/<public_id>.<ext> (each original byte for byte as received) and
     index.json (one entry per badge, pointing at its file).
     """
     out: IO[bytes] = tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES)
@@ -151,6 +169,9 @@ def export_zip(user: User) -> Export:
             archive.writestr(info, data)
 
         write("profile.json", _json_bytes(profile_data(user)))
+        photo = profiles.own_photo(user)
+        if photo is not None:
+            write(PHOTO_PATH, photo, compress=False)
         for start in range(0, len(ids), BATCH):
             chunk = ids[start : start + BATCH]
             rows = db.session.scalars(
@@ -195,8 +216,9 @@ def export_name(at: datetime | None = None) -> str:
 def delete_account(user: User, password: str) -> bool:
     """Delete the account and everything in it when the password is right; False otherwise.
 
-    Badges and their stored content go first explicitly (not only through ON DELETE CASCADE),
-    so nothing is left behind whatever the database enforces; their public URLs 404 at once.
+    Badges and their stored content, the profile photo and the additional addresses go first
+    explicitly (not only through ON DELETE CASCADE), so nothing is left behind whatever the
+    database enforces; their public URLs 404 at once.
     """
     ok, _ = security.verify_password(password, user.password_hash)
     if not ok:
@@ -208,6 +230,9 @@ def delete_account(user: User, password: str) -> bool:
         execution_options=unsynced,
     )
     db.session.execute(delete(Badge).where(Badge.user_id == user.id), execution_options=unsynced)
+    for table in (ProfilePhoto, UserEmail):
+        owned = delete(table).where(table.user_id == user.id)
+        db.session.execute(owned, execution_options=unsynced)
     db.session.execute(delete(User).where(User.id == user.id), execution_options=unsynced)
     db.session.commit()
     db.session.expunge_all()

@@ -12,6 +12,7 @@ import warnings
 
 from PIL import Image
 from PIL import ImageDraw
+from PIL import ImageOps
 from PIL import UnidentifiedImageError
 
 MAX_SOURCE_PIXELS = 25_000_000
@@ -104,6 +105,48 @@ def reencode_raster(data: bytes, size: int = DISPLAY_SIZE) -> bytes | None:
     frame.thumbnail((size, size))
     out = io.BytesIO()
     frame.save(out, format="PNG", optimize=True)
+    return out.getvalue()
+
+
+PHOTO_SIZE = 400
+
+
+def reencode_photo(data: bytes, size: int = PHOTO_SIZE) -> bytes | None:
+    """Return a holder's photo as our own square PNG (size×size at most), or None if unsafe.
+
+    Raster formats only (no SVG), the same pixel bound as badge images; the camera's rotation
+    is applied and then dropped with every other piece of metadata (EXIF places, dates, device).
+    """
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(data)) as image:
+                if image.format not in RASTER_FORMATS:
+                    return None
+                width, height = image.size
+                if width <= 0 or height <= 0 or width * height > MAX_SOURCE_PIXELS:
+                    return None
+                image.draft("RGB", (size, size))
+                upright = ImageOps.exif_transpose(image)
+                frame = upright.convert("RGBA")
+    except (
+        UnidentifiedImageError,
+        OSError,
+        ValueError,
+        SyntaxError,
+        Image.DecompressionBombError,
+        Image.DecompressionBombWarning,
+        EOFError,
+    ):
+        return None
+    # The middle square: profile photos are shown round.
+    side = min(frame.size)
+    left, top = (frame.width - side) // 2, (frame.height - side) // 2
+    square = frame.crop((left, top, left + side, top + side))
+    if side > size:
+        square = square.resize((size, size), Image.Resampling.LANCZOS)
+    out = io.BytesIO()
+    square.save(out, format="PNG", optimize=True)
     return out.getvalue()
 
 

@@ -5,8 +5,10 @@ from __future__ import annotations
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from wallet.services import addresses
 from wallet.services import badge_import
 from wallet.web.i18n import check_text
+from wallet.web.visitors import signed_in_user
 
 
 def failure_text(failure: badge_import.ImportFailed) -> str:
@@ -105,7 +107,8 @@ def _gate_text(failure: badge_import.ImportFailed) -> str | None:
         return _(
             "This badge was issued to someone else: its recipient is not %(email)s. If it is "
             "yours, ask the issuer to issue it to this address.",
-            email=current_user.email,
+            # Every confirmed address of the holder was compared (services/addresses.py).
+            email=confirmed_addresses_text(),
         )
     if code == "no_recipient":
         return _(
@@ -130,6 +133,11 @@ def _gate_text(failure: badge_import.ImportFailed) -> str | None:
         return _(
             "Please confirm your email address first (use the link we mailed to %(email)s), "
             "then add the badge again.",
-            email=current_user.email,
+            email=failure.params.get("address") or current_user.email,
         )
     return None
+
+
+def confirmed_addresses_text() -> str:
+    """Return the holder's confirmed addresses, comma-separated (badges to any of them match)."""
+    return ", ".join(addresses.confirmed_addresses(signed_in_user())) or str(current_user.email)

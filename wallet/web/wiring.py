@@ -26,6 +26,7 @@ SECURITY_HEADERS = "wallet_security_headers"  # app.extensions key: (name, value
 def init_app(app: Flask) -> None:
     """Register blueprints, sign-in handling, headers and template globals on app."""
     from wallet.web.views import account
+    from wallet.web.views import addresses
     from wallet.web.views import auth
     from wallet.web.views import award_batches
     from wallet.web.views import claim
@@ -39,6 +40,7 @@ def init_app(app: Flask) -> None:
     from wallet.web.views import main
     from wallet.web.views import ops
     from wallet.web.views import passkeys
+    from wallet.web.views import profile
     from wallet.web.views import public
     from wallet.web.views import share
     from wallet.web.views import wallet
@@ -47,6 +49,8 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(ops.bp)
     app.register_blueprint(auth.bp)
     app.register_blueprint(account.bp)
+    app.register_blueprint(addresses.bp)
+    app.register_blueprint(profile.bp)
     app.register_blueprint(passkeys.bp)
     app.register_blueprint(public.bp)
     app.register_blueprint(share.bp)

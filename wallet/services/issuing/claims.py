@@ -94,7 +94,7 @@ def check_token(token: str) -> TokenCheck:
 
 def _language_for(award: Award) -> str:
     """Return the holder's language: the account's if there is one, else the award's."""
-    user = accounts.find_by_email(award.email)
+    user = accounts.account_for_address(award.email)
     return user.language if user is not None else award.language
 
 
@@ -165,7 +165,7 @@ def claim(award: Award, user: User, *, at: datetime | None = None) -> Badge:
     """Put the awarded badge into the user's wallet (verified by the same engine) and mail.
 
     Raises ClaimProblem: "revoked", "claimed" (by another account), "wrong_account"
-    (another address), "import_failed".
+    (neither the sign-in address nor a confirmed additional one), "import_failed".
     """
     if award.revoked_at is not None:
         raise ClaimProblem("revoked")
@@ -176,10 +176,11 @@ def claim(award: Award, user: User, *, at: datetime | None = None) -> Badge:
                 return badge
         else:
             raise ClaimProblem("claimed")
-    if user.email_key != award.email_key:
+    if not accounts.owns_address(user, award.email):
         raise ClaimProblem("wrong_account")
-    # The claim link reached this address: that proves it as well as a confirmation mail.
-    accounts.prove_address(user)
+    if user.email_key == award.email_key:
+        # The claim link reached this address: that proves it as well as a confirmation mail.
+        accounts.prove_address(user)
     fetcher = issuer_documents.PortalFetcher(fallback=badges.make_fetcher())
     try:
         with _verification_time(at):

@@ -31,6 +31,10 @@ JOBS: dict[str, JobKind] = {
     "reverify.badge": JobKind(
         "wallet.services.freshness:reverify_job", timeout=120, retry_delays=(300, 3600)
     ),
+    # Reminder mails before badges expire (also `wallet expiry-reminders` from cron).
+    "badges.expiry_reminders": JobKind(
+        "wallet.services.expiry_reminders:send_due_job", timeout=1800
+    ),
     "awards.batch": JobKind(
         "wallet.services.issuing.batches:run_job", timeout=6 * 3600, retry_delays=(60, 600)
     ),
@@ -45,4 +49,5 @@ QUEUES = ("mail", "default")  # a worker takes mail first: a long award batch ne
 PERIODIC: dict[str, str] = {
     "reverify.stale": "REVERIFY_INTERVAL",
     "awards.reminders": "REMINDER_INTERVAL",
+    "badges.expiry_reminders": "EXPIRY_REMINDER_INTERVAL",
 }

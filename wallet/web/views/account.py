@@ -212,3 +212,17 @@ def set_language():
             secure=request.is_secure,
         )
     return response
+
+
+@bp.post("/account/reminders")
+@login_required
+def reminders():
+    """Turn the mails before a badge expires on or off."""
+    if ConfirmForm().validate_on_submit():
+        on = request.form.get("expiry_reminders") == "on"
+        accounts.set_expiry_reminders(signed_in_user(), on)
+        if on:
+            flash(_("You will get a mail before a badge expires."), "success")
+        else:
+            flash(_("You will no longer get mails before badges expire."), "info")
+    return redirect_to(url_for("account.settings") + "#expiry-reminders")

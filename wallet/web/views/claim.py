@@ -19,6 +19,7 @@ from wallet.web.rendering import redirect_to
 from wallet.web.rendering import render_page
 from wallet.web.signin import sign_in
 from wallet.web.signin import sign_out
+from wallet.web.visitors import signed_in_user
 
 bp = Blueprint("claim", __name__)
 
@@ -45,8 +46,9 @@ def _invalid(problem: str | None):
 def _mode(award) -> str:
     """Which step the visitor is at: confirm, wrong_account, sign_in or register."""
     if current_user.is_authenticated:
-        return "confirm" if current_user.email_key == award.email_key else "wrong_account"
-    return "sign_in" if accounts.find_by_email(award.email) is not None else "register"
+        mine = accounts.owns_address(signed_in_user(), award.email)
+        return "confirm" if mine else "wrong_account"
+    return "sign_in" if accounts.account_for_address(award.email) is not None else "register"
 
 
 def _page(token: str, award, form=None, status: int = 200):

@@ -25,6 +25,7 @@ from wtforms.validators import Optional
 from wallet.extensions import limiter
 from wallet.services import badge_import
 from wallet.web.forms import strip
+from wallet.web.import_errors import confirmed_addresses_text
 from wallet.web.import_errors import failure_text
 from wallet.web.rendering import redirect_to
 from wallet.web.rendering import render_page
@@ -99,7 +100,8 @@ def import_badge() -> Response:
         form=form,
         error=error,
         error_way=_way() if error else None,
-        user_email=current_user.email,
+        # Badges issued to any confirmed address of the holder can be added.
+        user_email=confirmed_addresses_text(),
     )
 
 

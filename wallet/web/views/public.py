@@ -173,4 +173,22 @@ def profile(profile_id: str) -> Response:
         badges=found.badges,
         states={b.id: states.state_of(b, at) for b in found.badges},
         page_url=absolute("public.profile", profile_id=found.user.profile_id),
+        bio=found.bio,
+        photo_url=url_for(
+            "public.profile_photo", profile_id=found.user.profile_id, v=found.photo_version
+        )
+        if found.photo_version
+        else None,
     )
+
+
+@bp.get("/u/<profile_id>/photo.png")
+@miss_limited
+def profile_photo(profile_id: str) -> Response:
+    """A public profile's photo as re-encoded by us (never the upload); 404 once it is off."""
+    data = profiles.public_photo(profile_id)
+    if data is None:
+        abort(404)
+    response = _binary(data, "image/png")
+    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response

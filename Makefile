@@ -42,6 +42,7 @@ translations: $(STAMP)
 assets: $(STAMP)
 	$(BIN)/python scripts/fetch_contexts.py --quiet
 	$(BIN)/python scripts/fetch_htmx.py --quiet
+	$(BIN)/python scripts/fetch_jsqr.py --quiet
 
 # Compiled once here: where PYTHONDONTWRITEBYTECODE is set, every `wallet verify` would
 # otherwise compile each module it imports (about 40 ms a run).

@@ -91,6 +91,17 @@ def prepare(text: str) -> Prepared:
             offer = parse_offer(_get(fetcher, source.offer_uri, "offer_unreachable"))
         else:
             offer = parse_offer(source.offer_json or "")
+    except Oid4vciError as exc:
+        raise ReceiveFailed(exc.code.removeprefix("oid4vci.")) from None
+    except FetchError:
+        raise ReceiveFailed("offer_unreachable") from None
+    return prepare_again(offer, fetcher)
+
+
+def prepare_again(offer: Offer, fetcher: HttpFetcher | None = None) -> Prepared:
+    """Fetch the issuer's metadata for an offer already read (to show it again)."""
+    fetcher = fetcher or _fetcher()
+    try:
         metadata = _metadata(fetcher, offer)
         configurations = meta.offered(metadata, offer.configuration_ids)
     except Oid4vciError as exc:

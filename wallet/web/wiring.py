@@ -38,6 +38,7 @@ def init_app(app: Flask) -> None:
     from wallet.web.views import ops
     from wallet.web.views import passkeys
     from wallet.web.views import public
+    from wallet.web.views import receive
     from wallet.web.views import share
     from wallet.web.views import wallet
 
@@ -56,6 +57,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(award_batches.bp)
     app.register_blueprint(wallet.bp)
     app.register_blueprint(importing.bp)
+    app.register_blueprint(receive.bp)
     app.register_blueprint(connections.bp)
 
     from wallet import api

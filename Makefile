@@ -23,8 +23,9 @@ $(STAMP): requirements.lock pyproject.toml
 	touch $(STAMP)
 
 test-deps: install $(VENV)/.test-installed
-	$(BIN)/python scripts/fetch_axe.py --quiet
 	$(BIN)/python scripts/fetch_npm_interop.py --quiet
+	$(BIN)/python scripts/fetch_axe.py --quiet
+	$(BIN)/python scripts/fetch_dcc_verifier.py --quiet
 
 $(VENV)/.test-installed: requirements-test.lock requirements-interop.lock $(STAMP)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-test.lock

@@ -28,6 +28,8 @@ def init_app(app: Flask) -> None:
     from wallet.web.views import auth
     from wallet.web.views import award_batches
     from wallet.web.views import claim
+    from wallet.web.views import collection_public
+    from wallet.web.views import collections
     from wallet.web.views import connections
     from wallet.web.views import data
     from wallet.web.views import documents
@@ -58,6 +60,8 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(wallet.bp)
     app.register_blueprint(importing.bp)
     app.register_blueprint(receive.bp)
+    app.register_blueprint(collections.bp)
+    app.register_blueprint(collection_public.bp)
     app.register_blueprint(connections.bp)
 
     from wallet import api
@@ -134,7 +138,7 @@ def _security_headers(response: Response) -> Response:
             headers.add(name, value)
     if (
         _signed_in()
-        and request.blueprint != "public"
+        and request.blueprint not in ("public", "collection_public")
         and "no-store" not in headers.get("Cache-Control", "")
     ):
         # A holder's pages (and their files) must not be kept by the browser or any cache;

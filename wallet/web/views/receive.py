@@ -148,8 +148,8 @@ def accept() -> Response:
     if added:
         flash(
             ngettext(
-                "The badge was added to your wallet.",
-                "%(num)d badges were added to your wallet.",
+                "The issuer's badge was added to your wallet.",
+                "The issuer's %(num)d badges were added to your wallet.",
                 added,
             ),
             "success",

@@ -205,3 +205,43 @@ def test_a_revoked_award_is_no_longer_offered(app, client, outbox, port):
         claims.revoke(db.session.get(Award, award_id), "mistake")
     assert client.get(path).status_code == 404
     assert client.get(path + "/qr.png").status_code == 404
+
+
+def test_expired_offers_and_tokens_are_refused(app, client, outbox, port):
+    from datetime import timedelta
+
+    from wallet.extensions import db
+    from wallet.models import AwardOffer
+    from wallet.models import utcnow
+
+    _award_id, link = notice_offer(app, outbox)
+    path = offer_uri(link).removeprefix(f"http://127.0.0.1:{port}")
+    code = client.get(path).get_json()["grants"][GRANT]["pre-authorized_code"]
+    with app.app_context():
+        db.session.query(AwardOffer).update({"expires_at": utcnow() - timedelta(seconds=1)})
+        db.session.commit()
+    assert client.get(path).status_code == 404
+    late = client.post(
+        "/oid4vci/jci/token", data={"grant_type": GRANT, "pre-authorized_code": code}
+    )
+    assert late.get_json()["error"] == "invalid_grant"
+    with app.app_context():
+        db.session.query(AwardOffer).update({"expires_at": utcnow() + timedelta(days=1)})
+        db.session.commit()
+    access = client.post(
+        "/oid4vci/jci/token", data={"grant_type": GRANT, "pre-authorized_code": code}
+    ).get_json()["access_token"]
+    with app.app_context():
+        db.session.query(AwardOffer).update({"token_expires_at": utcnow() - timedelta(seconds=1)})
+        db.session.commit()
+    key = ed25519.Ed25519PrivateKey.generate()
+    nonce = client.post("/oid4vci/jci/nonce").get_json()["c_nonce"]
+    stale = client.post(
+        "/oid4vci/jci/credential",
+        json={
+            "credential_configuration_id": "OpenBadgeCredential_ldp_vc",
+            "proofs": {"jwt": [proof(key, f"http://127.0.0.1:{port}/oid4vci/jci", nonce)]},
+        },
+        headers={"Authorization": f"Bearer {access}"},
+    )
+    assert stale.status_code == 401 and stale.get_json()["error"] == "invalid_token"

@@ -39,6 +39,7 @@ from wallet.openbadges.jose import verify_compact
 from wallet.openbadges.jsonutil import loads_object
 from wallet.openbadges.keys import resolve_did_key
 from wallet.services import security
+from wallet.services.dates import as_aware
 from wallet.services.issuing import credentials as documents
 from wallet.services.issuing.keys import private_key_of
 
@@ -109,7 +110,7 @@ def notice_context(award: Award) -> dict[str, str]:
 
 
 def _live(offer: AwardOffer | None) -> AwardOffer | None:
-    if offer is None or offer.expires_at.replace(tzinfo=None) < utcnow().replace(tzinfo=None):
+    if offer is None or as_aware(offer.expires_at) < utcnow():
         return None
     award = db.session.get(Award, offer.award_id)
     if award is None or award.revoked_at is not None:
@@ -280,7 +281,7 @@ def issue(issuer: Issuer, token: str, body: dict[str, Any]) -> dict[str, Any]:
     expires = offer.token_expires_at if offer is not None else None
     if offer is None or expires is None or offer.issued_at is not None:
         raise OfferProblem("invalid_token", 401)
-    if expires.replace(tzinfo=None) < utcnow().replace(tzinfo=None):
+    if as_aware(expires) < utcnow():
         raise OfferProblem("invalid_token", 401)
     award = db.session.get(Award, offer.award_id)
     if award is None or award.achievement.issuer_id != issuer.id or award.revoked_at is not None:

@@ -114,8 +114,8 @@ def test_a_collection_is_made_without_javascript_and_shared_at_a_random_url(
     # Random, at least 96 bits, lower-case letters and digits, never starting with '-'.
     assert re.fullmatch(r"[a-z][a-z0-9]{19}", public_id)
     listing = client.get("/collections")
-    assert "就職用" in listing.text and "1 badge" not in listing.text
-    assert "2 badges" in client.get("/collections", headers={"Accept-Language": "en"}).text
+    assert "就職用" in listing.text
+    assert "2件のバッジ" in listing.text  # the holder reads Japanese
     visitor = app.test_client()
     page = visitor.get(f"/c/{public_id}", headers={"Accept-Language": "ja"})
     assert page.status_code == 200
@@ -153,25 +153,25 @@ def test_private_unknown_and_other_holders_collections_are_the_neutral_404(app, 
     assert forged.status_code == 404
     # Another holder's badge ids are ignored: nothing to group, a 422 with the form.
     refused = make(client, badge=[str(badge)])
-    assert refused.status_code == 422 and "Choose at least one badge" in refused.text
+    assert refused.status_code == 422 and "バッジを1件以上選んでください" in refused.text
 
 
 def test_bad_input_is_422_with_the_form_and_nothing_saved(app, client, auth, user):
     badge, _ = add_ob2(app, user["id"])
     auth.login()
     nameless = make(client, badge=[str(badge)], name_ja="", name_en="  ")
-    assert nameless.status_code == 422 and "Give the collection a name" in nameless.text
+    assert nameless.status_code == 422 and "コレクションの名前を入力してください" in nameless.text
     empty = client.post(
         "/collections",
         data={"name_en": "Empty", "visibility": "public"},
         headers=htmx_headers("collection-form"),
     )
     assert empty.status_code == 422 and "<html" not in empty.text
-    assert "Choose at least one badge" in empty.text
+    assert "バッジを1件以上選んでください" in empty.text
     japanese = make(client, visibility="everyone", badge=[str(badge)])
     assert japanese.status_code == 422
     listing = client.get("/collections")
-    assert "You have no collections yet" in listing.text
+    assert "コレクションはまだありません" in listing.text
 
 
 @pytest.mark.slow

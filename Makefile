@@ -23,6 +23,7 @@ $(STAMP): requirements.lock pyproject.toml
 	touch $(STAMP)
 
 test-deps: install $(VENV)/.test-installed
+	$(BIN)/python scripts/fetch_npm_interop.py --quiet
 	$(BIN)/python scripts/fetch_axe.py --quiet
 	$(BIN)/python scripts/fetch_dcc_verifier.py --quiet
 
@@ -42,6 +43,7 @@ translations: $(STAMP)
 assets: $(STAMP)
 	$(BIN)/python scripts/fetch_contexts.py --quiet
 	$(BIN)/python scripts/fetch_htmx.py --quiet
+	$(BIN)/python scripts/fetch_jsqr.py --quiet
 
 # Compiled once here: where PYTHONDONTWRITEBYTECODE is set, every `wallet verify` would
 # otherwise compile each module it imports (about 40 ms a run).

@@ -1,4 +1,4 @@
-"""SQLAlchemy 2 typed models: holders, the issuing portal and OAuth, importable from here."""
+"""SQLAlchemy 2 typed models: holders, the issuing portal, OAuth and presenting, importable here."""
 
 from wallet.models.addresses import UserEmail
 from wallet.models.auth import Passkey
@@ -35,6 +35,10 @@ from wallet.models.oauth import OAuthClient
 from wallet.models.oauth import RemoteHost
 from wallet.models.oauth import RemoteImport
 from wallet.models.oauth import Token
+from wallet.models.presenting import AwardOffer
+from wallet.models.presenting import Collection
+from wallet.models.presenting import CollectionItem
+from wallet.models.presenting import HolderKey
 
 __all__ = [
     "CLAIM_STATES",
@@ -49,9 +53,13 @@ __all__ = [
     "Award",
     "AuthorizationCode",
     "AwardBatch",
+    "AwardOffer",
     "Badge",
     "BadgeContent",
+    "Collection",
+    "CollectionItem",
     "Connection",
+    "HolderKey",
     "ConnectionBadge",
     "Issuer",
     "IssuerRole",

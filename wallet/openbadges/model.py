@@ -133,6 +133,8 @@ class Credential:
     issuer: Profile
     id: str | None = None
     recipient: Recipient | None = None
+    # The OB 3.0 subject's own `id` (a DID when the badge is bound to a holder's key).
+    subject_id: str | None = None
     issued_on: datetime | None = None
     valid_from: datetime | None = None
     expires: datetime | None = None

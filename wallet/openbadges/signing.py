@@ -35,6 +35,9 @@ def _sign(
     verification_method: str,
     created: datetime | str,
     signer: Callable[[str, str], bytes],
+    purpose: str = "assertionMethod",
+    challenge: str | None = None,
+    domain: str | None = None,
 ) -> dict[str, Any]:
     """Add a DataIntegrityProof; ``signer`` maps (proof options, document) N-Quads to bytes."""
     signed = copy.deepcopy(dict(document))
@@ -46,8 +49,12 @@ def _sign(
         "cryptosuite": cryptosuite,
         "created": _created_text(created),
         "verificationMethod": verification_method,
-        "proofPurpose": "assertionMethod",
+        "proofPurpose": purpose,
     }
+    if challenge is not None:
+        proof["challenge"] = challenge
+    if domain is not None:
+        proof["domain"] = domain
     budget = jsonld.Budget(seconds=5.0).start()
     analysis = jsonld.analyse(signed, budget)
     config = jsonld.analyse(proof_config(proof, context), budget)
@@ -84,6 +91,32 @@ def sign_eddsa_rdfc_2022(
         verification_method,
         created,
         lambda config, doc: private_key.sign(hash_data(config, doc)),
+    )
+
+
+def sign_presentation(
+    presentation: Mapping[str, Any],
+    private_key: ed25519.Ed25519PrivateKey,
+    verification_method: str,
+    created: datetime | str,
+    *,
+    challenge: str | None = None,
+    domain: str | None = None,
+) -> dict[str, Any]:
+    """Return a presentation signed by its holder: ``eddsa-rdfc-2022``, ``authentication``.
+
+    ``challenge`` and ``domain`` are the verifier's, when it supplied them (they bind the
+    proof to one exchange with one verifier); the credentials inside keep their own proofs.
+    """
+    return _sign(
+        presentation,
+        EDDSA_RDFC_2022,
+        verification_method,
+        created,
+        lambda config, doc: private_key.sign(hash_data(config, doc)),
+        purpose="authentication",
+        challenge=challenge,
+        domain=domain,
     )
 
 

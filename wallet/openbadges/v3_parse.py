@@ -254,6 +254,7 @@ def parse_v3(payload: dict[str, Any] | str, *, format: Format, original: bytes) 
         issuer=_profile(credential.get("issuer")),
         id=capped_ref(credential),
         recipient=recipient,
+        subject_id=subject["id"][:_MAX_TEXT] if isinstance(subject.get("id"), str) else None,
         issued_on=issued,
         valid_from=valid_from,
         expires=expires,

@@ -1,7 +1,8 @@
 """Bringing a badge into a wallet: read it, verify it, check it is the holder's, store it.
 
 The verdict says whether the badge is authentic; the gate after it says whether it may enter
-this wallet: a valid Open Badge whose recipient is this holder's confirmed email address.
+this wallet: a valid Open Badge whose recipient is this holder's confirmed email address, or
+whose subject is this holder's own DID.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from wallet.openbadges.recipient import recipient_matches
 from wallet.services import addresses
 from wallet.services import badges
 from wallet.services import dates
+from wallet.services import holder_keys
 from wallet.services import images
 from wallet.services import metrics
 from wallet.services import reasons
@@ -111,9 +113,13 @@ def _failure_for(report: VerificationReport) -> ImportFailed | None:
 def _recipient_failure(credential: Credential, user: User) -> ImportFailed | None:
     """Return why the badge is not this holder's, or None when its recipient is the holder.
 
-    Any confirmed address of the holder matches (the sign-in address or an additional one,
-    hashed or plain identities); an unconfirmed one never does, and is named in the refusal.
+    A badge bound to the holder's own key (its subject ``id`` is one of the holder's DIDs, as
+    OpenID4VCI issuers bind it) is the holder's whatever else it names. Otherwise any confirmed
+    address of the holder matches (the sign-in address or an additional one, hashed or plain
+    identities); an unconfirmed one never does, and is named in the refusal.
     """
+    if credential.subject_id and credential.subject_id in holder_keys.dids_of(user):
+        return None
     recipient = credential.recipient
     if recipient is None:
         return ImportFailed("no_recipient")

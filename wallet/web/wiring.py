@@ -30,6 +30,8 @@ def init_app(app: Flask) -> None:
     from wallet.web.views import auth
     from wallet.web.views import award_batches
     from wallet.web.views import claim
+    from wallet.web.views import collection_public
+    from wallet.web.views import collections
     from wallet.web.views import connections
     from wallet.web.views import data
     from wallet.web.views import documents
@@ -42,6 +44,7 @@ def init_app(app: Flask) -> None:
     from wallet.web.views import passkeys
     from wallet.web.views import profile
     from wallet.web.views import public
+    from wallet.web.views import receive
     from wallet.web.views import share
     from wallet.web.views import wallet
 
@@ -63,6 +66,9 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(award_batches.bp)
     app.register_blueprint(wallet.bp)
     app.register_blueprint(importing.bp)
+    app.register_blueprint(receive.bp)
+    app.register_blueprint(collections.bp)
+    app.register_blueprint(collection_public.bp)
     app.register_blueprint(connections.bp)
 
     from wallet import api
@@ -140,7 +146,7 @@ def _security_headers(response: Response) -> Response:
             headers.add(name, value)
     if (
         _signed_in()
-        and request.blueprint != "public"
+        and request.blueprint not in ("public", "collection_public")
         and "no-store" not in headers.get("Cache-Control", "")
     ):
         # A holder's pages (and their files) must not be kept by the browser or any cache;

@@ -29,6 +29,7 @@ from wallet.services import mail
 from wallet.services import security
 from wallet.services.issuing import audit
 from wallet.services.issuing import credentials as issuer_documents
+from wallet.services.issuing import offers
 
 PURPOSE = "claim-award"
 # A notice may sit unread for months (the seeds' holders register "by the end of February").
@@ -114,6 +115,7 @@ def send_notice(award: Award, *, template: str = "award_notice") -> bool:
         achievement=achievement,
         issuer=achievement.issuer,
         claim_url=claim_url(award),
+        **offers.notice_context(award),
     )
     if sent:
         award.notified_at = utcnow()

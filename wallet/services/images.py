@@ -81,26 +81,8 @@ def reencode(data: bytes, size: int = DISPLAY_SIZE) -> bytes | None:
 
 def reencode_raster(data: bytes, size: int = DISPLAY_SIZE) -> bytes | None:
     """Return data as a fresh PNG at most size×size, or None when it is not a safe raster image."""
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            with Image.open(io.BytesIO(data)) as image:
-                if image.format not in RASTER_FORMATS:
-                    return None
-                width, height = image.size
-                if width <= 0 or height <= 0 or width * height > MAX_SOURCE_PIXELS:
-                    return None
-                image.draft("RGBA", (size, size))
-                frame = image.convert("RGBA")
-    except (
-        UnidentifiedImageError,
-        OSError,
-        ValueError,
-        SyntaxError,
-        Image.DecompressionBombError,
-        Image.DecompressionBombWarning,
-        EOFError,
-    ):
+    frame = _safe_frame(data, size, upright=False)
+    if frame is None:
         return None
     frame.thumbnail((size, size))
     out = io.BytesIO()
@@ -117,27 +99,8 @@ def reencode_photo(data: bytes, size: int = PHOTO_SIZE) -> bytes | None:
     Raster formats only (no SVG), the same pixel bound as badge images; the camera's rotation
     is applied and then dropped with every other piece of metadata (EXIF places, dates, device).
     """
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            with Image.open(io.BytesIO(data)) as image:
-                if image.format not in RASTER_FORMATS:
-                    return None
-                width, height = image.size
-                if width <= 0 or height <= 0 or width * height > MAX_SOURCE_PIXELS:
-                    return None
-                image.draft("RGB", (size, size))
-                upright = ImageOps.exif_transpose(image)
-                frame = upright.convert("RGBA")
-    except (
-        UnidentifiedImageError,
-        OSError,
-        ValueError,
-        SyntaxError,
-        Image.DecompressionBombError,
-        Image.DecompressionBombWarning,
-        EOFError,
-    ):
+    frame = _safe_frame(data, size, upright=True)
+    if frame is None:
         return None
     # The middle square: profile photos are shown round.
     side = min(frame.size)
@@ -148,6 +111,35 @@ def reencode_photo(data: bytes, size: int = PHOTO_SIZE) -> bytes | None:
     out = io.BytesIO()
     square.save(out, format="PNG", optimize=True)
     return out.getvalue()
+
+
+def _safe_frame(data: bytes, size: int, *, upright: bool) -> Image.Image | None:
+    """Decode a raster image of a known format and bounded pixels as RGBA, or return None.
+
+    With upright, the camera's EXIF rotation is applied first (photos).
+    """
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(data)) as image:
+                if image.format not in RASTER_FORMATS:
+                    return None
+                width, height = image.size
+                if width <= 0 or height <= 0 or width * height > MAX_SOURCE_PIXELS:
+                    return None
+                image.draft("RGB" if upright else "RGBA", (size, size))
+                source = ImageOps.exif_transpose(image) if upright else image
+                return source.convert("RGBA")
+    except (
+        UnidentifiedImageError,
+        OSError,
+        ValueError,
+        SyntaxError,
+        Image.DecompressionBombError,
+        Image.DecompressionBombWarning,
+        EOFError,
+    ):
+        return None
 
 
 def decode_data_uri(uri: str, max_bytes: int = 5 * 1024 * 1024) -> bytes | None:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlencode
-
 from flask import Blueprint
 from flask import Response
 from flask import current_app
@@ -20,6 +18,8 @@ from wallet.api.ob3.scopes import CREDENTIAL_READ
 from wallet.api.ob3.scopes import CREDENTIAL_UPSERT
 from wallet.api.ob3.scopes import PROFILE_READ
 from wallet.api.ob3.scopes import PROFILE_UPDATE
+from wallet.api.paging import link_header
+from wallet.api.paging import query_number
 from wallet.extensions import csrf
 from wallet.extensions import limiter
 from wallet.services import badge_api
@@ -75,8 +75,8 @@ def get_credentials() -> Response:
     """Return one page of the credentials this client may read, with paging headers."""
     cap = int(current_app.config["API_PAGE_LIMIT"])
     try:
-        limit = _number("limit", default=cap, minimum=1)
-        offset = _number("offset", default=0, minimum=0)
+        limit = query_number("limit", default=cap, minimum=1)
+        offset = query_number("offset", default=0, minimum=0)
         since = badge_api.parse_since(request.args.get("since"))
     except ValueError as exc:
         return imsx.error(400, str(exc) or "since must be an ISO 8601 date-time")
@@ -84,36 +84,8 @@ def get_credentials() -> Response:
     page = badge_api.list_credentials(protect.connection(), limit=limit, offset=offset, since=since)
     response = _json({"credential": page.credentials, "compactJwsString": page.compact_jws})
     response.headers["X-Total-Count"] = str(page.total)
-    response.headers["Link"] = _links(page.total, limit, offset)
+    response.headers["Link"] = link_header(page.total, limit, offset)
     return response
-
-
-def _number(name: str, *, default: int, minimum: int) -> int:
-    """Return a non-negative integer query parameter, or raise ValueError saying why."""
-    value = request.args.get(name)
-    if value is None:
-        return default
-    if not value.isdigit() or len(value) > 9 or int(value) < minimum:
-        raise ValueError(f"{name} must be an integer of at least {minimum}")
-    return int(value)
-
-
-def _links(total: int, limit: int, offset: int) -> str:
-    """Return the RFC 8288 Link header: first and last always, next and prev when they exist."""
-    base = current_app.config["BASE_URL"] + request.path
-    since = request.args.get("since")
-
-    def url(at: int) -> str:
-        query = {"limit": limit, "offset": at, **({"since": since} if since else {})}
-        return f"{base}?{urlencode(query)}"
-
-    last = max(0, (total - 1) // limit * limit)
-    links = [f'<{url(0)}>; rel="first"', f'<{url(last)}>; rel="last"']
-    if offset + limit < total:
-        links.append(f'<{url(offset + limit)}>; rel="next"')
-    if offset > 0:
-        links.append(f'<{url(max(0, offset - limit))}>; rel="prev"')
-    return ", ".join(links)
 
 
 @bp.post("/credentials")

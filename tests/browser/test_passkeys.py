@@ -90,6 +90,7 @@ def test_passkey_add_sign_out_sign_in_remove(
 
     # Sign out; open the sign-in page: the browser offers the passkey in the address field
     # (conditional UI), the virtual authenticator picks it, and the holder is signed in.
+    page.locator("header .site-menu > summary").click()  # sign-out sits in the header's menu
     page.locator("header form[action$='/auth/logout'] button").click()
     page.wait_for_url(re.compile(r"/$"))
     expect(page.locator("header nav a[href$='/auth/login']")).to_be_visible()

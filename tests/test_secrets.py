@@ -82,6 +82,16 @@ def test_production_accepts_32_random_bytes(clean_env, good):
     assert _app(ENV="production", SECRET_KEY=good).config["SECRET_KEY"] == good
 
 
+def test_a_hex_key_that_misses_some_digits_is_still_strong():
+    """64 random hex digits miss one of the 16 one time in four (`openssl rand -hex 32`)."""
+    from wallet.services.secret_keys import weak_secret
+
+    key = ("0123456789abc" * 5)[:64]  # 13 distinct digits: 32 bytes of key material
+    assert not weak_secret(key)
+    assert not weak_secret(key.upper())
+    assert weak_secret("ab" * 32) and weak_secret("x" * 64)
+
+
 def test_cli_says_how_to_make_a_key_without_a_traceback(tmp_path):
     env = {k: v for k, v in os.environ.items() if not k.startswith("WALLET_")}
     env.update(WALLET_ENV="production", WALLET_DATABASE_URL="sqlite://")

@@ -22,6 +22,7 @@ from typing import Any
 
 import pytest
 from playwright.sync_api import expect
+from werkzeug.serving import WSGIRequestHandler
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = Path("/usr/bin/chromium")
@@ -154,6 +155,56 @@ class LiveServer:
         return links[0]
 
 
+BODY = "tests.live_server.body"
+
+
+class _OnceClosed:
+    """An answer's body whose close() runs once, whoever calls it first."""
+
+    def __init__(self, body: Any) -> None:
+        self.body = body
+        self.closed = False
+
+    def __iter__(self) -> Any:
+        return iter(self.body)
+
+    def close(self) -> None:
+        """Close the wrapped body the first time only."""
+        if not self.closed:
+            self.closed = True
+            close = getattr(self.body, "close", None)
+            if close is not None:
+                close()
+
+
+def _closing(app: Any) -> Any:
+    """Wrap app so that the request handler can close each answer itself."""
+
+    def wsgi(environ: dict, start_response: Any) -> Any:
+        body = environ[BODY] = _OnceClosed(app(environ, start_response))
+        return body
+
+    return wsgi
+
+
+class _ClosingHandler(WSGIRequestHandler):
+    """Close every answer, even when the browser dropped the connection.
+
+    werkzeug's development server closes the answer after draining the socket, which raises
+    when the browser has gone (a cancelled favicon request): the static file it held was then
+    left to the garbage collector, and its ResourceWarning failed a later test.
+    """
+
+    def run_wsgi(self) -> None:
+        """Serve the request, then close its answer if werkzeug did not."""
+        try:
+            super().run_wsgi()
+        finally:
+            body = getattr(self, "environ", {}).get(BODY)
+            if body is not None:
+                body.close()
+
+
 @pytest.fixture(scope="session")
 def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     """Run the app with a fresh SQLite file database on a free loopback port."""
@@ -182,7 +233,9 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
     app.instance_path = str(base / "instance")
     with app.app_context():
         db.create_all()
-    server = make_server("127.0.0.1", 0, app, threaded=True)
+    server = make_server(
+        "127.0.0.1", 0, _closing(app), threaded=True, request_handler=_ClosingHandler
+    )
     url = f"http://127.0.0.1:{server.server_port}"
     app.config["BASE_URL"] = url
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.1})

@@ -42,8 +42,10 @@ def weak_secret(value: object) -> bool:
     """Return whether a secret is missing, too short or too uniform to be random."""
     if not isinstance(value, str) or not value:
         return True
-    # "x" * 64 is long but not random: a random 32-byte key shows many distinct characters.
-    return secret_bytes(value) < MIN_SECRET_BYTES or len(set(value)) < 16
+    # "x" * 64 is long but not random: a random 32-byte key shows many distinct characters. Hex
+    # has only 16 to show, and 64 random hex digits miss one of them one time in four.
+    distinct = 8 if _HEX.fullmatch(value.strip()) else 16
+    return secret_bytes(value) < MIN_SECRET_BYTES or len(set(value.strip().lower())) < distinct
 
 
 def instance_secret(instance_path: str) -> str:

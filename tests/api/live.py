@@ -87,3 +87,20 @@ def sign_in(session: Any, base: str, email: str, password: str) -> None:
         allow_redirects=False,
     )
     assert response.status_code in (302, 303), response.text[:500]
+
+
+def approve_consent(holder: Any, base: str, url: str) -> str:
+    """Approve on the consent page as the signed-in holder; return the redirect to the client."""
+    from html import unescape
+
+    page = holder.get(url)
+    assert page.status_code == 200, page.text[:500]
+    action = re.search(r'<form id="consent-form" method="post" action="([^"]+)"', page.text)
+    assert action is not None
+    response = holder.post(
+        base + unescape(action.group(1)),
+        data={"decision": "approve", "badges": "public", "csrf_token": csrf_token(page.text)},
+        allow_redirects=False,
+    )
+    assert response.status_code == 302, response.text[:500]
+    return response.headers["Location"]

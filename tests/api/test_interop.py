@@ -9,11 +9,9 @@ content types and schemas, unauthenticated calls refused).
 from __future__ import annotations
 
 import json
-import re
 import shutil
 import subprocess
 import sys
-from html import unescape
 from pathlib import Path
 
 import pytest
@@ -21,28 +19,13 @@ import requests
 
 from tests import badge_factory as bf
 from tests.api import helpers as h
-from tests.api.live import csrf_token
+from tests.api.live import approve_consent
 from tests.api.live import live_app
 from tests.api.live import sign_in
 from tests.conftest import PASSWORD
 from tests.conftest import make_user
 
 EMAIL = "taro@example.com"
-
-
-def _consent(holder: requests.Session, base: str, url: str) -> str:
-    """Approve on the consent page as the signed-in holder; return the redirect to the client."""
-    page = holder.get(url)
-    assert page.status_code == 200, page.text[:500]
-    action = re.search(r'<form id="consent-form" method="post" action="([^"]+)"', page.text)
-    assert action is not None
-    response = holder.post(
-        base + unescape(action.group(1)),
-        data={"decision": "approve", "badges": "public", "csrf_token": csrf_token(page.text)},
-        allow_redirects=False,
-    )
-    assert response.status_code == 302, response.text[:500]
-    return response.headers["Location"]
 
 
 def _connect_with_authlib(base: str, holder: requests.Session):
@@ -66,7 +49,7 @@ def _connect_with_authlib(base: str, holder: requests.Session):
     )
     verifier = generate_token(48)
     url, _state = session.create_authorization_url(flow["authorizationUrl"], code_verifier=verifier)
-    back = _consent(holder, base, url)
+    back = approve_consent(holder, base, url)
     session.fetch_token(flow["tokenUrl"], authorization_response=back, code_verifier=verifier)
     return session, flow, document["servers"][0]["url"]
 

@@ -11,7 +11,6 @@ import re
 import shutil
 import subprocess
 import sys
-from html import unescape
 from pathlib import Path
 
 import pytest
@@ -19,27 +18,13 @@ import requests
 
 from tests.api import helpers as h
 from tests.api import moodle_site
-from tests.api.live import csrf_token
+from tests.api.live import approve_consent
 from tests.api.live import live_app
 from tests.api.live import sign_in
 from tests.conftest import PASSWORD
 from tests.conftest import make_user
 
 EMAIL = "taro@example.com"
-
-
-def _consent(holder: requests.Session, base: str, url: str) -> str:
-    page = holder.get(url)
-    assert page.status_code == 200, page.text[:500]
-    action = re.search(r'<form id="consent-form" method="post" action="([^"]+)"', page.text)
-    assert action is not None
-    response = holder.post(
-        base + unescape(action.group(1)),
-        data={"decision": "approve", "badges": "public", "csrf_token": csrf_token(page.text)},
-        allow_redirects=False,
-    )
-    assert response.status_code == 302, response.text[:500]
-    return response.headers["Location"]
 
 
 def _connect_with_authlib(base: str, holder: requests.Session):
@@ -63,7 +48,7 @@ def _connect_with_authlib(base: str, holder: requests.Session):
     )
     verifier = generate_token(48)
     url, _state = session.create_authorization_url(api["authorizationUrl"], code_verifier=verifier)
-    back = _consent(holder, base, url)
+    back = approve_consent(holder, base, url)
     session.fetch_token(api["tokenUrl"], authorization_response=back, code_verifier=verifier)
     return session, api
 

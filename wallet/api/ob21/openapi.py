@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from wallet.api.oauth.openapi import security_scheme
 from wallet.api.ob21.envelope import STATUS_TEXTS
 from wallet.api.ob21.manifest import BASE_PATH
 from wallet.api.ob21.scopes import ASSERTION_CREATE
@@ -206,20 +207,7 @@ def document(base_url: str) -> dict[str, Any]:
         "servers": [{"url": base_url + BASE_PATH, "description": "This wallet."}],
         "paths": _paths(),
         "components": {
-            "securitySchemes": {
-                "OAuth2ACG": {
-                    "type": "oauth2",
-                    "description": "OAuth 2.0 authorization code grant with PKCE (S256).",
-                    "flows": {
-                        "authorizationCode": {
-                            "authorizationUrl": base_url + "/oauth/authorize",
-                            "tokenUrl": base_url + "/oauth/token",
-                            "refreshUrl": base_url + "/oauth/token",
-                            "scopes": dict(DESCRIPTIONS),
-                        }
-                    },
-                }
-            },
+            "securitySchemes": {"OAuth2ACG": security_scheme(base_url, DESCRIPTIONS)},
             "schemas": _schemas(),
         },
     }

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from wallet.api.oauth.openapi import security_scheme
 from wallet.api.ob3.scopes import CREDENTIAL_READ
 from wallet.api.ob3.scopes import CREDENTIAL_UPSERT
 from wallet.api.ob3.scopes import DESCRIPTIONS
@@ -222,19 +223,11 @@ def document(base_url: str, *, title: str, terms_url: str, privacy_url: str) -> 
         "paths": _paths(),
         "components": {
             "securitySchemes": {
-                "OAuth2ACG": {
-                    "type": "oauth2",
-                    "description": "OAuth 2.0 authorization code grant with PKCE (S256).",
-                    "x-imssf-registrationUrl": base_url + "/oauth/register",
-                    "flows": {
-                        "authorizationCode": {
-                            "authorizationUrl": base_url + "/oauth/authorize",
-                            "tokenUrl": base_url + "/oauth/token",
-                            "refreshUrl": base_url + "/oauth/token",
-                            "scopes": dict(DESCRIPTIONS),
-                        }
-                    },
-                }
+                "OAuth2ACG": security_scheme(
+                    base_url,
+                    DESCRIPTIONS,
+                    **{"x-imssf-registrationUrl": base_url + "/oauth/register"},
+                )
             },
             "schemas": _schemas(),
         },

@@ -11,6 +11,9 @@ from collections.abc import Iterable
 from collections.abc import Iterator
 from typing import Any
 
+from werkzeug.exceptions import ClientDisconnected
+from werkzeug.wsgi import LimitedStream
+
 CHUNK = 64 * 1024
 
 
@@ -22,6 +25,12 @@ class DrainUnreadBody:
         self.limit = limit  # larger bodies are refused, not read: closing is cheaper then
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
+        length = _declared_length(environ)
+        stream = environ.get("wsgi.input")
+        if stream is not None and 0 < length <= self.limit:
+            # Some servers (werkzeug's) hand over the raw socket: draining must stop at the
+            # declared length, not wait for an end of stream a keep-alive client never sends.
+            environ["wsgi.input"] = LimitedStream(stream, length)
         return _ThenDrain(self.next(environ, start_response), environ, self.limit)
 
 
@@ -46,17 +55,22 @@ class _ThenDrain:
             drain(self.environ, self.limit)
 
 
-def drain(environ: dict[str, Any], limit: int) -> None:
-    """Read and drop up to Content-Length bytes of wsgi.input when that is at most limit."""
+def _declared_length(environ: dict[str, Any]) -> int:
+    """The request's Content-Length, 0 when absent or not a number."""
     try:
-        length = int(environ.get("CONTENT_LENGTH") or 0)
+        return int(environ.get("CONTENT_LENGTH") or 0)
     except ValueError:
-        return
+        return 0
+
+
+def drain(environ: dict[str, Any], limit: int) -> None:
+    """Read and drop what is left of a declared body of at most limit bytes."""
+    length = _declared_length(environ)
     stream = environ.get("wsgi.input")
     if stream is None or length <= 0 or length > limit:
         return
     try:
         while stream.read(CHUNK):
             pass
-    except (OSError, ValueError):  # the client went away, or the server closed the stream
+    except (OSError, ValueError, ClientDisconnected):  # the client went away, or the stream closed
         return

@@ -111,13 +111,17 @@ def test_only_badges_expiring_soon_are_due(app, outbox):
 
 
 def test_turned_off_no_mail_and_turning_on_again_sends_what_is_due(app, client, auth, outbox):
+    from wallet.services import states
+
     taro = _holder(app)
     _badge(app, taro, expires=NOW + timedelta(days=5))
     auth.login()
     off = client.post("/account/reminders", data={})
     assert off.status_code == 303 and off.headers["Location"].endswith("#expiry-reminders")
     assert _run(app).sent == []
-    assert 'name="expiry_reminders"' in client.get("/account").get_data(as_text=True)
+    page = client.get("/account").get_data(as_text=True)
+    assert 'name="expiry_reminders"' in page
+    assert f"{states.EXPIRING_SOON.days} days before its expiry date" in page  # the rule in force
     client.post("/account/reminders", data={"expiry_reminders": "on"})
     assert len(_run(app).sent) == 1
 

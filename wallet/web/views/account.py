@@ -24,6 +24,7 @@ from wallet.services import accounts
 from wallet.services import dates
 from wallet.services import passkeys
 from wallet.services import sessions
+from wallet.services import states
 from wallet.services.oauth import grants
 from wallet.web.forms import ChangePasswordForm
 from wallet.web.forms import ConfirmForm
@@ -131,11 +132,12 @@ def timezone():
 
 
 def _account_lists(holder) -> dict[str, object]:
-    """The devices and passkeys the account page lists."""
+    """The devices and passkeys the account page lists, and how early reminders come."""
     return {
         "sessions": sessions.active(holder),
         "this_session": sessions.current(holder),
         "passkeys": passkeys.list_for(holder),
+        "reminder_days": states.EXPIRING_SOON.days,
     }
 
 

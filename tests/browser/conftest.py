@@ -357,6 +357,11 @@ class Tab:
         self.page.screenshot(
             path=str(path), full_page=True, animations="disabled", caret="hide", scale="css"
         )
+        # Hiding the caret leaves style="" on the focused field; htmx copies it when it swaps
+        # that field, which the CSP then reports. The wallet itself writes no style attribute.
+        self.page.evaluate(
+            "document.querySelectorAll('[style=\"\"]').forEach(e => e.removeAttribute('style'))"
+        )
         self.check_basics()
         return path
 

@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from dataclasses import field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -489,13 +490,14 @@ def _open_tab(
     return tab
 
 
-@pytest.fixture
-def open_tab(browser: Any, live_server: LiveServer, request: pytest.FixtureRequest):
-    """Return a factory of Tabs; every one is checked clean and closed at teardown."""
+@contextmanager
+def _tab_factory(live_server: LiveServer, request: pytest.FixtureRequest):
+    """Yield a factory of Tabs; every one is checked clean and closed afterwards."""
     tabs: list[Tab] = []
     test_dir = SCREENSHOTS / request.node.originalname.removeprefix("test_")
 
     def factory(
+        browser: Any,
         viewport: str = "phone",
         lang: str = "ja",
         *,
@@ -525,3 +527,44 @@ def open_tab(browser: Any, live_server: LiveServer, request: pytest.FixtureReque
     finally:
         for tab in tabs:
             tab.context.close()
+
+
+@pytest.fixture
+def open_tab(browser: Any, live_server: LiveServer, request: pytest.FixtureRequest):
+    """Return a factory of Tabs; every one is checked clean and closed at teardown."""
+    with _tab_factory(live_server, request) as factory:
+        yield partial(factory, browser)
+
+
+@pytest.fixture
+def camera_tab(
+    browser_type: Any,
+    live_server: LiveServer,
+    request: pytest.FixtureRequest,
+    tmp_path: Path,
+):
+    """Return a factory of phone Tabs whose camera films a QR code of the given text."""
+    from tests.browser.camera import qr_video
+
+    browsers: list[Any] = []
+
+    def factory(text: str, lang: str) -> Tab:
+        video = qr_video(text, tmp_path / f"qr-{len(browsers)}.y4m")
+        browser = browser_type.launch(
+            executable_path=str(CHROMIUM),
+            args=[
+                *CHROMIUM_ARGS,
+                "--use-fake-ui-for-media-stream",  # the permission prompt says yes
+                "--use-fake-device-for-media-stream",
+                f"--use-file-for-fake-video-capture={video}",
+            ],
+        )
+        browsers.append(browser)
+        return tabs(browser, "phone", lang, name=f"camera-{lang}", permissions=["camera"])
+
+    try:
+        with _tab_factory(live_server, request) as tabs:
+            yield factory
+    finally:
+        for browser in browsers:
+            browser.close()

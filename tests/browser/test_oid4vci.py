@@ -90,6 +90,28 @@ def test_receive_from_an_offer_with_a_pin(open_tab, live_server, issuer, lang, j
 
 
 @pytest.mark.parametrize("lang", LANGS)
+def test_receive_by_scanning_the_offers_qr_code(camera_tab, live_server, issuer, lang) -> None:
+    """Before: scanning was tested only up to the button; no camera ever read a code."""
+    email = f"scan-{lang}@example.com"
+    _holder(live_server, email, lang)
+    made = issuer.offer(issuer="v1", configurations=["OpenBadge_jwt"])
+    tab = camera_tab(made["offer"], lang)
+    _sign_in(tab, email)
+    tab.goto("/receive")
+    tab.page.locator("[data-scan-start]").click()
+    # The camera films the code; the page reads it (jsQR: Chromium on Linux has no
+    # BarcodeDetector), fills the paste box and sends it: the offer's confirmation appears.
+    tab.page.locator("input[name=offer][type=hidden]").wait_for(state="attached", timeout=30_000)
+    main = tab.page.locator("main").inner_text()
+    assert "テスト研修所" in main or "Test Institute" in main, main
+    camera_on = "[...document.querySelectorAll('video')].some(v => v.srcObject)"
+    assert not tab.page.evaluate(camera_on)  # the camera is off again
+    _checked(tab, "scanned")
+    _submit(tab, "main form[action='/receive/accept'] button[type=submit]", r"/badges/\d+$")
+    _checked(tab, "received")
+
+
+@pytest.mark.parametrize("lang", LANGS)
 def test_the_portal_notice_offer_is_taken_into_a_wallet_under_another_address(
     open_tab, live_server, lang
 ) -> None:

@@ -190,14 +190,12 @@ def test_a_failure_while_writing_rolls_everything_back(app) -> None:
     assert db_state(app) == before
 
 
-def test_restore_streams_the_dump_instead_of_reading_it_whole(app, tmp_path: Path) -> None:
-    """A 40 MB table restores within a small fraction of its size in memory (was: all of it)."""
+def _big_badges(app) -> None:
+    """Store 60 badges whose originals are 512 KiB each: a table of about 40 MB in a dump."""
     import os
-    import tracemalloc
 
     from wallet.extensions import db
     from wallet.models import BadgeContent
-    from wallet.services import backup
 
     with app.app_context():
         holder = make_user()
@@ -206,19 +204,50 @@ def test_restore_streams_the_dump_instead_of_reading_it_whole(app, tmp_path: Pat
             content = db.session.get(BadgeContent, badge.id)
             content.original = os.urandom(512 * 1024)  # incompressible: the dump stays big
         db.session.commit()
-        dump = tmp_path / "big.zip"
+
+
+def _peak_memory(call) -> int:
+    """Return the most memory Python held at once while call ran."""
+    import tracemalloc
+
+    tracemalloc.start()
+    try:
+        call()
+        return tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+def test_backup_streams_each_table_instead_of_holding_it(app, tmp_path: Path) -> None:
+    """A 40 MB table is written within a small fraction of its size in memory (was: all of it)."""
+    from wallet.services import backup
+
+    _big_badges(app)
+    dump = tmp_path / "big.zip"
+    with app.app_context():
+        peak = _peak_memory(lambda: backup.dump(dump))
+    with zipfile.ZipFile(dump) as archive:
+        unpacked = archive.getinfo("tables/badge_contents.jsonl").file_size
+    assert unpacked > 40 * 1024 * 1024
+    assert peak < unpacked / 2, (
+        f"backup held {peak / 2**20:.0f} MiB of a {unpacked / 2**20:.0f} MiB table"
+    )
+
+
+def test_restore_streams_the_dump_instead_of_reading_it_whole(app, tmp_path: Path) -> None:
+    """A 40 MB table restores within a small fraction of its size in memory (was: all of it)."""
+    from wallet.services import backup
+
+    _big_badges(app)
+    dump = tmp_path / "big.zip"
+    with app.app_context():
         backup.dump(dump)
         with zipfile.ZipFile(dump) as archive:
             unpacked = archive.getinfo("tables/badge_contents.jsonl").file_size
         assert unpacked > 40 * 1024 * 1024
     expected = db_state(app)
     with app.app_context():
-        tracemalloc.start()
-        try:
-            backup.restore(dump, replace=True)
-            _current, peak = tracemalloc.get_traced_memory()
-        finally:
-            tracemalloc.stop()
+        peak = _peak_memory(lambda: backup.restore(dump, replace=True))
     assert db_state(app) == expected
     assert peak < unpacked / 2, (
         f"restore held {peak / 2**20:.0f} MiB of a {unpacked / 2**20:.0f} MiB table"

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import io
 import json
 import zipfile
 from collections.abc import Iterator
@@ -44,6 +43,8 @@ MAX_LINE_BYTES = 64 * 1024 * 1024
 # Rows are inserted in batches of at most this many rows or bytes (as written in the dump).
 BATCH_ROWS = 500
 BATCH_BYTES = 8 * 1024 * 1024
+# Rows are read for a dump this many at a time: a row can be megabytes (a badge's original).
+DUMP_FETCH_ROWS = 8
 
 
 class BackupError(Exception):
@@ -132,26 +133,37 @@ def dump(target: str | Path | IO[bytes]) -> Summary:
         rows: dict[str, int] = {}
         with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED) as archive:
             for table in _tables():
-                buffer = io.BytesIO()
-                count = 0
-                statement = select(table).order_by(*table.primary_key.columns)
-                for row in connection.execute(statement).mappings():
-                    line = {key: _encode(value) for key, value in row.items()}
-                    buffer.write(json.dumps(line, ensure_ascii=False, sort_keys=True).encode())
-                    buffer.write(b"\n")
-                    count += 1
-                data = buffer.getvalue()
-                archive.writestr(f"tables/{table.name}.jsonl", data)
+                count, digest = _write_table(connection, table, archive)
                 manifest["tables"][table.name] = {
                     "columns": [column.name for column in table.columns],
                     "rows": count,
-                    "sha256": hashlib.sha256(data).hexdigest(),
+                    "sha256": digest,
                 }
                 rows[table.name] = count
             archive.writestr(MANIFEST, json.dumps(manifest, indent=2, sort_keys=True))
     finally:
         db.session.rollback()
     return Summary(revision, rows)
+
+
+def _write_table(connection: Connection, table: Table, archive: zipfile.ZipFile) -> tuple[int, str]:
+    """Stream one table's rows into the archive; return the row count and the file's SHA-256."""
+    digest = hashlib.sha256()
+    count = 0
+    statement = (
+        select(table)
+        .order_by(*table.primary_key.columns)
+        .execution_options(yield_per=DUMP_FETCH_ROWS)  # a server-side cursor on PostgreSQL
+    )
+    # zip64 from the start: the entry's size is not known before it is written.
+    with archive.open(f"tables/{table.name}.jsonl", "w", force_zip64=True) as entry:
+        for row in connection.execute(statement).mappings():
+            line = {key: _encode(value) for key, value in row.items()}
+            data = json.dumps(line, ensure_ascii=False, sort_keys=True).encode() + b"\n"
+            entry.write(data)
+            digest.update(data)
+            count += 1
+    return count, digest.hexdigest()
 
 
 def _open(source: str | Path | IO[bytes]) -> zipfile.ZipFile:

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from flask import url_for
 from sqlalchemy import delete
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -21,7 +20,9 @@ from wallet.services import dates
 from wallet.services import mail
 from wallet.services import password_policy
 from wallet.services import security
+from wallet.services import security_notices
 from wallet.services import sessions
+from wallet.services.links import external_url
 
 VERIFY = "verify-email"
 RESET = "reset-password"
@@ -132,17 +133,10 @@ def register(data: Registration) -> User | None:
             existing.language,
             user=existing,
             additional=additional,
-            login_url=_external("auth.login"),
-            reset_url=_external("auth.forgot_password"),
+            login_url=external_url("auth.login"),
+            reset_url=external_url("auth.forgot_password"),
         )
     return None
-
-
-def _external(endpoint: str, **values: str) -> str:
-    """Return an absolute URL on WALLET_BASE_URL (never the request's Host header)."""
-    from flask import current_app
-
-    return current_app.config["BASE_URL"] + url_for(endpoint, **values)
 
 
 def _verify_state(user: User) -> str:
@@ -163,7 +157,7 @@ def send_verification(user: User) -> bool:
         "verify_email",
         user.language,
         user=user,
-        verify_url=_external("auth.verify_email", token=token),
+        verify_url=external_url("auth.verify_email", token=token),
     )
 
 
@@ -208,7 +202,7 @@ def request_password_reset(email: str) -> None:
             "reset_password",
             "en",
             user=stand_in,
-            reset_url=_external("auth.reset_password", token=token),
+            reset_url=external_url("auth.reset_password", token=token),
         )
         return
     token = security.make_token(RESET, user.id, _reset_state(user))
@@ -217,7 +211,7 @@ def request_password_reset(email: str) -> None:
         "reset_password",
         user.language,
         user=user,
-        reset_url=_external("auth.reset_password", token=token),
+        reset_url=external_url("auth.reset_password", token=token),
     )
 
 
@@ -242,11 +236,15 @@ def _token_user(
 
 
 def set_password(user: User, password: str) -> None:
-    """Store a new password; outstanding reset tokens and other devices' sessions die with it."""
+    """Store a new password; outstanding reset tokens and other devices' sessions die with it.
+
+    The sign-in address is told (security_notices), so that a change by someone else is seen.
+    """
     user.password_hash = security.hash_password(password)
     user.password_changed_at = utcnow()
     db.session.commit()
     sessions.end_all(user, keep_current=True)
+    security_notices.notify(user, security_notices.PASSWORD_CHANGED)
 
 
 def end_all_sessions(user: User) -> None:

@@ -19,7 +19,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from flask import current_app
-from flask import url_for
 from sqlalchemy import delete
 from sqlalchemy import func
 from sqlalchemy import select
@@ -31,6 +30,8 @@ from wallet.models import UserEmail
 from wallet.models import utcnow
 from wallet.services import mail
 from wallet.services import security
+from wallet.services import security_notices
+from wallet.services.links import external_url
 
 PURPOSE = "confirm-address"
 # Enough for home, work, school and old addresses; a cap keeps the mails one holder can
@@ -152,11 +153,6 @@ def _state(row: UserEmail) -> str:
     return security.fingerprint(row.id, row.user_id, row.email_key, row.confirmed_at)
 
 
-def _external(endpoint: str, **values: str) -> str:
-    """Return an absolute URL on WALLET_BASE_URL (never the request's Host header)."""
-    return current_app.config["BASE_URL"] + url_for(endpoint, **values)
-
-
 def send_confirmation(user: User, row: UserEmail) -> bool:
     """Mail the confirmation link, or, when another account has proved the address, a note.
 
@@ -167,7 +163,7 @@ def send_confirmation(user: User, row: UserEmail) -> bool:
             row.email,
             "address_in_use",
             _owner_language(row.email_key, user.language),
-            login_url=_external("auth.login"),
+            login_url=external_url("auth.login"),
         )
     token = security.make_token(PURPOSE, row.public_id, _state(row))
     return mail.send(
@@ -176,7 +172,7 @@ def send_confirmation(user: User, row: UserEmail) -> bool:
         user.language,
         user=user,
         address=row.email,
-        confirm_url=_external("addresses.confirm", token=token),
+        confirm_url=external_url("addresses.confirm", token=token),
     )
 
 
@@ -224,6 +220,7 @@ def confirm(user: User, token: str) -> Confirmed:
     except IntegrityError:  # confirmed on another account at the same moment
         db.session.rollback()
         raise AddressProblem("taken") from None
+    security_notices.notify(user, security_notices.ADDRESS_ADDED, detail=row.email)
     return Confirmed(row.email)
 
 

@@ -15,9 +15,6 @@ from dataclasses import dataclass
 from dataclasses import field
 from datetime import datetime
 
-from flask import current_app
-from flask import has_request_context
-from flask import url_for
 from sqlalchemy import or_
 from sqlalchemy import select
 from sqlalchemy import update
@@ -29,6 +26,7 @@ from wallet.models import User
 from wallet.services import dates
 from wallet.services import mail
 from wallet.services import states
+from wallet.services.links import external_url
 
 log = logging.getLogger(__name__)
 
@@ -140,15 +138,6 @@ def _mail_context(user: User, badge: Badge) -> dict[str, object]:
         "badge_name": badge.name,
         "issuer_name": badge.issuer_name,
         "expires_text": expiry_text(user, badge),
-        "badge_url": _external("wallet.show", badge_id=badge.id),
-        "settings_url": _external("account.settings", _anchor="expiry-reminders"),
+        "badge_url": external_url("wallet.show", badge_id=badge.id),
+        "settings_url": external_url("account.settings", _anchor="expiry-reminders"),
     }
-
-
-def _external(endpoint: str, **values: object) -> str:
-    """Return an absolute URL on WALLET_BASE_URL, in a request or not (cron, the worker)."""
-    base = current_app.config["BASE_URL"]
-    if has_request_context():
-        return base + url_for(endpoint, **values)
-    with current_app.test_request_context("/"):
-        return base + url_for(endpoint, **values)

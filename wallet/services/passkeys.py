@@ -38,6 +38,7 @@ from wallet.models import PasskeyChallenge
 from wallet.models import User
 from wallet.models import names
 from wallet.models import utcnow
+from wallet.services import security_notices
 
 CHALLENGE_TTL = timedelta(minutes=5)
 MAX_PASSKEYS = 20
@@ -171,6 +172,7 @@ def register(user: User, challenge_id: object, credential: object, name: str) ->
     )
     db.session.add(passkey)
     db.session.commit()
+    security_notices.notify(user, security_notices.PASSKEY_ADDED, detail=passkey.name)
     return passkey
 
 
@@ -250,8 +252,13 @@ def authenticate(challenge_id: object, credential: object, user: User | None = N
 
 def remove(user: User, public_id: str) -> bool:
     """Remove one of the user's passkeys; False when it is not theirs."""
-    result = db.session.execute(
-        delete(Passkey).where(Passkey.user_id == user.id, Passkey.public_id == public_id[:32])
+    passkey = db.session.scalar(
+        select(Passkey).where(Passkey.user_id == user.id, Passkey.public_id == public_id[:32])
     )
+    if passkey is None:
+        return False
+    name = passkey.name
+    db.session.delete(passkey)
     db.session.commit()
-    return bool(result.rowcount)
+    security_notices.notify(user, security_notices.PASSKEY_REMOVED, detail=name)
+    return True

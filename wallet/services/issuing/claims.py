@@ -10,8 +10,6 @@ from datetime import datetime
 from typing import Any
 
 from flask import current_app
-from flask import has_request_context
-from flask import url_for
 from sqlalchemy import select
 from sqlalchemy import update
 from sqlalchemy.orm import selectinload
@@ -30,6 +28,7 @@ from wallet.services import security
 from wallet.services.issuing import audit
 from wallet.services.issuing import credentials as issuer_documents
 from wallet.services.issuing import offers
+from wallet.services.links import external_url
 
 PURPOSE = "claim-award"
 # A notice may sit unread for months (the seeds' holders register "by the end of February").
@@ -61,15 +60,6 @@ def _state(award: Award) -> str:
 def make_token(award: Award) -> str:
     """Return a signed claim token for the award."""
     return security.make_token(PURPOSE, award.id, _state(award))
-
-
-def external_url(endpoint: str, **values: str) -> str:
-    """Return an absolute URL on WALLET_BASE_URL (never the request's Host), CLI included."""
-    base = current_app.config["BASE_URL"]
-    if has_request_context():
-        return base + url_for(endpoint, **values)
-    with current_app.test_request_context("/"):
-        return base + url_for(endpoint, **values)
 
 
 def claim_url(award: Award) -> str:

@@ -9,6 +9,7 @@ from tests.conftest import PASSWORD
 from tests.conftest import STRONG_PASSWORD
 from tests.conftest import make_user
 from tests.soft_authenticator import SoftAuthenticator
+from tests.test_account import change
 from tests.test_addresses import WORK
 from tests.test_addresses import _confirmed_work_address
 from tests.test_auth import local
@@ -47,15 +48,7 @@ def _only_notice(outbox, address: str, subject: str) -> str:
 
 def test_changing_the_password_is_told_with_a_way_back(app, client, auth, ken, outbox):
     auth.login(KEN)
-    response = client.post(
-        "/account/password",
-        data={
-            "current_password": PASSWORD,
-            "password": STRONG_PASSWORD,
-            "password_confirm": STRONG_PASSWORD,
-        },
-    )
-    assert response.status_code == 303
+    assert change(client, PASSWORD, STRONG_PASSWORD).status_code == 303
     text = _only_notice(outbox, KEN, "Your password was changed")
     assert "Hello Ken Smith," in text
     assert "The password of your badge wallet was changed" in text
@@ -66,15 +59,7 @@ def test_changing_the_password_is_told_with_a_way_back(app, client, auth, ken, o
 
 def test_a_wrong_current_password_changes_nothing_and_tells_nothing(client, auth, ken, outbox):
     auth.login(KEN)
-    response = client.post(
-        "/account/password",
-        data={
-            "current_password": "not-" + PASSWORD,
-            "password": STRONG_PASSWORD,
-            "password_confirm": STRONG_PASSWORD,
-        },
-    )
-    assert response.status_code == 422
+    assert change(client, "not-" + PASSWORD, STRONG_PASSWORD).status_code == 422
     assert _notices(outbox, KEN, "Your password was changed") == []
 
 

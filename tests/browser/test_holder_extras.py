@@ -63,8 +63,9 @@ def test_another_address_is_added_confirmed_and_its_badge_imported(
     page.locator("#email-addresses a[href$='/account/addresses']").click()
     page.wait_for_url(re.compile(r"/account/addresses$"))
     page.fill("#email", work)
-    page.locator("#address-form button[type=submit]").click()
-    page.wait_for_url(re.compile(r"/account/addresses$"))
+    # htmx answers with HX-Redirect to this same URL: wait for the page it loads after click().
+    with page.expect_navigation(url=re.compile(r"/account/addresses$")):
+        page.locator("#address-form button[type=submit]").click()
     expect(page.locator("#flash")).to_contain_text(work)
     row = page.locator(".address-list li", has_text=work)
     expect(row).to_contain_text(PENDING[lang])
@@ -162,7 +163,8 @@ def test_the_public_profile_shows_a_bio_and_photo_once_turned_on(
     tab.assert_accessible()
 
     page.set_input_files("#photo", {"name": "me.jpg", "mimeType": "image/jpeg", "buffer": _photo()})
-    page.locator("#photo-form button[type=submit]").click()
+    with page.expect_navigation(url=re.compile(r"/account/profile$")):  # HX-Redirect, as the bio
+        page.locator("#photo-form button[type=submit]").click()
     expect(page.locator("#photo-form img.profile-photo")).to_be_visible()
     page.fill("#bio", BIO[lang])
     with page.expect_navigation():  # htmx answers with HX-Redirect: the page reloads after click()
@@ -177,8 +179,8 @@ def test_the_public_profile_shows_a_bio_and_photo_once_turned_on(
     path = page.locator("#public-profile a[href*='/u/']")
     expect(path).to_have_count(0)
     page.check("#profile_public")
-    page.locator("#profile-form button[type=submit]").click()
-    page.wait_for_url(re.compile(r"/account$"))
+    with page.expect_navigation(url=re.compile(r"/account$")):  # HX-Redirect to this same URL
+        page.locator("#profile-form button[type=submit]").click()
     profile_url = page.locator("#public-profile a[href*='/u/']").get_attribute("href")
     visitor = open_tab("phone", lang, name=f"visitor-{lang}")
     visitor.goto(profile_url)

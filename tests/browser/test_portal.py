@@ -110,7 +110,10 @@ def test_owner_adds_an_operator_who_awards_a_csv_with_a_shared_address(
     page.wait_for_url(re.compile(r"/operators$"))
     page.fill("#email", ids["operator"])
     page.select_option("#role", "issuer")
-    page.locator("#operator-form button[type=submit]").click()
+    # htmx answers with HX-Redirect to this same URL: wait for that page to load, not only for
+    # its flash (the list below it may not be parsed yet when the flash shows).
+    with page.expect_navigation(url=re.compile(r"/operators$")):
+        page.locator("#operator-form button[type=submit]").click()
     page.locator("#flash", has_text=words["added"]).wait_for()  # after htmx's full reload
     assert page.locator(".operator", has_text=ids["operator"]).count() == 1
     tab.shot("operator-added")

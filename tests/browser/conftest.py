@@ -298,6 +298,12 @@ TAP_TARGETS_JS = """
 """
 
 
+# True once htmx has nothing in flight, nothing being swapped and nothing left to settle.
+HTMX_SETTLED_JS = """
+() => !document.querySelector(".htmx-request, .htmx-swapping, .htmx-settling, .htmx-added")
+"""
+
+
 @dataclass
 class Tab:
     """A browser context with one page, recording what must not happen."""
@@ -329,6 +335,16 @@ class Tab:
                 f"{target} answered {response and response.status}, expected {status}"
             )
         return response
+
+    def htmx_settled(self) -> None:
+        """Wait until htmx has settled the content it swapped in (no-op without JavaScript).
+
+        htmx wires the links and forms it swaps in (their hx-get, hx-post) only when the swap
+        settles, 20 ms later: one clicked before is a plain link or form and loads a new page.
+        Call this after waiting for the swapped content, before using it.
+        """
+        if self.js:
+            self.page.wait_for_function(HTMX_SETTLED_JS)
 
     def allow_console(self, pattern: str) -> None:
         """Accept console errors matching pattern (e.g. the 404 of a page opened on purpose)."""

@@ -152,6 +152,7 @@ def import_badges(tab: Any, journey: Journey, server: Any) -> None:
         submit(tab, "form:has(#import-text)", step="import by pasting: refused text")
         alert = page.locator("#import-form [role=alert]")
         alert.wait_for()
+        tab.htmx_settled()  # the swapped form posts through htmx only then, not as a plain form
         page.wait_for_load_state()
     assert alert.inner_text().strip(), "import by pasting: the refusal does not say why"
     tab.shot("import-error")
@@ -175,6 +176,7 @@ def toggle_visibility(tab: Any, expect_state: str) -> None:
     switch(tab).click()
     checked = "true" if expect_state == "public" else "false"
     page.wait_for_selector(f"#visibility-switch [role=switch][aria-checked={checked}]")
+    tab.htmx_settled()  # the swapped switch posts through htmx only then, not as a plain form
     page.wait_for_load_state()
     if tab.js:
         assert tab.navigations() == before, "the switch reloaded the page instead of swapping"

@@ -417,6 +417,7 @@ def test_the_list_puts_usable_badges_first_and_filters_state_apart_from_visibili
                     "n => document.querySelectorAll('#badge-list .badge-card').length > n",
                     arg=before,
                 )
+                tab.htmx_settled()  # the next "Show more" link works through htmx only then
             assert _listed(tab) == expected
         else:
             page.locator("#load-more a").click()

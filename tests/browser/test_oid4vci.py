@@ -60,6 +60,7 @@ def _read_offer(tab: Any, offer: str) -> None:
     tab.page.fill("#offer-text", offer)
     tab.page.locator("#offer-form button[type=submit]").click()
     tab.page.locator("input[name=offer][type=hidden]").wait_for(state="attached")
+    tab.htmx_settled()  # the swapped form posts through htmx only then, not as a plain form
 
 
 @pytest.mark.parametrize("js", [True, False], ids=["js", "nojs"])
@@ -79,6 +80,7 @@ def test_receive_from_an_offer_with_a_pin(open_tab, live_server, issuer, lang, j
     with tab.expecting(r"status of 422"):  # the form comes back with its error, as designed
         tab.page.locator("main form[action='/receive/accept'] button[type=submit]").click()
         tab.page.locator(".form-errors").wait_for()
+        tab.htmx_settled()  # as after reading the offer
     assert "PIN" in tab.page.locator(".form-errors").inner_text()
     _checked(tab, "wrong-pin")
     tab.page.fill("#offer-pin", "2468")

@@ -267,8 +267,11 @@ def test_the_badge_page_leads_with_its_state_and_two_actions(open_tab, live_serv
     expect(checks).to_be_visible()
     assert checks.locator("li").count() >= 3
     _checked(tab, "badge-checks-open")
-    # "Verify again" keeps the checks open (htmx swaps them in, opened).
+    # "Verify again" keeps the checks open (htmx swaps them in, opened). The open checks are on
+    # the page before the swap too: wait for htmx to replace them, then look at the new ones.
+    report = page.locator("main details.verification-details").element_handle()
     page.locator("main .verification-details form button[type=submit]").click()
+    page.wait_for_function("old => !old.isConnected", arg=report)
     expect(page.locator("main .verification-details[open] .checks")).to_be_visible()
     expect(pdfs).to_be_visible()
     share.click()

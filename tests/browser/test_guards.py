@@ -68,12 +68,28 @@ def test_requests_off_the_loopback_are_aborted_and_recorded(open_tab) -> None:
     tab.external.clear()
 
 
+# Add an inline style the CSP refuses; window.__refusedStyle holds the harness's report of it
+# once the test's side has recorded it (the exposed function's promise settles after that).
+REFUSED_STYLE_JS = """
+() => {
+  const report = window.__walletReport;
+  window.__walletReport = (text) => report(text).then(() => { window.__refusedStyle = text; });
+  document.querySelector("main").setAttribute("style", "color: red");
+}
+"""
+
+
 def test_csp_violations_are_caught(open_tab) -> None:
     """An inline style the CSP refuses is reported, so a template that adds one fails."""
     tab = open_tab("desktop", "en")
     tab.goto("/")
-    tab.page.evaluate("document.querySelector('main').setAttribute('style', 'color: red')")
-    tab.page.wait_for_timeout(100)
+    # Both ways a violation reaches the test (the browser's console message and the page's
+    # securitypolicyviolation report) are in before the errors are cleared: one arriving
+    # later would fail the test at teardown.
+    with tab.page.expect_console_message(lambda m: "Content Security Policy" in m.text):
+        tab.page.evaluate(REFUSED_STYLE_JS)
+    reported = tab.page.wait_for_function("() => window.__refusedStyle").json_value()
+    assert "style-src" in reported, reported
     assert any("style-src" in error for error in tab.errors), tab.errors
     tab.errors.clear()
 

@@ -35,10 +35,14 @@ def _achievement(server: Any, slug: str, owner: str) -> str:
 
 
 @pytest.mark.parametrize("js", [True, False], ids=["htmx", "no-js"])
-def test_csv_batch_runs_to_the_end(open_tab, live_server, tmp_path, js: bool) -> None:
+def test_csv_batch_runs_to_the_end(open_tab, live_server, tmp_path, monkeypatch, js: bool) -> None:
     label = "htmx" if js else "nojs"
     app = live_server.app
-    app.config["AWARD_STEP_ROWS"] = 2  # seven lines: four steps
+    # Seven lines: four steps. Restored after the test: the live server is the session's.
+    monkeypatch.setitem(app.config, "AWARD_STEP_ROWS", 2)
+    # A step also ends after AWARD_STEP_SECONDS: on a loaded machine it could stop after one
+    # line, and four presses would not be enough.
+    monkeypatch.setitem(app.config, "AWARD_STEP_SECONDS", 600.0)
     operator = f"batch-{label}@example.com"
     with app.app_context():
         make_user(operator, role="operator", language="ja")

@@ -104,6 +104,7 @@ def test_receive_by_scanning_the_offers_qr_code(camera_tab, live_server, issuer,
     # The camera films the code; the page reads it (jsQR: Chromium on Linux has no
     # BarcodeDetector), fills the paste box and sends it: the offer's confirmation appears.
     tab.page.locator("input[name=offer][type=hidden]").wait_for(state="attached", timeout=30_000)
+    tab.htmx_settled()  # as after reading a pasted offer
     main = tab.page.locator("main").inner_text()
     assert "テスト研修所" in main or "Test Institute" in main, main
     camera_on = "[...document.querySelectorAll('video')].some(v => v.srcObject)"

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import re
+import shutil
+import subprocess
+import sys
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -104,3 +107,45 @@ def approve_consent(holder: Any, base: str, url: str) -> str:
     )
     assert response.status_code == 302, response.text[:500]
     return response.headers["Location"]
+
+
+SCHEMATHESIS_CHECKS = (
+    "not_a_server_error,status_code_conformance,content_type_conformance,"
+    "response_headers_conformance,response_schema_conformance,negative_data_rejection,"
+    "ignored_auth,unsupported_method"
+)
+
+
+def schemathesis_command() -> str | None:
+    """Return the schemathesis command installed with the test dependencies, if any."""
+    local = Path(sys.executable).with_name("schemathesis")
+    return str(local) if local.exists() else shutil.which("schemathesis")
+
+
+def run_schemathesis(command: str, description_url: str, token: str, cwd: Path) -> Any:
+    """Run Schemathesis against an API description with a bearer token; return the process."""
+    return subprocess.run(
+        [
+            command,
+            "run",
+            description_url,
+            "--checks",
+            SCHEMATHESIS_CHECKS,
+            "--header",
+            f"Authorization: Bearer {token}",
+            "--phases",
+            "examples,coverage,fuzzing",
+            "--max-examples",
+            "25",
+            "--workers",
+            "1",
+            "--seed",
+            "1",
+            "--request-timeout",
+            "20",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=500,
+        cwd=cwd,
+    )

@@ -9,9 +9,6 @@ content types and schemas, unauthenticated calls refused).
 from __future__ import annotations
 
 import json
-import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -21,6 +18,8 @@ from tests import badge_factory as bf
 from tests.api import helpers as h
 from tests.api.live import approve_consent
 from tests.api.live import live_app
+from tests.api.live import run_schemathesis
+from tests.api.live import schemathesis_command
 from tests.api.live import sign_in
 from tests.conftest import PASSWORD
 from tests.conftest import make_user
@@ -83,15 +82,9 @@ def test_authlib_client_discovers_registers_is_authorized_upserts_and_reads(tmp_
         assert session.get(api + "/profile").status_code == 401
 
 
-def _schemathesis() -> str | None:
-    """Return the schemathesis command installed with the test dependencies, if any."""
-    local = Path(sys.executable).with_name("schemathesis")
-    return str(local) if local.exists() else shutil.which("schemathesis")
-
-
 @pytest.mark.slow
 def test_schemathesis_finds_nothing_wrong_with_the_discovery_document(tmp_path: Path) -> None:
-    command = _schemathesis()
+    command = schemathesis_command()
     if command is None:
         pytest.skip("schemathesis is not installed (make test-deps installs it)")
     with live_app(tmp_path, "host") as host:
@@ -101,35 +94,6 @@ def test_schemathesis_finds_nothing_wrong_with_the_discovery_document(tmp_path: 
         sign_in(holder, host.url, EMAIL, PASSWORD)
         session, _flow, _api = _connect_with_authlib(host.url, holder)
         token = session.token["access_token"]
-        checks = (
-            "not_a_server_error,status_code_conformance,content_type_conformance,"
-            "response_headers_conformance,response_schema_conformance,negative_data_rejection,"
-            "ignored_auth,unsupported_method"
-        )
-        result = subprocess.run(
-            [
-                command,
-                "run",
-                host.url + "/ims/ob/v3p0/discovery",
-                "--checks",
-                checks,
-                "--header",
-                f"Authorization: Bearer {token}",
-                "--phases",
-                "examples,coverage,fuzzing",
-                "--max-examples",
-                "25",
-                "--workers",
-                "1",
-                "--seed",
-                "1",
-                "--request-timeout",
-                "20",
-            ],
-            capture_output=True,
-            text=True,
-            timeout=500,
-            cwd=tmp_path,
-        )
+        result = run_schemathesis(command, host.url + "/ims/ob/v3p0/discovery", token, tmp_path)
         assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-2000:]
         assert "4 " in result.stdout or "operations" in result.stdout.lower()

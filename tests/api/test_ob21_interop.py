@@ -8,9 +8,6 @@ description (/ims/ob/v2p1/discovery) and checks every answer against it.
 from __future__ import annotations
 
 import re
-import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -20,6 +17,8 @@ from tests.api import helpers as h
 from tests.api import moodle_site
 from tests.api.live import approve_consent
 from tests.api.live import live_app
+from tests.api.live import run_schemathesis
+from tests.api.live import schemathesis_command
 from tests.api.live import sign_in
 from tests.conftest import PASSWORD
 from tests.conftest import make_user
@@ -85,12 +84,6 @@ def test_authlib_client_reads_the_manifest_is_authorized_pushes_reads_refreshes_
         assert session.get(base + "/profile").status_code == 401
 
 
-def _schemathesis() -> str | None:
-    """Return the schemathesis command installed with the test dependencies, if any."""
-    local = Path(sys.executable).with_name("schemathesis")
-    return str(local) if local.exists() else shutil.which("schemathesis")
-
-
 def _loopback_only(host: str, port: int) -> list[str]:
     """Resolve nothing but literal addresses: generated badge URLs must not reach DNS."""
     if re.fullmatch(r"[0-9.]+|\[?[0-9a-fA-F:]+\]?", host):
@@ -102,7 +95,7 @@ def _loopback_only(host: str, port: int) -> list[str]:
 def test_schemathesis_finds_nothing_wrong_with_the_2_1_description(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    command = _schemathesis()
+    command = schemathesis_command()
     if command is None:
         pytest.skip("schemathesis is not installed (make test-deps installs it)")
     from wallet.openbadges import fetch_http
@@ -114,35 +107,8 @@ def test_schemathesis_finds_nothing_wrong_with_the_2_1_description(
         holder = requests.Session()
         sign_in(holder, host.url, EMAIL, PASSWORD)
         session, _api = _connect_with_authlib(host.url, holder)
-        checks = (
-            "not_a_server_error,status_code_conformance,content_type_conformance,"
-            "response_headers_conformance,response_schema_conformance,negative_data_rejection,"
-            "ignored_auth,unsupported_method"
-        )
-        result = subprocess.run(
-            [
-                command,
-                "run",
-                host.url + "/ims/ob/v2p1/discovery",
-                "--checks",
-                checks,
-                "--header",
-                f"Authorization: Bearer {session.token['access_token']}",
-                "--phases",
-                "examples,coverage,fuzzing",
-                "--max-examples",
-                "25",
-                "--workers",
-                "1",
-                "--seed",
-                "1",
-                "--request-timeout",
-                "20",
-            ],
-            capture_output=True,
-            text=True,
-            timeout=500,
-            cwd=tmp_path,
+        result = run_schemathesis(
+            command, host.url + "/ims/ob/v2p1/discovery", session.token["access_token"], tmp_path
         )
         assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-2000:]
         assert "operations" in result.stdout.lower()

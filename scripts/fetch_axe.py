@@ -10,12 +10,11 @@ network, so build targets can call it every time. A mismatch is an error: nothin
 
 from __future__ import annotations
 
-import argparse
-import hashlib
 import sys
 from pathlib import Path
 
-from npm_artifact import install_member
+from npm_artifact import command_line
+from npm_artifact import sha256_hex
 
 AXE_VERSION = "4.14.1"
 AXE_SHA256 = "29348999450cdf2849a8e70b7912fc2da85a849da39c0d0d5394f51d4a9ed95c"
@@ -25,24 +24,17 @@ ROOT = Path(__file__).resolve().parents[1]
 TARGET = ROOT / "tests" / "browser" / "vendor" / "axe.min.js"
 
 
-def sha256(data: bytes) -> str:
-    """Return the hex sha256 of data."""
-    return hashlib.sha256(data).hexdigest()
-
-
 def main(argv: list[str] | None = None) -> int:
     """Make sure the vendored axe-core is present and matches the pinned hash."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quiet", action="store_true", help="say nothing when all is well")
-    args = parser.parse_args(argv)
-    return install_member(
+    return command_line(
+        __doc__.splitlines()[0],
+        argv,
         tool="fetch_axe",
         spec=f"axe-core@{AXE_VERSION}",
         member=MEMBER,
         target=TARGET,
-        digest=sha256,
+        digest=sha256_hex,
         expected=AXE_SHA256,
-        quiet=args.quiet,
     )
 
 

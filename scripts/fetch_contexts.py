@@ -12,7 +12,6 @@ script exits at once without touching the network, so build targets can call it 
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import shutil
 import subprocess
@@ -24,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from npm_artifact import npm_pack
+from npm_artifact import sha256_hex as sha256
 
 ROOT = Path(__file__).resolve().parents[1]
 TARGET = ROOT / "wallet" / "openbadges" / "contexts"
@@ -37,11 +37,6 @@ NODE_EXTRACT = (
     "if (!c) { process.exit(3); }"
     "process.stdout.write(JSON.stringify(c, null, 2) + '\\n');"
 )
-
-
-def sha256(data: bytes) -> str:
-    """Return the hex sha256 of ``data``."""
-    return hashlib.sha256(data).hexdigest()
 
 
 def load_manifest() -> dict[str, Any]:

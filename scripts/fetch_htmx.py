@@ -12,14 +12,13 @@ A hash mismatch is an error: nothing is written.
 
 from __future__ import annotations
 
-import argparse
 import base64
 import hashlib
 import importlib.util
 import sys
 from pathlib import Path
 
-from npm_artifact import install_member
+from npm_artifact import command_line
 
 ROOT = Path(__file__).resolve().parents[1]
 TARGET = ROOT / "wallet" / "static" / "vendor" / "htmx.min.js"
@@ -42,18 +41,16 @@ def sri_sha384(data: bytes) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     """Make sure the vendored htmx is present and matches the pinned SRI."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quiet", action="store_true", help="say nothing when all is well")
-    args = parser.parse_args(argv)
     version, sri = pinned()
-    return install_member(
+    return command_line(
+        __doc__.splitlines()[0],
+        argv,
         tool="fetch_htmx",
         spec=f"htmx.org@{version}",
         member=MEMBER,
         target=TARGET,
         digest=sri_sha384,
         expected=sri,
-        quiet=args.quiet,
     )
 
 

@@ -11,12 +11,11 @@ hash the script exits at once without touching the network. A mismatch writes no
 
 from __future__ import annotations
 
-import argparse
-import hashlib
 import sys
 from pathlib import Path
 
-from npm_artifact import install_member
+from npm_artifact import command_line
+from npm_artifact import sha256_hex
 
 JSQR_VERSION = "1.4.0"
 JSQR_SHA256 = "bc40c8a15196236b2314db0856f72ca0b49980cd5413b8c852a7349f5fee0859"
@@ -26,24 +25,17 @@ ROOT = Path(__file__).resolve().parents[1]
 TARGET = ROOT / "wallet" / "static" / "vendor" / "jsqr.js"
 
 
-def sha256(data: bytes) -> str:
-    """Return the hex sha256 of data."""
-    return hashlib.sha256(data).hexdigest()
-
-
 def main(argv: list[str] | None = None) -> int:
     """Make sure the vendored jsQR is present and matches the pinned hash."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quiet", action="store_true", help="say nothing when all is well")
-    args = parser.parse_args(argv)
-    return install_member(
+    return command_line(
+        __doc__.splitlines()[0],
+        argv,
         tool="fetch_jsqr",
         spec=f"jsqr@{JSQR_VERSION}",
         member=MEMBER,
         target=TARGET,
-        digest=sha256,
+        digest=sha256_hex,
         expected=JSQR_SHA256,
-        quiet=args.quiet,
     )
 
 

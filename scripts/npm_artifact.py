@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import argparse
+import hashlib
 import shutil
 import subprocess
 import sys
@@ -9,6 +11,7 @@ import tarfile
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 
 def npm_pack(spec: str, workdir: Path, tool: str) -> Path:
@@ -65,3 +68,16 @@ def install_member(
     if not quiet:
         print(f"{tool}: wrote {target} ({spec}, {len(data)} bytes)")
     return 0
+
+
+def sha256_hex(data: bytes) -> str:
+    """Return the hex sha256 of data."""
+    return hashlib.sha256(data).hexdigest()
+
+
+def command_line(description: str, argv: list[str] | None, **install: Any) -> int:
+    """Read the fetch scripts' one option (--quiet), then install_member(**install)."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--quiet", action="store_true", help="say nothing when all is well")
+    args = parser.parse_args(argv)
+    return install_member(quiet=args.quiet, **install)

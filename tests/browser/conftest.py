@@ -336,6 +336,16 @@ class Tab:
             )
         return response
 
+    def sign_in(self, email: str, lands: str = r"/$") -> None:
+        """Sign in through the real form with the suite's password; wait for the landing page."""
+        from tests.conftest import PASSWORD
+
+        self.goto("/auth/login")
+        self.page.fill("#email", email)
+        self.page.fill("#password", PASSWORD)
+        self.page.locator("main form[action*='/auth/login'] button[type=submit]").click()
+        self.page.wait_for_url(re.compile(lands))
+
     def htmx_settled(self) -> None:
         """Wait until htmx has settled the content it swapped in (no-op without JavaScript).
 

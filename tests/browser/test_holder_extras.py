@@ -13,7 +13,6 @@ from PIL import Image
 from playwright.sync_api import expect
 
 from tests import badge_factory as bf
-from tests.conftest import PASSWORD
 from tests.conftest import make_user
 
 LANGS = [pytest.param(lang, id=f"phone-{lang}") for lang in ("ja", "en")]
@@ -27,15 +26,6 @@ BIO = {
     "ja": "コンクリートの診断をしています。\n<b>太字</b>ではありません。",
     "en": "I test concrete.\n<b>Not bold</b>.",
 }
-
-
-def _sign_in(tab: Any, email: str) -> None:
-    """Sign in through the real form and land on the wallet."""
-    tab.goto("/auth/login")
-    tab.page.fill("#email", email)
-    tab.page.fill("#password", PASSWORD)
-    tab.page.locator("main form[action*='/auth/login'] button[type=submit]").click()
-    tab.page.wait_for_url(re.compile(r"/$"))
 
 
 def _to_account(tab: Any) -> None:
@@ -58,7 +48,7 @@ def test_another_address_is_added_confirmed_and_its_badge_imported(
     _holder(live_server, email, lang)
     tab = open_tab("phone", lang)
     page = tab.page
-    _sign_in(tab, email)
+    tab.sign_in(email)
     _to_account(tab)
     page.locator("#email-addresses a[href$='/account/addresses']").click()
     page.wait_for_url(re.compile(r"/account/addresses$"))
@@ -119,7 +109,7 @@ def test_the_expiry_reminder_mail_leads_to_the_badge_and_the_opt_out(
 
     tab = open_tab("phone", lang)
     page = tab.page
-    _sign_in(tab, email)
+    tab.sign_in(email)
     tab.goto(live_server.link_in_last_mail(email, "/badges/"))
     expect(page.locator("main h1")).to_have_text(name)
     tab.shot("badge-from-reminder")
@@ -155,7 +145,7 @@ def test_the_public_profile_shows_a_bio_and_photo_once_turned_on(
     _holder(live_server, email, lang)
     tab = open_tab("phone", lang)
     page = tab.page
-    _sign_in(tab, email)
+    tab.sign_in(email)
     _to_account(tab)
     page.locator("#public-profile a[href$='/account/profile']").click()
     page.wait_for_url(re.compile(r"/account/profile$"))

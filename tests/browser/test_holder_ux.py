@@ -16,7 +16,6 @@ import pytest
 from playwright.sync_api import expect
 
 from tests import badge_factory as bf
-from tests.conftest import PASSWORD
 from tests.conftest import make_user
 from tests.test_issuing import grant
 
@@ -30,15 +29,6 @@ class Holder:
 
     email: str
     badges: dict[str, tuple[int, str]]
-
-
-def _sign_in(tab: Any, email: str) -> None:
-    """Sign in through the form and land on the wallet."""
-    tab.goto("/auth/login")
-    tab.page.fill("#email", email)
-    tab.page.fill("#password", PASSWORD)
-    tab.page.locator("main form[action*='/auth/login'] button[type=submit]").click()
-    tab.page.wait_for_url(re.compile(r"/$"))
 
 
 def _checked(tab: Any, name: str) -> None:
@@ -159,7 +149,7 @@ def test_a_refused_import_is_shown_at_its_control_and_says_what_was_wrong(
     with live_server.app.app_context():
         _user(email, lang)
     tab = open_tab("phone", lang, js=js)
-    _sign_in(tab, email)
+    tab.sign_in(email)
     page = tab.page
     words = {
         "ja": (
@@ -211,7 +201,7 @@ def test_other_refused_forms_focus_their_first_field_in_error(open_tab, live_ser
         # The first case's page stays open: make this one the active tab, as a person's would
         # be (Chromium may put off rendering, and with it autofocus, in a background tab).
         tab.page.bring_to_front()
-        _sign_in(tab, email)
+        tab.sign_in(email)
         tab.goto(f"/badges/{badge_id}/share/mastodon")
         tab.page.fill("#instance", "https://not a server/")
         with tab.expecting(r"status of 422"):
@@ -241,7 +231,7 @@ def test_the_badge_page_leads_with_its_state_and_two_actions(open_tab, live_serv
         _given, badge = _award(live_server, email, lang, f"detail-{lang}")
         badge_id = badge.id
     tab = open_tab("phone", lang)
-    _sign_in(tab, email)
+    tab.sign_in(email)
     tab.goto(f"/badges/{badge_id}")
     page = tab.page
     summary = page.locator("main details.verification-details > summary")
@@ -281,7 +271,7 @@ def test_the_badge_page_leads_with_its_state_and_two_actions(open_tab, live_serv
     _checked(tab, "share-page")
 
     plain = open_tab("phone", lang, js=False, name=f"phone-{lang}-nojs")
-    _sign_in(plain, email)
+    plain.sign_in(email)
     plain.goto(f"/badges/{badge_id}")
     expect(plain.page.locator("main .verification-details .checks")).to_be_hidden()
     plain.page.locator("main details.verification-details > summary").click()
@@ -310,7 +300,7 @@ def test_revocation_has_one_word_and_holders_see_no_setup_advice(open_tab, live_
         public_id = revoked.public_id
     word = "失効済み" if lang == "ja" else "Revoked"
     tab = open_tab("phone", lang)
-    _sign_in(tab, email)
+    tab.sign_in(email)
     for path in ("/", f"/badges/{ids['revoked']}", f"/b/{public_id}"):
         tab.goto(path)
         text = tab.page.locator("body").inner_text()
@@ -323,7 +313,7 @@ def test_revocation_has_one_word_and_holders_see_no_setup_advice(open_tab, live_
     _checked(tab, "share-holder")
 
     staff = open_tab("phone", lang, name=f"phone-{lang}-operator")
-    _sign_in(staff, operator)
+    staff.sign_in(operator)
     staff.goto(f"/issuing/awards/{ids['award']}/revoke")
     button = staff.page.locator("main form button[type=submit]")
     expect(button).to_have_text("失効させる" if lang == "ja" else "Revoke")
@@ -366,7 +356,7 @@ def test_the_list_puts_usable_badges_first_and_filters_state_apart_from_visibili
         for hours, (name, fields) in enumerate(made):
             bf.add_badge(user.id, name=name, created_at=start + timedelta(hours=hours), **fields)
     tab = open_tab("phone", lang, js=js)
-    _sign_in(tab, email)
+    tab.sign_in(email)
     expected = [
         "Valid private",
         "Valid old",
@@ -458,7 +448,7 @@ def test_the_header_is_one_row_and_the_language_is_in_a_menu_and_the_footer(
     for who, path in pages:
         who.goto(path)
         _one_row(who, path)
-    _sign_in(tab, email)
+    tab.sign_in(email)
     for path in ("/", f"/badges/{badge_id}", "/badges/import"):
         tab.goto(path)
         _one_row(tab, path)

@@ -17,7 +17,6 @@ import pytest
 from tests import badge_factory as bf
 from tests.api import helpers as h
 from tests.browser.journeys import NAMES
-from tests.browser.test_pages import _sign_in
 from tests.conftest import make_user
 
 CALLBACK = "http://localhost:9/callback"
@@ -91,7 +90,7 @@ def test_consent_then_disconnect_on_a_phone(open_tab, live_server, lang: str, js
         )
 
     tab.context.route(re.compile(r"^http://localhost:9/"), callback)
-    _sign_in(tab, email)
+    tab.sign_in(email)
 
     tab.goto(_authorize_path(registered))
     page = tab.page
@@ -131,7 +130,7 @@ def test_consent_then_disconnect_on_a_phone(open_tab, live_server, lang: str, js
 def test_bring_page_and_an_untrusted_request_on_a_phone(open_tab, live_server, lang: str) -> None:
     email, _ids = _holder(live_server, f"bring-{lang}", js=True)
     tab = open_tab("phone", lang, name=f"bring-{lang}")
-    _sign_in(tab, email)
+    tab.sign_in(email)
     tab.goto("/account/bring")
     tab.shot("bring")
     assert tab.small_tap_targets() == []

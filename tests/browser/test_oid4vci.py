@@ -11,7 +11,6 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import PASSWORD
 from tests.conftest import make_user
 from tests.oid4vci_issuer import npm_issuer
 
@@ -28,14 +27,6 @@ def issuer():
 def _holder(server: Any, email: str, lang: str) -> None:
     with server.app.app_context():
         make_user(email, language=lang)
-
-
-def _sign_in(tab: Any, email: str) -> None:
-    tab.goto("/auth/login")
-    tab.page.fill("#email", email)
-    tab.page.fill("#password", PASSWORD)
-    tab.page.locator("main form[action*='/auth/login'] button[type=submit]").click()
-    tab.page.wait_for_url(re.compile(r"/$"))
 
 
 def _checked(tab: Any, name: str) -> None:
@@ -71,7 +62,7 @@ def test_receive_from_an_offer_with_a_pin(open_tab, live_server, issuer, lang, j
     _holder(live_server, email, lang)
     made = issuer.offer(issuer="v1", configurations=["OpenBadge_ldp"], tx_code="2468")
     tab = open_tab("phone", lang, js=js)
-    _sign_in(tab, email)
+    tab.sign_in(email)
     _read_offer(tab, made["offer"])
     main = tab.page.locator("main").inner_text()
     assert "テスト研修所" in main or "Test Institute" in main, main
@@ -98,7 +89,7 @@ def test_receive_by_scanning_the_offers_qr_code(camera_tab, live_server, issuer,
     _holder(live_server, email, lang)
     made = issuer.offer(issuer="v1", configurations=["OpenBadge_jwt"])
     tab = camera_tab(made["offer"], lang)
-    _sign_in(tab, email)
+    tab.sign_in(email)
     tab.goto("/receive")
     tab.page.locator("[data-scan-start]").click()
     # The camera films the code; the page reads it (jsQR: Chromium on Linux has no
@@ -154,7 +145,7 @@ def test_the_portal_notice_offer_is_taken_into_a_wallet_under_another_address(
     email = f"other-wallet-{lang}@example.com"
     _holder(live_server, email, lang)
     tab = open_tab("phone", lang)
-    _sign_in(tab, email)
+    tab.sign_in(email)
     _read_offer(tab, link.group(0))
     assert "日本コンクリート工学会" in tab.page.locator("main").inner_text()
     _checked(tab, "confirm")
@@ -176,7 +167,7 @@ def test_a_collection_is_made_shared_and_presented(open_tab, live_server, lang, 
         add_badge(user.id, number=1, name="コンクリート技士")
         add_badge(user.id, number=2, name="非公開のバッジ", visibility="private")
     tab = open_tab("phone", lang, js=js)
-    _sign_in(tab, email)
+    tab.sign_in(email)
     tab.page.locator("main a[href='/collections']").click()
     tab.page.wait_for_url(re.compile(r"/collections$"))
     _checked(tab, "collections")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -12,7 +11,6 @@ import pytest
 
 from tests import badge_factory as bf
 from tests.browser.journeys import NAMES
-from tests.conftest import PASSWORD
 from tests.conftest import make_user
 
 
@@ -133,15 +131,6 @@ def _pages(holder: Holder) -> tuple[list[tuple[str, str, int]], list[tuple[str, 
     return anonymous, signed_in
 
 
-def _sign_in(tab: Any, email: str) -> None:
-    """Sign in through the form."""
-    tab.goto("/auth/login")
-    tab.page.fill("#email", email)
-    tab.page.fill("#password", PASSWORD)
-    tab.page.locator("main form[action*='/auth/login'] button[type=submit]").click()
-    tab.page.wait_for_url(re.compile(r"/$"))
-
-
 @dataclass
 class Findings:
     """Problems collected over all pages, reported together."""
@@ -210,7 +199,7 @@ def test_every_page(open_tab, holders: dict[str, Holder], lang: str) -> None:
     _form_errors(visitor, findings)
 
     tab = open_tab("narrow", lang, name=f"360-{lang}-holder")
-    _sign_in(tab, holder.email)
+    tab.sign_in(holder.email)
     for name, path, status in signed_in:
         _visit(tab, name, path, status, findings)
     tab.goto("/badges/import")

@@ -14,7 +14,6 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from tests.conftest import PASSWORD
 from tests.conftest import make_user
 
 WORDS = {
@@ -76,15 +75,6 @@ def _setup(server: Any, label: str, lang: str) -> dict[str, str]:
         }
 
 
-def _sign_in(tab: Any, email: str) -> None:
-    page = tab.page
-    tab.goto("/auth/login")
-    page.fill("#email", email)
-    page.fill("#password", PASSWORD)
-    page.locator("form:has(#password) button[type=submit]").click()
-    page.wait_for_url(re.compile(r"/issuing/$"))  # operators land on the portal
-
-
 def _sign_out(tab: Any) -> None:
     tab.page.locator("header .site-menu > summary").click()  # sign-out sits in the header's menu
     tab.page.locator("header form[action='/auth/logout'] button").click()
@@ -103,7 +93,7 @@ def test_owner_adds_an_operator_who_awards_a_csv_with_a_shared_address(
     page = tab.page
 
     # The owner adds the operator with the issuer role.
-    _sign_in(tab, ids["owner"])
+    tab.sign_in(ids["owner"], lands=r"/issuing/$")
     tab.shot("owner-portal")
     page.locator(f"a[href='/issuing/issuers/{ids['slug']}']").click()
     page.locator(f"a[href='/issuing/issuers/{ids['slug']}/operators']").click()
@@ -121,7 +111,7 @@ def test_owner_adds_an_operator_who_awards_a_csv_with_a_shared_address(
     _sign_out(tab)
 
     # The operator lands on the portal and sees this institute only.
-    _sign_in(tab, ids["operator"])
+    tab.sign_in(ids["operator"], lands=r"/issuing/$")
     assert page.locator(f"a[href='{ids['other']}']").count() == 0
     tab.goto(ids["badge"])
     recipients = [f"{label}-{n}@example.com" for n in range(3)]

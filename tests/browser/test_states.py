@@ -19,7 +19,6 @@ import pytest
 from playwright.sync_api import expect
 from pypdf import PdfReader
 
-from tests.conftest import PASSWORD
 from tests.conftest import make_user
 
 LANGS = ["ja", "en"]
@@ -36,15 +35,6 @@ class Holder:
 
     email: str
     badges: dict[str, tuple[int, str]]
-
-
-def _sign_in(tab: Any, email: str) -> None:
-    """Sign in through the form and land on the wallet."""
-    tab.goto("/auth/login")
-    tab.page.fill("#email", email)
-    tab.page.fill("#password", PASSWORD)
-    tab.page.locator("main form[action*='/auth/login'] button[type=submit]").click()
-    tab.page.wait_for_url(re.compile(r"/$"))
 
 
 def _checked(tab: Any, name: str) -> None:
@@ -131,7 +121,7 @@ def test_awards_at_2330_and_0030_japan_time_show_their_day_everywhere(
     holder = _awards_at_2330_and_0030(live_server, lang)
     expected = dict(zip(("late", "early"), DAYS[lang], strict=True))
     tab = open_tab("phone", lang)
-    _sign_in(tab, holder.email)
+    tab.sign_in(holder.email)
     wallet = tab.page.locator("main").inner_text()
     for day in expected.values():
         assert day in wallet, f"{day} not in the wallet list"
@@ -202,7 +192,7 @@ def test_revoked_and_expired_badges_lead_with_their_state_and_share_nothing(
 
     holder = _ended_badges(live_server, lang, "pages")
     tab = open_tab("phone", lang)
-    _sign_in(tab, holder.email)
+    tab.sign_in(holder.email)
     for state, (badge_id, _public_id) in holder.badges.items():
         tab.goto(f"/badges/{badge_id}")
         banner = tab.page.locator(f"#badge-state .state-banner.state-{state}")
@@ -293,7 +283,7 @@ def test_holder_and_visitor_see_one_state_and_when_it_is_checked_again(
     expect(public_banner).to_contain_text(retry)
     _checked(visitor, "public")
     tab = open_tab("phone", lang)
-    _sign_in(tab, email)
+    tab.sign_in(email)
     expect(tab.page.locator("main .status-unverifiable")).to_contain_text(word)  # the list
     tab.goto(f"/badges/{badge_id}")
     holder_banner = tab.page.locator("#badge-state .state-banner")
@@ -356,7 +346,7 @@ def test_documents_page_has_one_entry_per_document_and_warns_about_private_badge
         badge_id = badge.id
         badges.set_visibility(badge, "private")
     tab = open_tab("phone", lang)
-    _sign_in(tab, email)
+    tab.sign_in(email)
     tab.goto(f"/badges/{badge_id}/documents")
     entries = tab.page.locator("main .document-entry")
     expect(entries).to_have_count(3)
